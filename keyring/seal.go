@@ -1,0 +1,185 @@
+package keyring
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// MaxValueLen is the longest sealed value, in bytes, that Seal produces and
+// Open accepts: one cookie's worth (RFC 6265 asks browsers for at least
+// 4096 bytes per cookie).
+const MaxValueLen = 4096
+
+// Reasons a value does not open. Errors returned by Open match exactly one
+// of them with errors.Is, while their Error text is always the same opaque
+// "keyring: cookie does not open", so nothing about which check failed
+// leaks by accident into a response.
+var (
+	// ErrMalformed: the value is not "<keyID>.<token>" or the token is not
+	// base64.
+	ErrMalformed = errors.New("keyring: malformed value")
+	// ErrUnknownKey: no key in the ring has the value's key ID (never
+	// existed, or retired).
+	ErrUnknownKey = errors.New("keyring: unknown key")
+	// ErrTampered: the MAC does not verify under the key the value names.
+	ErrTampered = errors.New("keyring: tampered value")
+	// ErrWrongName: the value is authentic but was sealed for another
+	// cookie name.
+	ErrWrongName = errors.New("keyring: sealed for another name")
+	// ErrExpired: the value is authentic but older than the keyring's max
+	// age.
+	ErrExpired = errors.New("keyring: expired value")
+	// ErrTooLong: longer than MaxValueLen (Open refuses it before any
+	// crypto; Seal refuses to produce it).
+	ErrTooLong = errors.New("keyring: value too long")
+)
+
+// openError is what Open returns: an opaque message, and the reason for
+// errors.Is.
+type openError struct{ reason error }
+
+func (e *openError) Error() string { return "keyring: cookie does not open" }
+func (e *openError) Unwrap() error { return e.reason }
+
+// Preallocated so that a failed Open allocates nothing for its error.
+var (
+	errOpenMalformed  error = &openError{ErrMalformed}
+	errOpenUnknownKey error = &openError{ErrUnknownKey}
+	errOpenTampered   error = &openError{ErrTampered}
+	errOpenWrongName  error = &openError{ErrWrongName}
+	errOpenExpired    error = &openError{ErrExpired}
+	errOpenTooLong    error = &openError{ErrTooLong}
+)
+
+// Opened is what Open found in a value.
+type Opened struct {
+	Plaintext []byte    // what was sealed; the caller owns it
+	KeyID     string    // the key that sealed it
+	Primary   bool      // whether that key is the primary; if not, re-seal
+	Sealed    time.Time // when it was sealed (whole seconds)
+}
+
+// SealedLen returns the length of the value Seal(name, p) would return for
+// a p of plaintextLen bytes, for the current primary key and a timestamp of
+// ten digits (until the year 2286).
+func (k *Keyring) SealedLen(name string, plaintextLen int) int {
+	return k.sealedLen(len(k.keys[k.primary].ID), name, plaintextLen, 10)
+}
+
+func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int {
+	inner := binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(name))) + len(name) + plaintextLen
+	enc := base64.URLEncoding.EncodedLen(16 + inner)                 // IV + AES-CTR ciphertext
+	token := base64.URLEncoding.EncodedLen(tsLen + 1 + enc + 1 + 32) // "ts|enc|mac"
+	return idLen + 1 + token
+}
+
+// Seal encrypts and authenticates plaintext for the cookie name under the
+// primary key and returns "<keyID>.<securecookie token>". A result longer
+// than MaxValueLen is refused with an error matching ErrTooLong, before any
+// crypto. Seal does not modify plaintext.
+func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
+	p := &k.keys[k.primary]
+	ts := time.Now().Unix()
+	if n := k.sealedLen(len(p.ID), name, len(plaintext), len(strconv.FormatInt(ts, 10))); n > MaxValueLen {
+		return "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
+	}
+	// securecookie encrypts in place: build a fresh buffer, never hand it
+	// the caller's slice.
+	inner := make([]byte, 0, binary.MaxVarintLen64+len(name)+len(plaintext))
+	inner = binary.AppendUvarint(inner, uint64(len(name)))
+	inner = append(inner, name...)
+	inner = append(inner, plaintext...)
+	token, err := p.m.codec.Encode(codecName, inner)
+	if err != nil {
+		return "", fmt.Errorf("keyring: seal: %w", err)
+	}
+	var b strings.Builder
+	b.Grow(len(p.ID) + 1 + len(token))
+	b.WriteString(p.ID)
+	b.WriteByte('.')
+	b.WriteString(token)
+	if b.Len() > MaxValueLen { // clock passed a digit boundary since the check
+		return "", fmt.Errorf("keyring: seal: value for %q is %d bytes, over %d: %w", name, b.Len(), MaxValueLen, ErrTooLong)
+	}
+	return b.String(), nil
+}
+
+// Open checks and decrypts a value made by Seal for the cookie name. The
+// key is looked up by the ID the value carries, never by trying each key.
+// On failure the error's text is opaque and errors.Is tells the reason:
+// ErrTooLong, ErrMalformed, ErrUnknownKey, ErrTampered, ErrWrongName or
+// ErrExpired. Open never panics, whatever value it is given.
+func (k *Keyring) Open(name, value string) (Opened, error) {
+	if len(value) > MaxValueLen {
+		return Opened{}, errOpenTooLong
+	}
+	dot := strings.IndexByte(value, '.')
+	if dot <= 0 || dot == len(value)-1 {
+		return Opened{}, errOpenMalformed
+	}
+	i, ok := k.byID[value[:dot]]
+	if !ok {
+		return Opened{}, errOpenUnknownKey
+	}
+	key := &k.keys[i]
+	token := value[dot+1:]
+	var inner []byte
+	if err := key.m.codec.Decode(codecName, token, &inner); err != nil {
+		if errors.Is(err, securecookie.ErrMacInvalid) {
+			return Opened{}, errOpenTampered
+		}
+		return Opened{}, errOpenMalformed
+	}
+	// The MAC verified: what follows was made by Seal under this key.
+	n, vl := binary.Uvarint(inner)
+	if vl <= 0 || n > uint64(len(inner)-vl) {
+		return Opened{}, errOpenMalformed
+	}
+	if string(inner[vl:vl+int(n)]) != name {
+		return Opened{}, errOpenWrongName
+	}
+	ts, ok := tokenTime(token)
+	if !ok {
+		return Opened{}, errOpenMalformed
+	}
+	if k.maxAge > 0 && k.clock().Unix()-ts > int64(k.maxAge/time.Second) {
+		return Opened{}, errOpenExpired
+	}
+	return Opened{
+		Plaintext: inner[vl+int(n):],
+		KeyID:     key.ID,
+		Primary:   i == k.primary,
+		Sealed:    time.Unix(ts, 0).UTC(),
+	}, nil
+}
+
+// tokenTime reads the timestamp securecookie put at the start of token:
+// base64("<unix seconds>|<ciphertext>|<mac>"). Only the first 16 base64
+// characters are decoded. Call it only after the MAC verified.
+func tokenTime(token string) (int64, bool) {
+	if len(token) < 16 {
+		return 0, false
+	}
+	var buf [12]byte
+	if _, err := base64.URLEncoding.Decode(buf[:], []byte(token[:16])); err != nil {
+		return 0, false
+	}
+	var ts int64
+	for i, c := range buf {
+		if c == '|' {
+			return ts, i > 0
+		}
+		if c < '0' || c > '9' || i >= 11 {
+			return 0, false
+		}
+		ts = ts*10 + int64(c-'0')
+	}
+	return 0, false
+}
