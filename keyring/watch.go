@@ -1,0 +1,174 @@
+package keyring
+
+import (
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultWatchInterval is how often a Watcher re-reads its file by default.
+const DefaultWatchInterval = time.Second
+
+// WatchOptions configures [Watch]. The zero value is ready to use.
+type WatchOptions struct {
+	// Interval between checks of the file. Default DefaultWatchInterval.
+	// Negative: never poll; only Reload re-reads the file.
+	Interval time.Duration
+	// Logger receives reload results and errors. Default slog.Default().
+	Logger *slog.Logger
+	// MaxAge, if non-zero, is applied to every keyring loaded
+	// ([Keyring.WithMaxAge]); negative means no age check. Default
+	// DefaultMaxAge.
+	MaxAge time.Duration
+	// Now, if set, is the clock of every keyring loaded ([Keyring.WithClock]).
+	Now func() time.Time
+}
+
+// ErrClosed: Reload on a closed Watcher.
+var ErrClosed = errors.New("keyring: watcher closed")
+
+// Watcher holds the keyring read from a file and re-reads the file when it
+// changes. A file that fails to load (missing, half written, invalid) is
+// logged and never replaces the good keyring in force. Watcher is a
+// [Source].
+type Watcher struct {
+	path   string
+	opts   WatchOptions
+	logger *slog.Logger
+	cur    atomic.Pointer[Keyring]
+
+	mu      sync.Mutex // serialises reloads; guards the fields below
+	goodSum [sha256.Size]byte
+	badSum  [sha256.Size]byte
+	closed  bool
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Watch loads the keyring file at path (an error if it does not load) and
+// starts checking it for changes every opts.Interval. Call Close to stop.
+func Watch(path string, opts WatchOptions) (*Watcher, error) {
+	if opts.Interval == 0 {
+		opts.Interval = DefaultWatchInterval
+	}
+	w := &Watcher{path: path, opts: opts, logger: opts.Logger, stop: make(chan struct{}), done: make(chan struct{})}
+	if w.logger == nil {
+		w.logger = slog.Default()
+	}
+	data, err := readFile(path, w.logger)
+	if err != nil {
+		return nil, err
+	}
+	k, err := w.parse(data)
+	if err != nil {
+		return nil, err
+	}
+	w.goodSum = sha256.Sum256(data)
+	w.cur.Store(k)
+	if opts.Interval > 0 {
+		go w.loop()
+	} else {
+		close(w.done)
+	}
+	return w, nil
+}
+
+func (w *Watcher) parse(data []byte) (*Keyring, error) {
+	k, err := Parse(data)
+	if err != nil {
+		return nil, withSource(err, w.path)
+	}
+	switch {
+	case w.opts.MaxAge < 0:
+		k = k.WithMaxAge(0)
+	case w.opts.MaxAge > 0:
+		k = k.WithMaxAge(w.opts.MaxAge)
+	}
+	if w.opts.Now != nil {
+		k = k.WithClock(w.opts.Now)
+	}
+	return k, nil
+}
+
+// Keyring returns the latest keyring that loaded successfully.
+func (w *Watcher) Keyring() *Keyring { return w.cur.Load() }
+
+// Reload re-reads the file now. If it loads, its keyring replaces the one
+// in force (if the content changed) and Reload returns nil. If not, the
+// keyring in force stays, the problem is logged once per distinct bad
+// content, and Reload returns the error.
+func (w *Watcher) Reload() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	return w.reloadLocked()
+}
+
+func (w *Watcher) reloadLocked() error {
+	data, err := readFile(w.path, nil)
+	if err != nil {
+		if w.badSum != ([sha256.Size]byte{}) {
+			// Same as last time: don't repeat the log line every tick.
+			return err
+		}
+		w.badSum = [sha256.Size]byte{1}
+		w.logger.Error("keyring: reload failed; keeping the keyring in force", "path", w.path, "err", err)
+		return err
+	}
+	sum := sha256.Sum256(data)
+	if sum == w.goodSum {
+		w.badSum = [sha256.Size]byte{}
+		return nil
+	}
+	k, err := w.parse(data)
+	if err != nil {
+		if sum != w.badSum {
+			w.badSum = sum
+			w.logger.Error("keyring: reload failed; keeping the keyring in force", "path", w.path, "err", err)
+		}
+		return err
+	}
+	w.goodSum, w.badSum = sum, [sha256.Size]byte{}
+	w.cur.Store(k)
+	w.logger.Info("keyring: reloaded", "path", w.path, "primary", k.Primary().ID, "keys", k.Len())
+	return nil
+}
+
+func (w *Watcher) loop() {
+	defer close(w.done)
+	t := time.NewTicker(w.opts.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			if !w.closed {
+				_ = w.reloadLocked() // logged inside
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+// Close stops watching. The keyring in force stays available from
+// Keyring. Close is idempotent.
+func (w *Watcher) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.stop)
+	<-w.done
+	return nil
+}
