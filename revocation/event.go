@@ -1,0 +1,227 @@
+package revocation
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is the scope of a revocation.
+type Kind uint8
+
+// The three scopes of the revocation list.
+const (
+	KindSession Kind = 1 // one session ID is dead
+	KindUser    Kind = 2 // every session of one user created at or before At is dead
+	KindAll     Kind = 3 // every session created at or before At is dead
+)
+
+// String returns "session", "user" or "all".
+func (k Kind) String() string {
+	switch k {
+	case KindSession:
+		return "session"
+	case KindUser:
+		return "user"
+	case KindAll:
+		return "all"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Limits on the variable-length fields of an Event.
+const (
+	MaxUserLen   = 4096 // longest user ID, in bytes
+	MaxOriginLen = 255  // longest origin node name, in bytes
+)
+
+// Event is one change to the revocation list. Every local revocation is an
+// event; replication carries events between instances and applies them with
+// [Store.Apply]. Applying an event twice, or events in any order, gives the
+// same state.
+type Event struct {
+	ID      [16]byte  // event ID (random), for deduplication
+	Kind    Kind      // scope
+	Session [16]byte  // the revoked session ID, for KindSession; zero otherwise
+	User    string    // the revoked user ID, for KindUser; empty otherwise
+	At      time.Time // when revoked; the cut-off for KindUser and KindAll
+	Until   time.Time // when the entry may be dropped; zero means "as late as allowed"
+	Origin  string    // name of the node that made it
+}
+
+// eventVersion is the first byte of every encoded Event.
+const eventVersion = 1
+
+// minEventLen is the length of the smallest valid encoding (KindAll, empty origin).
+const minEventLen = 1 + 1 + 16 + 8 + 8 + 1
+
+// validate reports whether e can be encoded. MarshalBinary and
+// UnmarshalBinary apply the same rules, so whatever decodes re-encodes to
+// the same bytes.
+func (e *Event) validate() error {
+	switch e.Kind {
+	case KindSession:
+		if e.User != "" {
+			return fmt.Errorf("%w: session event with a user", ErrInvalid)
+		}
+	case KindUser:
+		if e.User == "" {
+			return fmt.Errorf("%w: user event without a user", ErrInvalid)
+		}
+		if len(e.User) > MaxUserLen {
+			return fmt.Errorf("%w: user ID longer than %d bytes", ErrInvalid, MaxUserLen)
+		}
+		if e.Session != ([16]byte{}) {
+			return fmt.Errorf("%w: user event with a session ID", ErrInvalid)
+		}
+	case KindAll:
+		if e.User != "" || e.Session != ([16]byte{}) {
+			return fmt.Errorf("%w: all event with a user or session ID", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(e.Kind))
+	}
+	if len(e.Origin) > MaxOriginLen {
+		return fmt.Errorf("%w: origin longer than %d bytes", ErrInvalid, MaxOriginLen)
+	}
+	if _, ok := nanos(e.At); !ok || e.At.IsZero() {
+		return fmt.Errorf("%w: at time %v out of range", ErrInvalid, e.At)
+	}
+	if _, ok := nanos(e.Until); !ok {
+		return fmt.Errorf("%w: until time %v out of range", ErrInvalid, e.Until)
+	}
+	return nil
+}
+
+// nanos returns t as Unix nanoseconds, 0 for the zero time. ok is false for
+// times before 1970 or past 2262, which have no positive int64 form.
+func nanos(t time.Time) (int64, bool) {
+	if t.IsZero() {
+		return 0, true
+	}
+	n := t.UnixNano()
+	if n <= 0 || !time.Unix(0, n).Equal(t) {
+		return 0, false
+	}
+	return n, true
+}
+
+// fromNanos is the inverse of nanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// MarshalBinary encodes e in a compact versioned binary form:
+//
+//	version(1)=1 kind(1) id(16) [session(16) | userlen(2) user] at(8) until(8) originlen(1) origin
+//
+// Integers are big-endian; times are Unix nanoseconds (0 for the zero
+// time). It returns an error wrapping [ErrInvalid] for an event that is not
+// well formed.
+func (e Event) MarshalBinary() ([]byte, error) {
+	if err := e.validate(); err != nil {
+		return nil, fmt.Errorf("revocation: marshal event: %w", err)
+	}
+	n := minEventLen + len(e.Origin)
+	switch e.Kind {
+	case KindSession:
+		n += 16
+	case KindUser:
+		n += 2 + len(e.User)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, eventVersion, byte(e.Kind))
+	b = append(b, e.ID[:]...)
+	switch e.Kind {
+	case KindSession:
+		b = append(b, e.Session[:]...)
+	case KindUser:
+		b = binary.BigEndian.AppendUint16(b, uint16(len(e.User)))
+		b = append(b, e.User...)
+	}
+	at, _ := nanos(e.At)
+	until, _ := nanos(e.Until)
+	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	b = binary.BigEndian.AppendUint64(b, uint64(until))
+	b = append(b, byte(len(e.Origin)))
+	b = append(b, e.Origin...)
+	return b, nil
+}
+
+var errShort = errors.New("truncated")
+
+// UnmarshalBinary decodes what MarshalBinary produced. Any other input,
+// including trailing bytes, is an error wrapping [ErrInvalid]; it never
+// panics. Times decode in UTC.
+func (e *Event) UnmarshalBinary(b []byte) error {
+	var d Event
+	err := d.decode(b)
+	if err == nil {
+		err = d.validate()
+	}
+	if err != nil {
+		if !errors.Is(err, ErrInvalid) {
+			err = fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		return fmt.Errorf("revocation: unmarshal event: %w", err)
+	}
+	*e = d
+	return nil
+}
+
+func (e *Event) decode(b []byte) error {
+	if len(b) < minEventLen {
+		return errShort
+	}
+	if b[0] != eventVersion {
+		return fmt.Errorf("unknown version %d", b[0])
+	}
+	e.Kind = Kind(b[1])
+	copy(e.ID[:], b[2:18])
+	b = b[18:]
+	switch e.Kind {
+	case KindSession:
+		if len(b) < 16 {
+			return errShort
+		}
+		copy(e.Session[:], b[:16])
+		b = b[16:]
+	case KindUser:
+		if len(b) < 2 {
+			return errShort
+		}
+		n := int(binary.BigEndian.Uint16(b))
+		b = b[2:]
+		if len(b) < n {
+			return errShort
+		}
+		e.User = string(b[:n])
+		b = b[n:]
+	case KindAll:
+	default:
+		return fmt.Errorf("unknown kind %d", b[1])
+	}
+	if len(b) < 17 {
+		return errShort
+	}
+	at := int64(binary.BigEndian.Uint64(b))
+	until := int64(binary.BigEndian.Uint64(b[8:]))
+	if at <= 0 || until < 0 {
+		return errors.New("time out of range")
+	}
+	e.At, e.Until = fromNanos(at), fromNanos(until)
+	n := int(b[16])
+	b = b[17:]
+	if len(b) != n {
+		if len(b) < n {
+			return errShort
+		}
+		return errors.New("trailing bytes")
+	}
+	e.Origin = string(b)
+	return nil
+}

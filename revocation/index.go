@@ -1,0 +1,181 @@
+package revocation
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"math/bits"
+	"sync"
+)
+
+// sessionIndex is the in-memory set of revoked session IDs with the time
+// each entry may be dropped. It is a table of 256 shards, each an
+// open-addressing hash table with linear probing over 24-byte slots
+// (16-byte ID, 8-byte until). Each shard has its own RWMutex, so readers on
+// different shards never touch the same lock. A lookup allocates nothing.
+//
+// The hash is keyed with a random per-process seed, so an operator-supplied
+// or replicated ID can't be chosen to pile up in one probe run.
+type sessionIndex struct {
+	seed0, seed1 uint64
+	shards       [numShards]shard
+}
+
+const numShards = 256
+
+type slot struct {
+	id    [16]byte
+	until int64 // Unix nanoseconds; 0 marks an empty slot
+}
+
+type shard struct {
+	mu    sync.RWMutex
+	slots []slot
+	n     int
+	_     [72]byte // 128 bytes a shard: neighbouring locks never share a cache line
+}
+
+func newSessionIndex() *sessionIndex {
+	var seed [16]byte
+	if _, err := rand.Read(seed[:]); err != nil {
+		panic("revocation: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails on supported platforms
+	}
+	return &sessionIndex{
+		seed0: binary.LittleEndian.Uint64(seed[:8]) | 1,
+		seed1: binary.LittleEndian.Uint64(seed[8:]),
+	}
+}
+
+func (x *sessionIndex) hash(id *[16]byte) uint64 {
+	a := binary.LittleEndian.Uint64(id[:8]) ^ x.seed0
+	b := binary.LittleEndian.Uint64(id[8:]) ^ x.seed1
+	hi, lo := bits.Mul64(a, b^0x9E3779B97F4A7C15)
+	return hi ^ lo
+}
+
+// home returns the first slot to probe for hash h in a table of n slots.
+func home(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
+	return int(hi)
+}
+
+// get returns the entry for id.
+func (x *sessionIndex) get(id *[16]byte) (int64, bool) {
+	h := x.hash(id)
+	sh := &x.shards[h%numShards]
+	sh.mu.RLock()
+	until, ok := sh.lookup(id, h)
+	sh.mu.RUnlock()
+	return until, ok
+}
+
+func (sh *shard) lookup(id *[16]byte, h uint64) (int64, bool) {
+	n := len(sh.slots)
+	if n == 0 {
+		return 0, false
+	}
+	for i := home(h, n); ; {
+		s := &sh.slots[i]
+		if s.until == 0 {
+			return 0, false
+		}
+		if s.id == *id {
+			return s.until, true
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+}
+
+// put records id until until, keeping the later time if id is present.
+func (x *sessionIndex) put(id [16]byte, until int64) {
+	if until <= 0 {
+		return
+	}
+	h := x.hash(&id)
+	sh := &x.shards[h%numShards]
+	sh.mu.Lock()
+	// Grow at 80% full, by half: the table stays 53-80% full.
+	if (sh.n+1)*5 > len(sh.slots)*4 {
+		sh.resize(x, (sh.n+1)*3/2+8)
+	}
+	sh.insert(id, until, h)
+	sh.mu.Unlock()
+}
+
+func (sh *shard) insert(id [16]byte, until int64, h uint64) {
+	n := len(sh.slots)
+	for i := home(h, n); ; {
+		s := &sh.slots[i]
+		if s.until == 0 {
+			s.id, s.until = id, until
+			sh.n++
+			return
+		}
+		if s.id == id {
+			s.until = max(s.until, until)
+			return
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+}
+
+// resize rebuilds the shard with size slots, dropping entries for which
+// keep returns false. The caller holds the write lock.
+func (sh *shard) resize(x *sessionIndex, size int) {
+	sh.rebuild(x, size, nil)
+}
+
+func (sh *shard) rebuild(x *sessionIndex, size int, keep func(int64) bool) {
+	old := sh.slots
+	sh.slots = make([]slot, size)
+	sh.n = 0
+	for i := range old {
+		s := &old[i]
+		if s.until == 0 || (keep != nil && !keep(s.until)) {
+			continue
+		}
+		sh.insert(s.id, s.until, x.hash(&s.id))
+	}
+}
+
+// sweep drops entries whose until is at or before now and returns how many
+// remain.
+func (x *sessionIndex) sweep(now int64) int {
+	total := 0
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.Lock()
+		expired := 0
+		for j := range sh.slots {
+			if u := sh.slots[j].until; u != 0 && u <= now {
+				expired++
+			}
+		}
+		if expired > 0 {
+			live := sh.n - expired
+			size := 0
+			if live > 0 {
+				size = live*3/2 + 8
+			}
+			sh.rebuild(x, size, func(u int64) bool { return u > now })
+		}
+		total += sh.n
+		sh.mu.Unlock()
+	}
+	return total
+}
+
+// len returns the number of entries.
+func (x *sessionIndex) len() int {
+	total := 0
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.RLock()
+		total += sh.n
+		sh.mu.RUnlock()
+	}
+	return total
+}
