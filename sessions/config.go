@@ -1,0 +1,215 @@
+package sessions
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// Defaults for the zero values of Config fields.
+const (
+	DefaultCookieName       = "session"
+	DefaultPath             = "/"
+	DefaultCookieAge        = 14 * 24 * time.Hour // Django's SESSION_COOKIE_AGE
+	DefaultAbsoluteLifetime = 30 * 24 * time.Hour
+)
+
+// MaxCookieSize is the largest cookie, name plus value, that a Manager
+// writes (RFC 6265 asks browsers to accept at least 4096 bytes).
+const MaxCookieSize = 4096
+
+// Errors.
+var (
+	// ErrInvalidConfig: New was given a config it refuses.
+	ErrInvalidConfig = errors.New("sessions: invalid config")
+	// ErrNoSession: Manager.Session was called on a request that did not
+	// pass through the Manager's Handler or Load.
+	ErrNoSession = errors.New("sessions: no session in request context")
+	// ErrTooLarge: the sealed session does not fit in one cookie; the
+	// error is a *TooLargeError naming the largest keys.
+	ErrTooLarge = errors.New("sessions: session too large for a cookie")
+	// ErrTypeMismatch: SetDefault found a value that is not of the asked type.
+	ErrTypeMismatch = errors.New("sessions: stored value has another type")
+	// ErrEmptyUserID: Login was given an empty user ID.
+	ErrEmptyUserID = errors.New("sessions: empty user ID")
+	// ErrNoRevocation: a revocation was asked of a Manager configured with
+	// InsecureNoRevocation.
+	ErrNoRevocation = errors.New("sessions: no revocation list configured")
+)
+
+// Config configures a Manager. The zero value of every field except Keys
+// and Revoker is the documented default. New copies the Config; changing it
+// afterwards has no effect.
+type Config struct {
+	// Keys gives the keyring that seals and opens cookies, asked once per
+	// request so a rotated keyring (a *keyring.Watcher) takes effect
+	// without restart. Required.
+	Keys keyring.Source
+
+	// Revoker is the server-side revocation list, consulted after every
+	// cookie opens and recorded into by Flush, CycleID, Login, Logout,
+	// RevokeUser and RevokeAll. Required unless InsecureNoRevocation.
+	Revoker Revoker
+
+	// InsecureNoRevocation runs without a revocation list: logout then only
+	// deletes the browser's cookie, and a copy of it keeps working until it
+	// expires, as with other cookie session stores. Default false.
+	InsecureNoRevocation bool
+
+	// InsecureFailOpen accepts a session when the Revoker returns an error.
+	// Default false: fail closed, treating the cookie as revoked and giving
+	// the request a fresh session.
+	InsecureFailOpen bool
+
+	// CookieName is the cookie's name. Default "session".
+	CookieName string
+
+	// Path is the cookie's Path. Default "/".
+	Path string
+
+	// Domain is the cookie's Domain. Default empty: host-only cookie.
+	Domain string
+
+	// InsecureCookies drops the Secure attribute, for plain-HTTP
+	// development. Default false: Secure.
+	InsecureCookies bool
+
+	// InsecureScriptAccess drops the HttpOnly attribute, letting page
+	// scripts read the cookie. Default false: HttpOnly.
+	InsecureScriptAccess bool
+
+	// SameSite is the cookie's SameSite attribute. Default (zero) Lax.
+	// http.SameSiteDefaultMode omits the attribute. None requires Secure.
+	SameSite http.SameSite
+
+	// Partitioned adds the Partitioned attribute (CHIPS). Requires Secure.
+	// Default false.
+	Partitioned bool
+
+	// CookieAge is the idle expiry: a session not saved for this long
+	// expires (checked on the server from the payload; the cookie's
+	// Max-Age mirrors it). Default 14 days, Django's SESSION_COOKIE_AGE.
+	CookieAge time.Duration
+
+	// AbsoluteLifetime caps every session's life from its creation (or its
+	// last Login): sliding renewal and custom expiries can't go past it.
+	// Default 30 days. Must be at least CookieAge.
+	AbsoluteLifetime time.Duration
+
+	// ExpireAtBrowserClose writes cookies without Max-Age/Expires, so the
+	// browser drops them when it closes; the server still expires them
+	// after CookieAge idle. Default false.
+	ExpireAtBrowserClose bool
+
+	// SaveEveryRequest saves (re-seals) an existing session on every
+	// response, not only when modified, sliding its idle expiry. Default
+	// false.
+	SaveEveryRequest bool
+
+	// Logger receives the reasons cookies are refused (Debug and Info, never
+	// the cookie value), revocation list failures (Warn) and save errors
+	// (Error). Default slog.Default().
+	Logger *slog.Logger
+
+	// ErrorHandler is called by Handler with errors it cannot return to a
+	// caller: a session too large for a cookie (*TooLargeError), a sealing
+	// failure, a revocation that could not be recorded. It runs while the
+	// response headers are being written, before the status line: it may
+	// add headers but must not write the body or status. Default: log the
+	// error at Error level.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	bad := func(format string, args ...any) (Config, error) {
+		return Config{}, fmt.Errorf("sessions: new: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+	}
+	if c.Keys == nil {
+		return bad("Keys is required (a *keyring.Keyring or *keyring.Watcher)")
+	}
+	if c.Revoker == nil && !c.InsecureNoRevocation {
+		return bad("Revoker is required; set InsecureNoRevocation to run without server-side logout")
+	}
+	if c.Revoker != nil && c.InsecureNoRevocation {
+		return bad("both Revoker and InsecureNoRevocation are set")
+	}
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if !validCookieName(c.CookieName) {
+		return bad("CookieName %q is not a valid cookie name", c.CookieName)
+	}
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if !validAttr(c.Path) {
+		return bad("Path %q has characters not allowed in a cookie attribute", c.Path)
+	}
+	if !validAttr(c.Domain) || (c.Domain != "" && (&http.Cookie{Name: "x", Value: "x", Domain: c.Domain}).Valid() != nil) {
+		return bad("Domain %q is not a valid cookie domain", c.Domain)
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.SameSite < http.SameSiteDefaultMode || c.SameSite > http.SameSiteNoneMode {
+		return bad("SameSite %d is not an http.SameSite mode", c.SameSite)
+	}
+	if c.SameSite == http.SameSiteNoneMode && c.InsecureCookies {
+		return bad("SameSite=None requires Secure cookies (browsers reject it otherwise); unset InsecureCookies")
+	}
+	if c.Partitioned && c.InsecureCookies {
+		return bad("Partitioned requires Secure cookies; unset InsecureCookies")
+	}
+	if c.CookieAge < 0 || c.AbsoluteLifetime < 0 {
+		return bad("CookieAge and AbsoluteLifetime must not be negative")
+	}
+	if c.CookieAge == 0 {
+		c.CookieAge = DefaultCookieAge
+	}
+	if c.AbsoluteLifetime == 0 {
+		c.AbsoluteLifetime = DefaultAbsoluteLifetime
+	}
+	if c.CookieAge > c.AbsoluteLifetime {
+		return bad("CookieAge %v exceeds AbsoluteLifetime %v", c.CookieAge, c.AbsoluteLifetime)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+// validCookieName reports whether name is an RFC 7230 token.
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validAttr reports whether v can go into a cookie attribute.
+func validAttr(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}

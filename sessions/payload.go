@@ -1,0 +1,249 @@
+package sessions
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// The sealed payload is a compact binary record, version 1:
+//
+//	byte     version (1)
+//	[16]byte session ID
+//	uvarint  len(user ID), user ID bytes
+//	varint   created-at, unix nanoseconds
+//	varint   saved-at, unix nanoseconds
+//	byte     expiry kind (0 default, 1 idle duration, 2 absolute time, 3 browser close)
+//	varint   expiry value (kinds 1 and 2 only: nanoseconds / unix nanoseconds)
+//	uvarint  number of flash messages, then each as uvarint length + bytes
+//	uvarint  number of entries, then each entry:
+//	         uvarint len(key), key bytes, byte tag, uvarint len(value), value bytes
+//
+// Entries are sorted by key, strictly increasing (no duplicates); the decoder
+// rejects anything else, trailing bytes included, so every session has exactly
+// one encoding. Values are kept in their encoded form inside a Session from
+// Set to Save, so saving is a concatenation.
+const payloadVersion = 1
+
+// Expiry kinds stored in the payload.
+const (
+	expiryDefault      byte = 0
+	expiryIdle         byte = 1
+	expiryAt           byte = 2
+	expiryBrowserClose byte = 3
+)
+
+// Limits on decoded payloads. A sealed cookie can't exceed 4 KB anyway; these
+// only bound work on hostile input that somehow passes the MAC.
+const (
+	maxPayloadEntries = 4096
+	maxPayloadFlashes = 4096
+)
+
+// errPayload is the error the decoder wraps for every malformed payload.
+var errPayload = errors.New("sessions: malformed payload")
+
+// entry is one stored value: its key, type tag and encoded bytes.
+type entry struct {
+	key string
+	tag byte
+	raw []byte
+}
+
+// payload is the decoded content of a session cookie.
+type payload struct {
+	id      [16]byte
+	userID  string
+	created int64 // unix nanoseconds
+	saved   int64 // unix nanoseconds
+	expKind byte
+	expVal  int64
+	flashes []string
+	entries []entry // sorted by key, unique
+}
+
+// size returns an upper bound of the encoded length.
+func (p *payload) size() int {
+	n := 1 + 16 + binary.MaxVarintLen64*6 + len(p.userID)
+	for _, f := range p.flashes {
+		n += binary.MaxVarintLen64 + len(f)
+	}
+	for _, e := range p.entries {
+		n += 1 + 2*binary.MaxVarintLen64 + len(e.key) + len(e.raw)
+	}
+	return n
+}
+
+// appendPayload appends the encoding of p to dst.
+func appendPayload(dst []byte, p *payload) []byte {
+	dst = append(dst, payloadVersion)
+	dst = append(dst, p.id[:]...)
+	dst = binary.AppendUvarint(dst, uint64(len(p.userID)))
+	dst = append(dst, p.userID...)
+	dst = binary.AppendVarint(dst, p.created)
+	dst = binary.AppendVarint(dst, p.saved)
+	dst = append(dst, p.expKind)
+	if p.expKind == expiryIdle || p.expKind == expiryAt {
+		dst = binary.AppendVarint(dst, p.expVal)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(p.flashes)))
+	for _, f := range p.flashes {
+		dst = binary.AppendUvarint(dst, uint64(len(f)))
+		dst = append(dst, f...)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(p.entries)))
+	for _, e := range p.entries {
+		dst = binary.AppendUvarint(dst, uint64(len(e.key)))
+		dst = append(dst, e.key...)
+		dst = append(dst, e.tag)
+		dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
+		dst = append(dst, e.raw...)
+	}
+	return dst
+}
+
+// payloadReader walks an encoded payload. Strings are cut from str, one
+// string copy of the whole input, so decoding allocates once for all keys.
+type payloadReader struct {
+	b   []byte
+	str string
+	off int
+	err error
+}
+
+func (r *payloadReader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %s at byte %d", errPayload, what, r.off)
+	}
+}
+
+func (r *payloadReader) byte1(what string) byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.off >= len(r.b) {
+		r.fail(what)
+		return 0
+	}
+	c := r.b[r.off]
+	r.off++
+	return c
+}
+
+func (r *payloadReader) uvarint(what string) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.off:])
+	if n <= 0 {
+		r.fail(what)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *payloadReader) varint(what string) int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b[r.off:])
+	if n <= 0 {
+		r.fail(what)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+// span reads a length-prefixed field and returns its bounds.
+func (r *payloadReader) span(what string) (start, end int) {
+	n := r.uvarint(what)
+	if r.err != nil {
+		return 0, 0
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(what)
+		return 0, 0
+	}
+	start = r.off
+	r.off += int(n)
+	return start, r.off
+}
+
+func (r *payloadReader) str1(what string) string {
+	s, e := r.span(what)
+	if r.err != nil {
+		return ""
+	}
+	return r.str[s:e]
+}
+
+// decodePayload decodes b into p. It never panics; on error p is
+// unspecified. The returned payload's value bytes alias b, which the caller
+// must not modify afterwards.
+func decodePayload(b []byte, p *payload) error {
+	if len(b) < 1+16 {
+		return fmt.Errorf("%w: %d bytes is too short", errPayload, len(b))
+	}
+	if b[0] != payloadVersion {
+		return fmt.Errorf("%w: unknown version %d", errPayload, b[0])
+	}
+	r := payloadReader{b: b, str: string(b), off: 17}
+	copy(p.id[:], b[1:17])
+	p.userID = r.str1("user ID")
+	p.created = r.varint("created-at")
+	p.saved = r.varint("saved-at")
+	p.expKind = r.byte1("expiry kind")
+	p.expVal = 0
+	switch p.expKind {
+	case expiryDefault, expiryBrowserClose:
+	case expiryIdle, expiryAt:
+		p.expVal = r.varint("expiry value")
+	default:
+		r.fail("expiry kind")
+	}
+	nf := r.uvarint("flash count")
+	if r.err == nil && (nf > maxPayloadFlashes || nf > uint64(len(b)-r.off)) {
+		r.fail("flash count")
+	}
+	p.flashes = p.flashes[:0]
+	if r.err == nil && nf > 0 {
+		p.flashes = make([]string, 0, nf)
+	}
+	for i := uint64(0); r.err == nil && i < nf; i++ {
+		p.flashes = append(p.flashes, r.str1("flash"))
+	}
+	ne := r.uvarint("entry count")
+	if r.err == nil && (ne > maxPayloadEntries || ne > uint64(len(b)-r.off)) {
+		r.fail("entry count")
+	}
+	p.entries = p.entries[:0]
+	if r.err == nil && ne > 0 && cap(p.entries) < int(ne) {
+		p.entries = make([]entry, 0, ne)
+	}
+	for i := uint64(0); r.err == nil && i < ne; i++ {
+		key := r.str1("key")
+		tag := r.byte1("tag")
+		s, e := r.span("value")
+		if r.err != nil {
+			break
+		}
+		if !validTag(tag) {
+			r.fail("value tag")
+			break
+		}
+		if n := len(p.entries); n > 0 && p.entries[n-1].key >= key {
+			r.fail("key order")
+			break
+		}
+		p.entries = append(p.entries, entry{key: key, tag: tag, raw: b[s:e:e]})
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if r.off != len(b) {
+		return fmt.Errorf("%w: %d trailing bytes", errPayload, len(b)-r.off)
+	}
+	return nil
+}

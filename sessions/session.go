@@ -1,0 +1,469 @@
+package sessions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Session is one request's view of a user's session: its data, bound user,
+// expiry and flash messages. Get one from [Manager.Session] inside
+// [Manager.Handler], or from [Manager.Load].
+//
+// Reading (Get, Lookup, Has, Keys, Len, ...) marks the session accessed;
+// writing (Set, Delete, Pop of a present key, Clear, SetExpiry, ...) marks
+// it modified, as in Django. Only a modified session is saved, unless
+// Config.SaveEveryRequest is set.
+//
+// A Session is meant for the goroutines of one request. Its methods lock a
+// mutex, so it is safe to share between them, but the order of their
+// changes is theirs to arrange.
+type Session struct {
+	m *Manager
+
+	mu       sync.Mutex
+	p        payload
+	keyID    string // key that sealed the incoming cookie
+	fresh    bool   // this ID was never issued in a cookie
+	incoming bool   // the request carried a cookie by our name (valid or not)
+	reseal   bool   // opened under a non-primary key
+	flushed  bool   // Flush or Logout ran
+	modified bool
+	accessed bool
+	saved    bool // already saved during this request
+}
+
+// ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
+// Login and Logout.
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return hex.EncodeToString(s.p.id[:])
+}
+
+// Created returns when the session was created, or last bound to a user by
+// Login. The absolute lifetime counts from it.
+func (s *Session) Created() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Unix(0, s.p.created)
+}
+
+// KeyID returns the ID of the key that sealed the incoming cookie, or ""
+// for a new session.
+func (s *Session) KeyID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keyID
+}
+
+// IsNew reports whether the session did not come from a valid cookie: no
+// cookie, a bad one, or Flush was called.
+func (s *Session) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fresh
+}
+
+// Modified reports whether the session was changed during this request.
+func (s *Session) Modified() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.modified
+}
+
+// Accessed reports whether the session was read or changed during this
+// request. The middleware then adds "Vary: Cookie" to the response.
+func (s *Session) Accessed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accessed
+}
+
+// find returns the index of key, or where it would be inserted.
+func (s *Session) find(key string) (int, bool) {
+	return sort.Find(len(s.p.entries), func(i int) int { return strings.Compare(key, s.p.entries[i].key) })
+}
+
+// lookup returns a copy of key's entry and marks the session accessed.
+func (s *Session) lookup(key string) (entry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	i, ok := s.find(key)
+	if !ok {
+		return entry{}, false
+	}
+	return s.p.entries[i], true
+}
+
+// put stores an encoded value. Callers hold s.mu.
+func (s *Session) put(key string, tag byte, raw []byte) {
+	i, ok := s.find(key)
+	if ok {
+		s.p.entries[i] = entry{key: key, tag: tag, raw: raw}
+	} else {
+		s.p.entries = slices.Insert(s.p.entries, i, entry{key: key, tag: tag, raw: raw})
+	}
+	s.accessed = true
+	s.modified = true
+}
+
+// Set stores value under key. The value is encoded now: strings, bools,
+// every integer and float type, []byte and time.Time in a compact binary
+// form that Get returns with the same type; anything else as JSON, whose
+// encoding error is returned here (the session is then unchanged).
+func (s *Session) Set(key string, value any) error {
+	tag, raw, err := encodeValue(value)
+	if err != nil {
+		return fmt.Errorf("sessions: set %q: %w", key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.put(key, tag, raw)
+	return nil
+}
+
+// Update sets every key of values, or none of them if one can't be encoded.
+func (s *Session) Update(values map[string]any) error {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	enc := make([]entry, len(keys))
+	for i, k := range keys {
+		tag, raw, err := encodeValue(values[k])
+		if err != nil {
+			return fmt.Errorf("sessions: update %q: %w", k, err)
+		}
+		enc[i] = entry{key: k, tag: tag, raw: raw}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	for _, e := range enc {
+		s.put(e.key, e.tag, e.raw)
+	}
+	return nil
+}
+
+// Lookup returns the value under key as a T, and whether it is present and
+// is (or converts losslessly to) a T. Integers convert between integer
+// types when the value fits, and to float64 when exact; values stored as
+// JSON decode into T with encoding/json; T = any gives the stored type.
+func Lookup[T any](s *Session, key string) (T, bool) {
+	e, ok := s.lookup(key)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return decodeAs[T](&e)
+}
+
+// Get returns the value under key as a T, or def if it is absent or is not
+// a T (see [Lookup] for the conversions). Django: session.get(key, default).
+func Get[T any](s *Session, key string, def T) T {
+	if v, ok := Lookup[T](s, key); ok {
+		return v
+	}
+	return def
+}
+
+// Pop removes key and returns its value as a T, or def if it was absent or
+// not a T. Removing a present key marks the session modified.
+func Pop[T any](s *Session, key string, def T) T {
+	s.mu.Lock()
+	s.accessed = true
+	i, ok := s.find(key)
+	var e entry
+	if ok {
+		e = s.p.entries[i]
+		s.p.entries = slices.Delete(s.p.entries, i, i+1)
+		s.modified = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		return def
+	}
+	if v, ok := decodeAs[T](&e); ok {
+		return v
+	}
+	return def
+}
+
+// SetDefault returns the value under key if present; otherwise it stores
+// def and returns it. A present value that is not a T gives def and an
+// error matching ErrTypeMismatch, and leaves the session unchanged.
+func SetDefault[T any](s *Session, key string, def T) (T, error) {
+	tag, raw, encErr := encodeValue(def)
+	s.mu.Lock()
+	s.accessed = true
+	i, ok := s.find(key)
+	if !ok {
+		if encErr != nil {
+			s.mu.Unlock()
+			return def, fmt.Errorf("sessions: setdefault %q: %w", key, encErr)
+		}
+		s.put(key, tag, raw)
+		s.mu.Unlock()
+		return def, nil
+	}
+	e := s.p.entries[i]
+	s.mu.Unlock()
+	if v, ok := decodeAs[T](&e); ok {
+		return v, nil
+	}
+	return def, fmt.Errorf("sessions: setdefault %q: %w", key, ErrTypeMismatch)
+}
+
+// Delete removes key. Removing a present key marks the session modified.
+func (s *Session) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	if i, ok := s.find(key); ok {
+		s.p.entries = slices.Delete(s.p.entries, i, i+1)
+		s.modified = true
+	}
+}
+
+// Has reports whether key is present. Django: key in session.
+func (s *Session) Has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	_, ok := s.find(key)
+	return ok
+}
+
+// Keys returns the keys, sorted.
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	keys := make([]string, len(s.p.entries))
+	for i, e := range s.p.entries {
+		keys[i] = e.key
+	}
+	return keys
+}
+
+// Values returns the values in key order, each with the type it was set
+// with (JSON-stored values as decoded by encoding/json into an any).
+func (s *Session) Values() []any {
+	s.mu.Lock()
+	entries := slices.Clone(s.p.entries)
+	s.accessed = true
+	s.mu.Unlock()
+	vals := make([]any, len(entries))
+	for i := range entries {
+		vals[i], _ = entries[i].natural()
+	}
+	return vals
+}
+
+// Items returns a copy of the data as a map (values as in Values).
+func (s *Session) Items() map[string]any {
+	s.mu.Lock()
+	entries := slices.Clone(s.p.entries)
+	s.accessed = true
+	s.mu.Unlock()
+	items := make(map[string]any, len(entries))
+	for i := range entries {
+		items[entries[i].key], _ = entries[i].natural()
+	}
+	return items
+}
+
+// Len returns the number of keys.
+func (s *Session) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	return len(s.p.entries)
+}
+
+// Clear removes every key and pending flash message. It keeps the session
+// ID and the bound user: use Logout or Flush to end the session.
+func (s *Session) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.p.entries = nil
+	s.p.flashes = nil
+	s.accessed = true
+	s.modified = true
+}
+
+// AddFlash queues a message for the next Flashes call, which may be in a
+// later request.
+func (s *Session) AddFlash(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.p.flashes = append(s.p.flashes, msg)
+	s.accessed = true
+	s.modified = true
+}
+
+// Flashes returns the queued flash messages and removes them: each message
+// is returned by exactly one call.
+func (s *Session) Flashes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	f := s.p.flashes
+	if len(f) > 0 {
+		s.p.flashes = nil
+		s.modified = true
+	}
+	return f
+}
+
+// UserID returns the user bound by Login, or "" for an anonymous session.
+func (s *Session) UserID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	return s.p.userID
+}
+
+// Flush deletes the session's data and user, revokes its ID on the server
+// and starts a new, empty session with a new ID. If nothing is stored
+// afterwards, the response deletes the cookie. Django: session.flush().
+//
+// The session is flushed in any case; an error means the old ID could not
+// be recorded as revoked, so a copy of the old cookie may still open:
+// respond with an error status (which saves nothing, leaving the old cookie
+// in place) or retry.
+func (s *Session) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
+	s.p = payload{created: s.m.stamp()}
+	rand.Read(s.p.id[:])
+	s.fresh = true
+	s.flushed = true
+	s.accessed = true
+	s.modified = true
+	s.mu.Unlock()
+	return s.m.revokeID(ctx, "flush", old, until, issued)
+}
+
+// Logout ends the session, as Flush does.
+func (s *Session) Logout(ctx context.Context) error {
+	return s.Flush(ctx)
+}
+
+// CycleID gives the session a new ID, keeps its data and user, and revokes
+// the old ID on the server, so a cookie captured before stops opening.
+// Django: session.cycle_key(), the defence against session fixation. Login
+// calls it. An error is as for Flush; the ID has changed in any case.
+func (s *Session) CycleID(ctx context.Context) error {
+	s.mu.Lock()
+	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
+	rand.Read(s.p.id[:])
+	s.fresh = true
+	s.accessed = true
+	s.modified = true
+	s.mu.Unlock()
+	return s.m.revokeID(ctx, "cycle", old, until, issued)
+}
+
+// Login binds userID to the session with a new ID and a new creation time,
+// revoking the old ID. If another user was bound, the data is flushed
+// first, as Django's login does. A "log out everywhere" (Manager.RevokeUser)
+// made before Login on this Manager does not affect the new session. An
+// error is as for Flush; the user is bound in any case.
+func (s *Session) Login(ctx context.Context, userID string) error {
+	if userID == "" {
+		return fmt.Errorf("sessions: login: %w", ErrEmptyUserID)
+	}
+	s.mu.Lock()
+	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
+	if s.p.userID != "" && s.p.userID != userID {
+		s.p = payload{}
+		s.flushed = true
+	}
+	s.p.userID = userID
+	s.p.created = s.m.stamp()
+	rand.Read(s.p.id[:])
+	s.fresh = true
+	s.accessed = true
+	s.modified = true
+	s.mu.Unlock()
+	return s.m.revokeID(ctx, "login", old, until, issued)
+}
+
+// SetExpiry makes the session expire after idle time without a save (a
+// request that modifies it, or any request with SaveEveryRequest),
+// instead of Config.CookieAge. Zero or negative expires it now: the
+// response deletes the cookie. Django: set_expiry(seconds).
+func (s *Session) SetExpiry(idle time.Duration) {
+	s.setExpiry(expiryIdle, int64(idle))
+}
+
+// SetExpiryAt makes the session expire at t. A time in the past expires it
+// now. Django: set_expiry(datetime).
+func (s *Session) SetExpiryAt(t time.Time) {
+	s.setExpiry(expiryAt, t.UnixNano())
+}
+
+// SetExpireAtBrowserClose makes the cookie a browser-session cookie (no
+// Max-Age); on the server it still expires after Config.CookieAge idle.
+// Django: set_expiry(0).
+func (s *Session) SetExpireAtBrowserClose() {
+	s.setExpiry(expiryBrowserClose, 0)
+}
+
+// ResetExpiry returns to the configured expiry. Django: set_expiry(None).
+func (s *Session) ResetExpiry() {
+	s.setExpiry(expiryDefault, 0)
+}
+
+func (s *Session) setExpiry(kind byte, v int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.p.expKind, s.p.expVal = kind, v
+	s.accessed = true
+	s.modified = true
+}
+
+// ExpiryAge returns how long the session would live if saved now: the idle
+// age (default or custom) or the time until a custom expiry date, capped by
+// the absolute lifetime. Negative when already expired. Django:
+// get_expiry_age().
+func (s *Session) ExpiryAge() time.Duration {
+	now := s.m.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Duration(s.m.expiresAt(&s.p, now) - now)
+}
+
+// ExpiryDate returns when the session would expire if saved now. Django:
+// get_expiry_date().
+func (s *Session) ExpiryDate() time.Time {
+	now := s.m.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Unix(0, s.m.expiresAt(&s.p, now))
+}
+
+// ExpireAtBrowserClose reports whether the cookie is a browser-session
+// cookie: SetExpireAtBrowserClose was called, or the expiry is the default
+// and Config.ExpireAtBrowserClose is set. Django:
+// get_expire_at_browser_close().
+func (s *Session) ExpireAtBrowserClose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.browserClose(&s.p)
+}
+
+// empty reports whether there is nothing worth a cookie. Callers hold s.mu.
+func (s *Session) empty() bool {
+	return len(s.p.entries) == 0 && len(s.p.flashes) == 0 && s.p.userID == ""
+}
