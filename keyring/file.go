@@ -169,7 +169,7 @@ func (k *Keyring) MarshalJSON() ([]byte, error) {
 			ID:      key.ID,
 			State:   key.State,
 			Created: key.Created,
-			Secret:  base64.StdEncoding.EncodeToString(key.m.secret[:]),
+			Secret:  base64.StdEncoding.EncodeToString((*key.m.secret)[:]),
 		}
 		if !key.Promoted.IsZero() {
 			t := key.Promoted

@@ -64,8 +64,13 @@ type Key struct {
 
 // material is a key's secret and the codec derived from it. It is shared,
 // read-only, between keyrings derived from one another.
+//
+// The secret sits behind a second pointer on purpose: if a Key is ever
+// printed by reflection (an unexported field of a caller's struct, or a
+// bad fmt verb), fmt expands at most one pointer level, so it shows an
+// address rather than the bytes.
 type material struct {
-	secret [SecretLen]byte
+	secret *[SecretLen]byte
 	codec  *securecookie.SecureCookie
 }
 
@@ -76,7 +81,7 @@ func (m *material) GoString() string              { return "[secret]" }
 func (m *material) Format(f fmt.State, verb rune) { fmt.Fprint(f, "[secret]") }
 func (m *material) LogValue() slog.Value          { return slog.StringValue("[secret]") }
 func (m *material) MarshalText() ([]byte, error)  { return []byte("[secret]"), nil }
-func (m *material) equal(o *material) bool        { return m.secret == o.secret }
+func (m *material) equal(o *material) bool        { return *m.secret == *o.secret }
 
 // newMaterial derives the HMAC and AES keys from secret with HKDF-SHA256 and
 // builds the securecookie codec that seals and opens under them.
@@ -93,7 +98,7 @@ func newMaterial(secret [SecretLen]byte) (*material, error) {
 	c.SetSerializer(securecookie.NopEncoder{})
 	c.MaxAge(0)    // the keyring checks age itself, against its own clock
 	c.MaxLength(0) // the keyring checks length itself, on the whole value
-	return &material{secret: secret, codec: c}, nil
+	return &material{secret: &secret, codec: c}, nil
 }
 
 // newSecret returns SecretLen bytes from crypto/rand.

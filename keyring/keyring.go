@@ -248,11 +248,10 @@ func (k *Keyring) clock() time.Time {
 	return time.Now()
 }
 
-// String lists the keys' IDs and states, never secrets.
-func (k *Keyring) String() string {
-	if k == nil {
-		return "keyring(nil)"
-	}
+// String lists the keys' IDs and states, never secrets. String, GoString
+// and Format have value receivers so that a dereferenced Keyring prints
+// the same way.
+func (k Keyring) String() string {
 	var b strings.Builder
 	b.WriteString("keyring[")
 	for i, key := range k.keys {
@@ -268,11 +267,11 @@ func (k *Keyring) String() string {
 }
 
 // GoString is used by %#v; like String it shows no secret.
-func (k *Keyring) GoString() string { return "&keyring.Keyring{" + k.String() + "}" }
+func (k Keyring) GoString() string { return "&keyring.Keyring{" + k.String() + "}" }
 
 // Format implements fmt.Formatter: every verb prints String (or GoString
 // for %#v), never secrets.
-func (k *Keyring) Format(f fmt.State, verb rune) {
+func (k Keyring) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		fmt.Fprint(f, k.GoString())
 		return
