@@ -1,0 +1,78 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/sealedsessions/sealed/revocation"
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+// healthReport is GET /healthz's body.
+type healthReport struct {
+	Status      string           `json:"status"` // "ok" or "unhealthy"
+	Revocation  revocationHealth `json:"revocation"`
+	Replication *replHealth      `json:"replication,omitempty"`
+	Keyring     keyringHealth    `json:"keyring"`
+	Time        time.Time        `json:"time"`
+}
+
+type revocationHealth struct {
+	OK    bool             `json:"ok"`
+	Error string           `json:"error,omitempty"`
+	Stats revocation.Stats `json:"stats"`
+}
+
+type keyringHealth struct {
+	Keys    int    `json:"keys"`
+	Primary string `json:"primary"`
+}
+
+// healthz reports whether the revocation list can answer (and, with
+// --nats, whether replication is healthy): 200 when it all is, 503 when
+// not, with the details as JSON either way.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	rep := healthReport{Status: "ok", Time: s.now().UTC()}
+	// A probe on the request path's own check: if the store can't answer
+	// this, sessions are being refused (fail closed).
+	_, err := s.store.Revoked([16]byte{}, "", s.now())
+	rep.Revocation = revocationHealth{OK: err == nil, Stats: s.store.Stats()}
+	if err != nil {
+		rep.Revocation.Error = err.Error()
+		rep.Status = "unhealthy"
+	}
+	if s.repl != nil {
+		h := s.repl.health()
+		rep.Replication = &h
+		if !h.Healthy {
+			rep.Status = "unhealthy"
+		}
+	}
+	k := s.keys.Keyring()
+	rep.Keyring = keyringHealth{Keys: len(k.Keys()), Primary: k.Primary().ID}
+	status := http.StatusOK
+	if rep.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, status, rep)
+}
+
+// replHealth is the replication part of /healthz.
+type replHealth struct {
+	Healthy     bool      `json:"healthy"`
+	Stale       bool      `json:"stale"`
+	CaughtUp    bool      `json:"caught_up"`
+	Lag         uint64    `json:"lag"`
+	LastContact time.Time `json:"last_contact"`
+	OutboxDepth int       `json:"outbox_depth"`
+	Reason      string    `json:"reason,omitempty"`
+}
+
+// replicator is what the Server uses of the NATS replicator: the
+// sessions.Revoker methods, Close and a health snapshot.
+type replicator interface {
+	sessions.Revoker
+	Close() error
+	health() replHealth
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+// Session keys the site uses.
+const (
+	keyCart     = "cart"     // map[string]int: product ID to quantity
+	keyTheme    = "theme"    // "light" or "dark"
+	keyLang     = "lang"     // "en", "fr" or "de"
+	keyRemember = "remember" // bool: persistent cookie
+	keySignup   = "signup"   // map[string]string: name, email, plan, confirm, done
+	keySearches = "searches" // []string, newest first, at most five
+	keyOrders   = "orders"   // int: orders placed in this session
+)
+
+// page is what every template gets: the layout's data plus the page's own.
+type page struct {
+	Title     string
+	User      string
+	Admin     bool
+	CartCount int
+	Theme     string
+	Lang      string
+	Flashes   []string
+	Path      string
+	Data      any
+}
+
+// T translates a navigation or greeting string into the page's language.
+func (p page) T(key string) string { return translate(p.Lang, key) }
+
+// parsePages parses each page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("example: templates: %w", err)
+	}
+	funcs := template.FuncMap{
+		"cents": formatCents,
+		"short": shortID,
+		"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	}
+	pages := make(map[string]*template.Template)
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("example: template %s: %w", base, err)
+		}
+		pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return pages, nil
+}
+
+// shortID shortens a session ID for display: enough to tell sessions apart,
+// not enough to be the ID.
+func shortID(id string) string {
+	if len(id) <= 8 {
+		return id
+	}
+	return id[:8] + "…"
+}
+
+// session returns the request's session. The middleware always puts one
+// there; without it (a wiring bug) the error reaches the log and the client
+// gets a 500.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) (*sessions.Session, bool) {
+	sess, err := s.mgr.Session(r)
+	if err != nil {
+		s.logger.Error("no session on request", "path", r.URL.Path, "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return nil, false
+	}
+	return sess, true
+}
+
+// newPage fills the layout data from the session.
+func (s *Server) newPage(r *http.Request, sess *sessions.Session, title string, data any) page {
+	p := page{
+		Title: title,
+		Theme: sessions.Get(sess, keyTheme, "light"),
+		Lang:  sessions.Get(sess, keyLang, "en"),
+		Path:  r.URL.Path,
+		Data:  data,
+	}
+	if !validTheme(p.Theme) {
+		p.Theme = "light"
+	}
+	if !validLanguage(p.Lang) {
+		p.Lang = "en"
+	}
+	if u := sess.UserID(); u != "" {
+		p.User = u
+		if acct, ok := lookupUser(u); ok {
+			p.Admin = acct.Admin
+		}
+	}
+	for _, n := range cart(sess) {
+		p.CartCount += n
+	}
+	p.Flashes = sess.Flashes()
+	return p
+}
+
+// render executes a page template into a buffer first, so a template error
+// becomes a clean 500 and not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	sess, ok := s.session(w, r)
+	if !ok {
+		return
+	}
+	t, ok := s.pages[name]
+	if !ok {
+		s.logger.Error("missing template", "name", name)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", s.newPage(r, sess, title, data)); err != nil {
+		s.logger.Error("render", "template", name, "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// writeJSON writes v as indented JSON.
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		s.logger.Error("encode JSON", "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// redirect answers a POST with 303 See Other, so a reload does not post
+// again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// errorData is the body of the error page.
+type errorData struct {
+	Status  int
+	Message string
+	Back    string
+}
+
+// fail renders the error page with a message meant for the user.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg, back string) {
+	s.render(w, r, status, "error", http.StatusText(status), errorData{Status: status, Message: msg, Back: back})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".", "/")
+}
+
+// crossOriginDenied is http.CrossOriginProtection's deny handler. It runs
+// before the session middleware, so it does not use the layout.
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	s.logger.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+	http.Error(w, "403 forbidden: cross-origin request refused", http.StatusForbidden)
+}

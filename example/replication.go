@@ -1,0 +1,59 @@
+//go:build natsrepl
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
+)
+
+// addNATSFlags adds --nats and --node.
+func addNATSFlags(fs *flag.FlagSet, cfg *Config) {
+	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS `URL`: replicate revocations to the other instances through JetStream")
+	fs.StringVar(&cfg.Node, "node", "", "this instance's `name` for replication (default the hostname; must be unique)")
+}
+
+// startReplication starts the NATS JetStream replicator on the opened
+// store. Revocations then go through it (recorded locally with an outbox
+// record, then published) and events from other instances are applied.
+func (s *Server) startReplication() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := natsrepl.Start(ctx, s.store, natsrepl.Config{
+		URL:    s.cfg.NATSURL,
+		Node:   s.cfg.Node,
+		MaxAge: natsMaxAge(s.cfg.AbsoluteLifetime),
+		Logger: s.logger,
+		Now:    s.cfg.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("example: open: replication through %s: %w", s.cfg.NATSURL, err)
+	}
+	s.repl = natsReplicator{r}
+	s.logger.Info("replicating revocations through NATS JetStream", "url", s.cfg.NATSURL, "node", s.cfg.Node)
+	return nil
+}
+
+// natsMaxAge is how long the stream keeps events: the absolute lifetime
+// plus a day, never less than natsrepl's default.
+func natsMaxAge(abs time.Duration) time.Duration {
+	if m := abs + 24*time.Hour; m > natsrepl.DefaultMaxAge {
+		return m
+	}
+	return natsrepl.DefaultMaxAge
+}
+
+// natsReplicator adapts *natsrepl.Replicator to replicator.
+type natsReplicator struct{ *natsrepl.Replicator }
+
+func (r natsReplicator) health() replHealth {
+	h := r.Health()
+	return replHealth{
+		Healthy: h.Healthy, Stale: h.Stale, CaughtUp: h.CaughtUp, Lag: h.Lag,
+		LastContact: h.LastContact, OutboxDepth: h.OutboxDepth, Reason: h.Reason,
+	}
+}

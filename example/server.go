@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/revocation"
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what Open needs to build the site. The zero value of each field
+// is the documented default.
+type Config struct {
+	// Addr is the TCP address to listen on, such as "127.0.0.1:8080".
+	// Empty means Open does not listen: the caller serves Handler itself
+	// (the tests do, with httptest).
+	Addr string
+
+	// DataDir holds the Badger revocation list (DataDir/revocation) and, by
+	// default, the keyring. Required. Created if missing (mode 0700).
+	DataDir string
+
+	// KeyringFile is the keyring's path, default DataDir/keyring.json. A
+	// missing file is created with a fresh keyring. The file is watched, so
+	// `sealctl keys rotate --keyring FILE` takes effect without a restart.
+	KeyringFile string
+
+	// Session settings handed to sessions.Config; zero means the sessions
+	// package's defaults (two weeks idle, 30 days absolute).
+	CookieAge            time.Duration
+	AbsoluteLifetime     time.Duration
+	ExpireAtBrowserClose bool
+	SaveEveryRequest     bool
+
+	// InsecureCookies drops the Secure attribute so cookies work over plain
+	// HTTP. Off by default; run sets it for loopback addresses.
+	InsecureCookies bool
+
+	// NATSURL, when set, replicates the revocation list to the other
+	// instances through NATS JetStream; Node names this instance (default
+	// the hostname).
+	NATSURL string
+	Node    string
+
+	// Logger receives the site's logs; default slog.Default().
+	Logger *slog.Logger
+
+	// Now is the clock, default time.Now. Tests pass a fake one.
+	Now func() time.Time
+
+	// KeyringPollInterval is how often the keyring file is checked for
+	// changes; zero means the keyring package's default.
+	KeyringPollInterval time.Duration
+}
+
+// Server is the example site: the keyring watcher, the revocation store, the
+// session manager, the router and, when Config.Addr is set, the listener.
+type Server struct {
+	cfg    Config
+	logger *slog.Logger
+	now    func() time.Time
+
+	keys     *keyring.Watcher
+	store    *revocation.Store
+	repl     replicator // nil unless Config.NATSURL is set
+	mgr      *sessions.Manager
+	registry *prometheus.Registry
+
+	router  *mux.Router
+	handler http.Handler
+	pages   map[string]*template.Template
+
+	ln   net.Listener
+	http *http.Server
+	done chan error // receives Serve's result
+}
+
+// Open builds the site from cfg: it creates the data directory, loads (or
+// generates) the keyring, opens the revocation store and the session
+// manager, and, when cfg.Addr is set, starts listening. Close releases it
+// all.
+func Open(cfg Config) (s *Server, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("example: open: no data directory (set --data DIR)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.KeyringFile == "" {
+		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
+	}
+	s = &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	defer func() {
+		if err != nil {
+			s.Close()
+			s = nil
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("example: open: data directory: %w", err)
+	}
+	if err := s.openKeyring(); err != nil {
+		return nil, err
+	}
+	if err := s.openRevocation(); err != nil {
+		return nil, err
+	}
+
+	var revoker sessions.Revoker = s.store
+	if s.repl != nil {
+		revoker = s.repl
+	}
+	s.mgr, err = sessions.New(sessions.Config{
+		Keys:                 s.keys,
+		Revoker:              revoker,
+		InsecureCookies:      cfg.InsecureCookies,
+		CookieAge:            cfg.CookieAge,
+		AbsoluteLifetime:     cfg.AbsoluteLifetime,
+		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
+		SaveEveryRequest:     cfg.SaveEveryRequest,
+		Logger:               cfg.Logger,
+		Now:                  cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("example: open: sessions: %w", err)
+	}
+
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.registry = s.newRegistry()
+	s.routes()
+
+	if cfg.Addr != "" {
+		if err := s.listen(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// openKeyring loads the keyring file, generating one first if it is
+// missing, and watches it for rotations.
+func (s *Server) openKeyring() error {
+	path := s.cfg.KeyringFile
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		k, err := keyring.New(s.now())
+		if err != nil {
+			return fmt.Errorf("example: open: generate keyring: %w", err)
+		}
+		if err := keyring.WriteFile(path, k); err != nil {
+			return fmt.Errorf("example: open: write new keyring: %w", err)
+		}
+		s.logger.Info("generated a new keyring", "file", path, "primary_key", k.Primary().ID)
+	case err != nil:
+		return fmt.Errorf("example: open: keyring: %w", err)
+	}
+	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: s.logger, Interval: s.cfg.KeyringPollInterval})
+	if err != nil {
+		return fmt.Errorf("example: open: keyring %s: %w (fix or remove the file; `sealctl keys list --keyring %s` shows what is wrong)", path, err, path)
+	}
+	s.keys = w
+	s.logger.Info("keyring loaded and watched for changes", "file", path, "keys", len(w.Keyring().Keys()), "primary_key", w.Keyring().Primary().ID)
+	return nil
+}
+
+// openRevocation opens the Badger revocation list and, with --nats, the
+// replicator.
+func (s *Server) openRevocation() error {
+	dir := filepath.Join(s.cfg.DataDir, "revocation")
+	rcfg := revocation.Config{
+		AbsoluteLifetime: s.cfg.AbsoluteLifetime,
+		Logger:           s.logger,
+		Now:              s.cfg.Now,
+	}
+	if s.cfg.NATSURL != "" {
+		rcfg.Outbox = true
+		rcfg.Node = s.cfg.Node
+	}
+	st, err := revocation.Open(dir, rcfg)
+	if errors.Is(err, revocation.ErrLocked) {
+		return fmt.Errorf("example: open: revocation list %s is in use by another process (is the example already running? stop it or use another --data)", dir)
+	}
+	if err != nil {
+		return fmt.Errorf("example: open: revocation list %s: %w", dir, err)
+	}
+	s.store = st
+	s.logger.Info("revocation list opened", "dir", dir)
+	if s.cfg.NATSURL != "" {
+		if err := s.startReplication(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listen starts serving on cfg.Addr in the background.
+func (s *Server) listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("example: listen: %w", err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	s.done = make(chan error, 1)
+	go func() { s.done <- s.http.Serve(ln) }()
+	return nil
+}
+
+// URL is the address the server listens on, as http://host:port; "" when
+// Config.Addr was empty.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Done receives the listener's error if serving stops on its own (nil
+// channel without Config.Addr).
+func (s *Server) Done() <-chan error { return s.done }
+
+// Handler is the whole site, for httptest or another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops the HTTP server gracefully (waiting up to 10 s for requests in
+// flight), then stops replication and closes the revocation store and the
+// keyring watcher. It is safe on a partly opened Server.
+func (s *Server) Close() error {
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("example: close: http: %w", err))
+		}
+		cancel()
+		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("example: close: serve: %w", err))
+		}
+		s.http = nil
+	}
+	if s.repl != nil {
+		if err := s.repl.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("example: close: replication: %w", err))
+		}
+		s.repl = nil
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("example: close: revocation list: %w", err))
+		}
+		s.store = nil
+	}
+	if s.keys != nil {
+		if err := s.keys.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("example: close: keyring watcher: %w", err))
+		}
+		s.keys = nil
+	}
+	return errors.Join(errs...)
+}
+
+// routes builds the router. Every route runs behind cross-origin protection
+// (unsafe methods from another origin get 403) and the session middleware.
+func (s *Server) routes() {
+	r := mux.NewRouter()
+	r.NotFoundHandler = s.mgr.Handler(http.HandlerFunc(s.notFound))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	r.Use(cop.Handler)
+	r.Use(s.mgr.Handler)
+	r.Use(securityHeaders)
+
+	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticHandler()))
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+
+	r.HandleFunc("/", s.home).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/login", s.loginForm).Methods(http.MethodGet)
+	r.HandleFunc("/login", s.login).Methods(http.MethodPost)
+	r.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
+	r.HandleFunc("/logout-everywhere", s.logoutEverywhere).Methods(http.MethodPost)
+
+	cart := r.PathPrefix("/cart").Subrouter()
+	cart.HandleFunc("", s.cartPage).Methods(http.MethodGet)
+	cart.HandleFunc("/add", s.cartAdd).Methods(http.MethodPost)
+	cart.HandleFunc("/remove", s.cartRemove).Methods(http.MethodPost)
+	cart.HandleFunc("/checkout", s.cartCheckout).Methods(http.MethodPost)
+
+	signup := r.PathPrefix("/signup").Subrouter()
+	signup.HandleFunc("/{step:[123]}", s.signupForm).Methods(http.MethodGet)
+	signup.HandleFunc("/{step:[123]}", s.signupSubmit).Methods(http.MethodPost)
+	signup.HandleFunc("/done", s.signupDone).Methods(http.MethodGet)
+	signup.HandleFunc("/reset", s.signupReset).Methods(http.MethodPost)
+
+	r.HandleFunc("/search", s.search).Methods(http.MethodGet)
+	r.HandleFunc("/preferences", s.preferencesForm).Methods(http.MethodGet)
+	r.HandleFunc("/preferences", s.preferences).Methods(http.MethodPost)
+	r.HandleFunc("/session", s.sessionPage).Methods(http.MethodGet)
+	r.HandleFunc("/api/session", s.sessionAPI).Methods(http.MethodGet)
+
+	admin := r.PathPrefix("/admin").Subrouter()
+	admin.HandleFunc("", s.adminPage).Methods(http.MethodGet)
+	admin.HandleFunc("/revoke-user", s.adminRevokeUser).Methods(http.MethodPost)
+
+	s.router = r
+	s.handler = r
+}
+
+// securityHeaders sets headers every page should carry.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	fsrv := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,91 @@
+package testutil
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// BrowserEnvVar names an environment variable that, when set, gives the
+// path of the Chromium or Chrome binary to drive instead of searching PATH.
+const BrowserEnvVar = "SEALED_CHROMIUM"
+
+// browserNames are the executables Browser looks for on PATH, in order.
+// Debian's package installs /usr/bin/chromium.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome"}
+
+// FindBrowser returns the path of a Chromium-family browser: the value of
+// SEALED_CHROMIUM if set, else the first of chromium, chromium-browser,
+// google-chrome-stable and google-chrome found on PATH. It returns "" when
+// there is none.
+func FindBrowser() string {
+	if p := os.Getenv(BrowserEnvVar); p != "" {
+		return p
+	}
+	for _, name := range browserNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Browser starts a fresh headless Chromium for the test and returns a
+// chromedp context bound to its first tab, cancelled after timeout or when
+// the test ends, whichever comes first. The browser gets its own
+// user-data-dir under t.TempDir and runs with flags that suit a root user on
+// a machine with no outside network: --no-sandbox, --disable-gpu,
+// --disable-quic, no first-run UI, no background networking, no component
+// updates and no sync.
+//
+// Without a browser, Browser calls t.Skip with a message saying how to get
+// one, except when the environment variable CI is "true": there the missing
+// browser is a failure (t.Fatal), so CI can't pass by skipping the test.
+func Browser(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	path := FindBrowser()
+	if path == "" {
+		const msg = "no Chromium found (looked for $" + BrowserEnvVar +
+			", chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.WindowSize(1200, 900),
+	)
+
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	// Start the browser now so a broken install fails here, with a clear
+	// message, and not in the middle of the test's first action.
+	if err := chromedp.Run(tabCtx); err != nil {
+		cancelTab()
+		cancelAlloc()
+		cancelTimeout()
+		t.Fatalf("testutil: start browser %s: %v", path, err)
+	}
+	t.Cleanup(func() {
+		cancelTab() // closes the tab and the browser, waits for the process
+		cancelAlloc()
+		cancelTimeout()
+	})
+	return tabCtx
+}
