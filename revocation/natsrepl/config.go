@@ -1,0 +1,217 @@
+package natsrepl
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults for the zero values of Config's fields.
+const (
+	DefaultStream        = "SEALED_REVOCATIONS"
+	DefaultSubjectPrefix = "sealed.revocations"
+	// DefaultMaxAge is the revocation store's default absolute session
+	// lifetime (30 days) plus a day's grace: no event older than that can
+	// still match a live cookie.
+	DefaultMaxAge    = 31 * 24 * time.Hour
+	DefaultStaleness = 30 * time.Second
+	DefaultHeartbeat = time.Second
+)
+
+// Limits on Config.Heartbeat: nats.go refuses idle heartbeats outside
+// 500ms..30s, and a refused value at run time would become an endless
+// restart loop, so Start refuses it instead.
+const (
+	MinHeartbeat = 500 * time.Millisecond
+	MaxHeartbeat = 30 * time.Second
+)
+
+// requestTimeout bounds every JetStream API request (stream info, consumer
+// creation) and every publish acknowledgement wait.
+const requestTimeout = 2 * time.Second
+
+// Errors callers can branch on with errors.Is.
+var (
+	// ErrInvalidConfig: Config is unusable; the message names the field.
+	ErrInvalidConfig = errors.New("natsrepl: invalid config")
+	// ErrStreamMismatch: the stream exists with settings other than the
+	// Config asks for; the message names every difference.
+	ErrStreamMismatch = errors.New("natsrepl: stream config mismatch")
+	// ErrStale: Revoked was asked while the replica is stale or still
+	// catching up and Config.FailClosedWhenStale is set.
+	ErrStale = errors.New("natsrepl: revocation list is stale")
+	// ErrClosed: the Replicator was closed.
+	ErrClosed = errors.New("natsrepl: closed")
+)
+
+// Config configures a Replicator. The zero value of each field is its
+// documented default. Start copies and validates it; it can't change
+// afterwards.
+type Config struct {
+	// URL is the NATS server URL, or several comma-separated, as
+	// nats.Connect takes them. Required unless Conn is set.
+	URL string
+	// Options are extra nats.Connect options: credentials, TLS, etc. They
+	// are applied after natsrepl's own (name, unlimited reconnects, error
+	// handlers routed to Logger), so they can override them.
+	Options []nats.Option
+	// Conn is an existing connection to use instead of URL. Close does not
+	// close it.
+	Conn *nats.Conn
+	// Stream is the JetStream stream name; default "SEALED_REVOCATIONS".
+	Stream string
+	// SubjectPrefix is the subject prefix; events go to PREFIX.session,
+	// PREFIX.user and PREFIX.all and the stream captures PREFIX.>. Default
+	// "sealed.revocations".
+	SubjectPrefix string
+	// Replicas is the stream's replica count (1..5); default 1. Use 3 on a
+	// three-node cluster so that losing one server loses no event.
+	Replicas int
+	// MaxAge is how long the stream keeps an event; default 31 days (the
+	// store's 30-day absolute lifetime plus a day). It must be at least the
+	// store's AbsoluteLifetime: an instance away for longer than MaxAge
+	// misses events that aged out, harmless only if they can no longer
+	// match a live cookie.
+	MaxAge time.Duration
+	// Node names this instance in logs and in the connection name; default
+	// the hostname. Must be unique per instance.
+	Node string
+	// Staleness is how long the replica may go without contact with the
+	// stream before it reports itself stale; default 30s.
+	Staleness time.Duration
+	// FailClosedWhenStale makes Revoked return ErrStale while the replica
+	// is stale or has not yet caught up after Start; a sessions.Manager
+	// then refuses sessions (fails closed) rather than serve with a list
+	// that may miss revocations. Default off: a stale replica still
+	// answers from what it has, and says so in Health.
+	FailClosedWhenStale bool
+	// Heartbeat is the consumer's idle heartbeat: a server that dies is
+	// noticed after two missed heartbeats. 500ms..30s; default 1s.
+	Heartbeat time.Duration
+	// Logger receives replication events and nats.go's asynchronous
+	// errors; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for staleness; default time.Now.
+	Now func() time.Time
+}
+
+// withDefaults returns cfg with defaults filled in, or an error wrapping
+// ErrInvalidConfig that names the bad field.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Stream == "" {
+		cfg.Stream = DefaultStream
+	}
+	if cfg.SubjectPrefix == "" {
+		cfg.SubjectPrefix = DefaultSubjectPrefix
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.Staleness == 0 {
+		cfg.Staleness = DefaultStaleness
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Node == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			return cfg, fmt.Errorf("%w: Node is empty and the hostname is unknown (%v); set Config.Node", ErrInvalidConfig, err)
+		}
+		cfg.Node = h
+	}
+	switch {
+	case strings.ContainsAny(cfg.Stream, " \t\r\n.*>/\\"):
+		return cfg, fmt.Errorf("%w: Stream %q: a stream name can't contain spaces, '.', '*', '>', '/' or '\\'", ErrInvalidConfig, cfg.Stream)
+	case !validSubjectPrefix(cfg.SubjectPrefix):
+		return cfg, fmt.Errorf("%w: SubjectPrefix %q: want dot-separated tokens without wildcards or spaces, e.g. %q", ErrInvalidConfig, cfg.SubjectPrefix, DefaultSubjectPrefix)
+	case cfg.Replicas < 1 || cfg.Replicas > 5:
+		return cfg, fmt.Errorf("%w: Replicas %d: want 1..5", ErrInvalidConfig, cfg.Replicas)
+	case cfg.MaxAge < time.Hour:
+		return cfg, fmt.Errorf("%w: MaxAge %v: want at least the store's absolute session lifetime (default %v)", ErrInvalidConfig, cfg.MaxAge, DefaultMaxAge)
+	case cfg.Staleness < 0:
+		return cfg, fmt.Errorf("%w: Staleness %v is negative", ErrInvalidConfig, cfg.Staleness)
+	case cfg.Heartbeat < MinHeartbeat || cfg.Heartbeat > MaxHeartbeat:
+		return cfg, fmt.Errorf("%w: Heartbeat %v: nats.go accepts %v..%v", ErrInvalidConfig, cfg.Heartbeat, MinHeartbeat, MaxHeartbeat)
+	case cfg.Staleness <= 2*cfg.Heartbeat:
+		return cfg, fmt.Errorf("%w: Staleness %v must exceed two heartbeats (%v)", ErrInvalidConfig, cfg.Staleness, 2*cfg.Heartbeat)
+	}
+	return cfg, nil
+}
+
+func validSubjectPrefix(p string) bool {
+	if p == "" || strings.ContainsAny(p, " \t\r\n*>") {
+		return false
+	}
+	for tok := range strings.SplitSeq(p, ".") {
+		if tok == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// streamConfig is the stream natsrepl creates and expects.
+func (cfg Config) streamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        cfg.Stream,
+		Description: "sealed revocation events (github.com/sealedsessions/sealed/revocation/natsrepl)",
+		Subjects:    []string{cfg.SubjectPrefix + ".>"},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      cfg.MaxAge,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+		Duplicates:  2 * time.Minute,
+	}
+}
+
+// mismatch names every difference between an existing stream's config and
+// the one cfg asks for; empty when they agree on what matters.
+func (cfg Config) mismatch(got jetstream.StreamConfig) []string {
+	want := cfg.streamConfig()
+	var diffs []string
+	if !equalStrings(got.Subjects, want.Subjects) {
+		diffs = append(diffs, fmt.Sprintf("subjects %q, want %q", got.Subjects, want.Subjects))
+	}
+	if got.MaxAge != want.MaxAge {
+		diffs = append(diffs, fmt.Sprintf("max age %v, want %v", got.MaxAge, want.MaxAge))
+	}
+	if got.Storage != want.Storage {
+		diffs = append(diffs, fmt.Sprintf("storage %v, want %v", got.Storage, want.Storage))
+	}
+	if got.Replicas != want.Replicas {
+		diffs = append(diffs, fmt.Sprintf("replicas %d, want %d", got.Replicas, want.Replicas))
+	}
+	if got.Retention != want.Retention {
+		diffs = append(diffs, fmt.Sprintf("retention %v, want %v", got.Retention, want.Retention))
+	}
+	return diffs
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,349 @@
+package natsrepl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sealedsessions/sealed/revocation"
+)
+
+// Consumer settings (NOTES-NATS pitfall 1): a self-managed ephemeral pull
+// consumer with no acks, in memory, one replica, gone 30 s after its
+// instance stops pulling. The server keeps no state per instance that
+// outlives it; the position lives in the instance's own Badger.
+const (
+	consumerInactive = 30 * time.Second
+	maxBatch         = 1024 // events applied in one store transaction at most
+	pullMaxMessages  = 1024
+)
+
+// consumeLoop runs the consumer, restarting it from the last applied
+// position whenever it fails: missed heartbeats (a dead server), a gap in
+// the consumer sequence, a reconnect, a deleted or recreated stream, a
+// store error. Restarts back off from 50 ms to 5 s; the backoff starts
+// over once a consumer has been working.
+func (r *Replicator) consumeLoop() {
+	defer r.wg.Done()
+	bo := newBackoff()
+	var gen uint64
+	for {
+		gen++
+		worked, err := r.consumeOnce(gen)
+		if r.ctx.Err() != nil {
+			return
+		}
+		if worked {
+			bo.reset()
+		}
+		d := bo.next()
+		r.setReason(err.Error())
+		r.log.Warn("natsrepl: consumer stopped; restarting", "err", err, "retry_in", d)
+		t := time.NewTimer(d)
+		select {
+		case <-r.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		case <-r.statusCh: // reconnected: try again now
+			t.Stop()
+		}
+	}
+}
+
+// consumeOnce creates a consumer after the applied position and applies
+// what it delivers until something goes wrong. worked reports whether it
+// had been delivering, so the caller's backoff can start over.
+func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
+	ctx := r.ctx
+	ictx, cancel := context.WithTimeout(ctx, requestTimeout)
+	info, err := r.ensureStream(ictx)
+	cancel()
+	if err != nil {
+		return false, err
+	}
+	r.touch()
+	start := r.reconcile(info)
+
+	ictx, cancel = context.WithTimeout(ctx, requestTimeout)
+	cons, err := r.js.CreateConsumer(ictx, r.cfg.Stream, jetstream.ConsumerConfig{
+		Description:       "sealed natsrepl " + r.cfg.Node,
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       start,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: consumerInactive,
+		MemoryStorage:     true,
+		Replicas:          1,
+	})
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("create consumer: %w", err)
+	}
+
+	errCh := make(chan error, 1)
+	genDone := make(chan struct{})
+	defer close(genDone)
+	handler := func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			select {
+			case errCh <- fmt.Errorf("message metadata: %w", err):
+			default:
+			}
+			return
+		}
+		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending, data: m.Data()}
+		select {
+		case r.msgs <- d:
+		case <-genDone:
+		case <-r.ctx.Done():
+		}
+	}
+	cc, err := cons.Consume(handler,
+		jetstream.PullHeartbeat(r.cfg.Heartbeat),
+		jetstream.PullExpiry(max(30*time.Second, 3*r.cfg.Heartbeat)),
+		jetstream.PullMaxMessages(pullMaxMessages),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			select {
+			case errCh <- err:
+			default:
+			}
+		}))
+	if err != nil {
+		return false, fmt.Errorf("consume: %w", err)
+	}
+	defer cc.Stop()
+	r.setReason("")
+	// Reconnects before now are what this consumer starts from.
+	for drained := false; !drained; {
+		select {
+		case <-r.statusCh:
+		default:
+			drained = true
+		}
+	}
+
+	started := time.Now()
+	var lastCons uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return worked, ctx.Err()
+		case err := <-errCh:
+			return worked || time.Since(started) > 5*time.Second, fmt.Errorf("consumer: %w", err)
+		case <-r.statusCh:
+			return true, errors.New("reconnected to nats")
+		case p := <-r.probeCh:
+			if err := r.checkProbe(p); err != nil {
+				return true, err
+			}
+		case d := <-r.msgs:
+			if d.gen != gen {
+				continue // from a consumer this one replaced
+			}
+			batch := []delivery{d}
+		fill:
+			for len(batch) < maxBatch {
+				select {
+				case d := <-r.msgs:
+					if d.gen == gen {
+						batch = append(batch, d)
+					}
+				default:
+					break fill
+				}
+			}
+			n, err := r.applyBatch(batch, &lastCons)
+			if n > 0 {
+				worked = true
+			}
+			if err != nil {
+				return worked, err
+			}
+		}
+	}
+}
+
+// reconcile compares the stored position with the stream as it is now and
+// returns the stream sequence to consume from. A stream created after the
+// one the position belongs to (deleted and recreated: it restarts at 1), or
+// one whose last sequence is below the position, is a reset: the replica
+// starts over from the stream's start and says so. A position below the
+// stream's first sequence means events aged out unseen.
+func (r *Replicator) reconcile(info *jetstream.StreamInfo) uint64 {
+	var reset, missed string
+	var resetCursor bool
+	r.mu.Lock()
+	st := &r.state
+	had := !st.created.IsZero()
+	switch {
+	case had && !info.Created.Equal(st.created):
+		reset = fmt.Sprintf("stream was deleted and recreated (now created %s, position %d was in the stream created %s)",
+			info.Created.UTC().Format(time.RFC3339Nano), st.applied, st.created.UTC().Format(time.RFC3339Nano))
+	case st.applied > info.State.LastSeq:
+		reset = fmt.Sprintf("stored position %d is beyond the stream's last sequence %d", st.applied, info.State.LastSeq)
+	}
+	if reset != "" {
+		st.resets++
+		st.applied = 0
+		st.missed = false
+		resetCursor = true
+		r.caughtUp.Store(false)
+	}
+	if !had {
+		resetCursor = true
+	}
+	st.created = info.Created
+	if had && reset == "" && st.applied+1 < info.State.FirstSeq {
+		st.missed = true
+		missed = fmt.Sprintf("%d events (sequences %d..%d) aged out of the stream before this instance applied them", info.State.FirstSeq-st.applied-1, st.applied+1, info.State.FirstSeq-1)
+	}
+	st.streamLast = max(st.streamLast, info.State.LastSeq)
+	if reset != "" {
+		st.streamLast = info.State.LastSeq
+	}
+	applied, created := st.applied, st.created
+	r.mu.Unlock()
+
+	if reset != "" {
+		r.log.Warn("natsrepl: stream reset detected; replaying the stream from its start", "reason", reset)
+	}
+	if missed != "" {
+		r.log.Warn("natsrepl: missed events", "detail", missed, "max_age", r.cfg.MaxAge,
+			"note", "harmless if the stream's max age is at least the store's absolute session lifetime")
+	}
+	if resetCursor {
+		// Remember which stream the position belongs to, even before it
+		// delivers anything.
+		if err := r.store.Apply(r.ctx, nil, r.cursor(applied, created)); err != nil && r.ctx.Err() == nil {
+			r.log.Warn("natsrepl: storing the stream position failed", "err", err)
+		}
+	}
+	if applied >= info.State.LastSeq {
+		r.markCaughtUp(applied)
+	}
+	return applied + 1
+}
+
+// checkProbe looks at a periodic stream info: a deleted, recreated or
+// truncated stream restarts the consumer (which then resets); otherwise it
+// refreshes the stream's last sequence.
+func (r *Replicator) checkProbe(p probeResult) error {
+	if errors.Is(p.err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("stream %s not found", r.cfg.Stream)
+	}
+	if p.err != nil {
+		return nil // an outage: heartbeats and staleness deal with it
+	}
+	r.mu.Lock()
+	st := &r.state
+	created, applied := st.created, st.applied
+	if p.info.Created.Equal(created) && p.info.State.LastSeq >= applied {
+		st.streamLast = max(st.streamLast, p.info.State.LastSeq)
+	}
+	r.mu.Unlock()
+	switch {
+	case !p.info.Created.Equal(created):
+		return errors.New("stream was recreated")
+	case p.info.State.LastSeq < applied:
+		return fmt.Errorf("stream's last sequence %d is below the applied position %d", p.info.State.LastSeq, applied)
+	case applied >= p.info.State.LastSeq:
+		r.markCaughtUp(applied)
+	}
+	return nil
+}
+
+// applyBatch applies a batch of deliveries from one consumer in one store
+// transaction, with the position. It skips what is already applied
+// (redelivery) and stops at a gap in the consumer sequence, which means
+// the server dropped messages for this consumer: the caller restarts it
+// from the applied position.
+func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error) {
+	r.mu.Lock()
+	applied, created := r.state.applied, r.state.created
+	r.mu.Unlock()
+	events := make([]revocation.Event, 0, len(batch))
+	last := applied
+	var pending uint64
+	var gapErr error
+	n := 0
+	for _, d := range batch {
+		if d.consSeq != *lastCons+1 {
+			gapErr = fmt.Errorf("consumer sequence gap: got %d after %d", d.consSeq, *lastCons)
+			break
+		}
+		*lastCons = d.consSeq
+		n++
+		pending = d.pending
+		if d.streamSeq <= last {
+			continue // already applied
+		}
+		last = d.streamSeq
+		var ev revocation.Event
+		if err := ev.UnmarshalBinary(d.data); err != nil {
+			// Not ours to fix and never will be: skip it, loudly.
+			r.log.Error("natsrepl: skipping a stream message that is not a revocation event", "seq", d.streamSeq, "err", err)
+			continue
+		}
+		events = append(events, ev)
+	}
+	if last > applied {
+		if err := r.store.Apply(r.ctx, events, r.cursor(last, created)); err != nil {
+			return 0, fmt.Errorf("apply %d events to the store: %w", len(events), err)
+		}
+		r.mu.Lock()
+		r.state.applied = last
+		r.state.streamLast = max(r.state.streamLast, last+pending)
+		close(r.progress)
+		r.progress = make(chan struct{})
+		r.mu.Unlock()
+	}
+	if n > 0 {
+		r.touch()
+		if pending == 0 {
+			r.markCaughtUp(last)
+		}
+	}
+	return n, gapErr
+}
+
+// markCaughtUp records that the replica has applied everything the stream
+// held at some moment; the first time after Start (or a reset) it logs.
+func (r *Replicator) markCaughtUp(applied uint64) {
+	if r.caughtUp.CompareAndSwap(false, true) {
+		r.mu.Lock()
+		close(r.progress)
+		r.progress = make(chan struct{})
+		r.mu.Unlock()
+		r.log.Info("natsrepl: caught up with the stream", "applied_seq", applied)
+	}
+}
+
+// probeLoop asks the stream for its info every Staleness/4 (100 ms..5 s):
+// an answer is contact (an idle stream delivers nothing), and its creation
+// time and last sequence reveal a recreated stream.
+func (r *Replicator) probeLoop() {
+	defer r.wg.Done()
+	t := time.NewTicker(min(max(r.cfg.Staleness/4, 100*time.Millisecond), 5*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
+		info, err := r.streamInfo(ictx)
+		cancel()
+		if err == nil {
+			r.touch()
+		}
+		select {
+		case r.probeCh <- probeResult{info, err}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,389 @@
+package natsrepl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sealedsessions/sealed/revocation"
+)
+
+// Replicator carries a revocation.Store's events to and from a JetStream
+// stream. It satisfies sessions.Revoker: hand it to a sessions.Manager in
+// place of the Store. Start one per Store; Close it before the Store.
+type Replicator struct {
+	cfg   Config
+	store *revocation.Store
+	log   *slog.Logger
+	nc    *nats.Conn
+	ownNC bool // nc was dialled by Start and is closed by Close
+	js    jetstream.JetStream
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	// Read on the request path without locks.
+	caughtUp    atomic.Bool
+	lastContact atomic.Int64 // cfg.Now() in Unix nanoseconds at the last contact with the stream; 0 never
+	closed      atomic.Bool
+
+	statusCh    chan nats.Status // reconnects, for restarting the consumer
+	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
+	msgs        chan delivery    // consumer callback -> consume loop
+	probeCh     chan probeResult // probe loop -> consume loop
+	cursorKey   string
+
+	mu       sync.Mutex
+	state    replState
+	progress chan struct{} // closed and replaced whenever state.applied changes
+}
+
+// replState is what the consume loop knows, copied out by Health.
+type replState struct {
+	applied      uint64    // last stream sequence applied to the store
+	created      time.Time // creation time of the stream applied is a position in
+	streamLast   uint64    // stream's last sequence as last seen
+	missed       bool      // events aged out of the stream before they were applied
+	resets       int       // times the stream was found deleted or recreated
+	reason       string    // why the consumer last restarted, "" once running
+	outboxDepth  int
+	publishErr   string
+	consumerLive bool
+}
+
+// Health is a snapshot of a Replicator's state for a health endpoint.
+type Health struct {
+	// Healthy: caught up since Start, in contact with the stream within
+	// Config.Staleness, not closed.
+	Healthy bool
+	// Stale: no contact with the stream for longer than Config.Staleness.
+	Stale bool
+	// CaughtUp: the first catch-up after Start has completed.
+	CaughtUp bool
+	// Lag is how many stream events are known but not yet applied.
+	Lag uint64
+	// LastContact is when the stream last answered (a message, a probe or
+	// a publish acknowledgement); zero if never.
+	LastContact time.Time
+	// OutboxDepth is how many local events still wait to be published.
+	OutboxDepth int
+	// AppliedSeq is the last stream sequence applied to the store.
+	AppliedSeq uint64
+	// StreamSeq is the stream's last sequence as last seen.
+	StreamSeq uint64
+	// MissedEvents: events aged out of the stream (MaxAge) while this
+	// instance was away, so it never applied them. Harmless if MaxAge is at
+	// least the store's absolute lifetime; see the logs.
+	MissedEvents bool
+	// StreamResets counts the times the stream was found deleted or
+	// recreated; the replica then starts over from the new stream's start.
+	StreamResets int
+	// Reason says why the replica is not healthy, or notes a past problem.
+	Reason string
+}
+
+// delivery is one message handed from the consumer callback to the loop.
+type delivery struct {
+	gen       uint64
+	streamSeq uint64
+	consSeq   uint64
+	pending   uint64
+	data      []byte
+}
+
+type probeResult struct {
+	info *jetstream.StreamInfo
+	err  error
+}
+
+// Start connects to NATS (or uses cfg.Conn), creates the stream if it is
+// missing or verifies it if it exists, and starts the background publisher
+// (outbox to stream) and consumer (stream to store). The store must have
+// been opened with revocation.Config.Outbox set.
+//
+// Start fails on a bad Config and on a stream whose settings differ
+// (ErrStreamMismatch). If NATS can't be reached within ctx (or 2 s), Start
+// still returns a Replicator that keeps trying in the background and reports
+// itself unhealthy until it has caught up.
+func Start(ctx context.Context, store *revocation.Store, cfg Config) (*Replicator, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrInvalidConfig)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.URL == "" && cfg.Conn == nil {
+		return nil, fmt.Errorf("%w: set URL or Conn", ErrInvalidConfig)
+	}
+	r := &Replicator{
+		cfg:       cfg,
+		store:     store,
+		log:       cfg.Logger.With("component", "natsrepl", "node", cfg.Node, "stream", cfg.Stream),
+		msgs:      make(chan delivery, 1024),
+		probeCh:   make(chan probeResult, 1),
+		cursorKey: "natsrepl/" + cfg.Stream,
+		progress:  make(chan struct{}),
+	}
+	cur, err := store.Cursor(r.cursorKey)
+	if err != nil {
+		return nil, fmt.Errorf("natsrepl: start: read cursor: %w", err)
+	}
+	if cur != nil {
+		seq, created, err := decodeCursor(cur)
+		if err != nil {
+			// A cursor we can't read is replaced: replaying the stream
+			// from its start is safe, events apply idempotently.
+			r.log.Warn("natsrepl: unreadable stored position, replaying the stream from its start", "err", err)
+		} else {
+			r.state.applied, r.state.created = seq, created
+		}
+	}
+
+	if cfg.Conn != nil {
+		r.nc = cfg.Conn
+	} else {
+		r.nc, err = nats.Connect(cfg.URL, r.natsOptions()...)
+		if err != nil {
+			return nil, fmt.Errorf("natsrepl: start: connect to %s: %w", cfg.URL, err)
+		}
+		r.ownNC = true
+	}
+	r.js, err = jetstream.New(r.nc,
+		jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncTimeout(requestTimeout),
+		jetstream.WithDefaultTimeout(requestTimeout),
+	)
+	if err != nil {
+		r.closeConn()
+		return nil, fmt.Errorf("natsrepl: start: %w", err)
+	}
+
+	// First contact: a mismatched stream is a configuration error the
+	// operator must see now; an unreachable server is an outage to ride out.
+	sctx, scancel := context.WithTimeout(ctx, requestTimeout)
+	_, err = r.ensureStream(sctx)
+	scancel()
+	if errors.Is(err, ErrStreamMismatch) {
+		r.closeConn()
+		return nil, err
+	}
+	if err != nil {
+		r.log.Warn("natsrepl: stream not reachable at start; retrying in the background", "err", err)
+	}
+
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.statusCh = r.nc.StatusChanged(nats.CONNECTED)
+	r.pubStatusCh = r.nc.StatusChanged(nats.CONNECTED)
+	r.wg.Add(3)
+	go r.publishLoop()
+	go r.consumeLoop()
+	go r.probeLoop()
+	return r, nil
+}
+
+// natsOptions are natsrepl's connection options followed by the caller's.
+func (r *Replicator) natsOptions() []nats.Option {
+	log := r.log
+	opts := []nats.Option{
+		nats.Name("sealed-natsrepl " + r.cfg.Node),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(true),
+		nats.Timeout(requestTimeout),
+		nats.PingInterval(10 * time.Second),
+		nats.MaxPingsOutstanding(2),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				log.Warn("natsrepl: nats async error", "subject", sub.Subject, "err", err)
+				return
+			}
+			log.Warn("natsrepl: nats async error", "err", err)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("natsrepl: disconnected from nats", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("natsrepl: reconnected to nats", "url", nc.ConnectedUrlRedacted())
+		}),
+	}
+	return append(opts, r.cfg.Options...)
+}
+
+func (r *Replicator) closeConn() {
+	if r.ownNC {
+		r.nc.Close()
+	} else if r.js != nil {
+		r.js.CleanupPublisher()
+	}
+}
+
+// Close stops the publisher and the consumer, waits for their goroutines,
+// and closes the connection Start dialled (not Config.Conn). Events still
+// in the outbox stay there and are published by the next Start. It does not
+// close the store. Closing twice returns nil.
+func (r *Replicator) Close() error {
+	if !r.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	r.cancel()
+	r.wg.Wait()
+	r.nc.RemoveStatusListener(r.statusCh)
+	r.nc.RemoveStatusListener(r.pubStatusCh)
+	r.closeConn()
+	return nil
+}
+
+// Revoked reports whether the session is revoked, from the store's memory.
+// With Config.FailClosedWhenStale, a session the store does not list as
+// revoked gets ErrStale while the replica is stale or still catching up
+// after Start: the caller (a sessions.Manager) then fails closed.
+func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (bool, error) {
+	dead, err := r.store.Revoked(id, userID, created)
+	if dead || err != nil || !r.cfg.FailClosedWhenStale {
+		return dead, err
+	}
+	if r.closed.Load() {
+		return false, ErrClosed
+	}
+	if !r.caughtUp.Load() {
+		return false, fmt.Errorf("%w: catching up after start", ErrStale)
+	}
+	last := r.lastContact.Load()
+	if r.cfg.Now().UnixNano()-last > int64(r.cfg.Staleness) {
+		return false, fmt.Errorf("%w: no contact with the stream for over %v", ErrStale, r.cfg.Staleness)
+	}
+	return false, nil
+}
+
+// RevokeSession revokes the session in the store (which records the event
+// in its outbox in the same transaction) and wakes the publisher. The
+// revocation is in force locally when it returns, even if NATS is down.
+func (r *Replicator) RevokeSession(ctx context.Context, id [16]byte, until time.Time) error {
+	return r.store.RevokeSession(ctx, id, until)
+}
+
+// RevokeUser revokes every session of userID created at or before at; see
+// RevokeSession.
+func (r *Replicator) RevokeUser(ctx context.Context, userID string, at time.Time) error {
+	return r.store.RevokeUser(ctx, userID, at)
+}
+
+// RevokeAll revokes every session created at or before at; see
+// RevokeSession.
+func (r *Replicator) RevokeAll(ctx context.Context, at time.Time) error {
+	return r.store.RevokeAll(ctx, at)
+}
+
+// Health returns a snapshot of the replica's state.
+func (r *Replicator) Health() Health {
+	r.mu.Lock()
+	st := r.state
+	r.mu.Unlock()
+	h := Health{
+		CaughtUp:     r.caughtUp.Load(),
+		AppliedSeq:   st.applied,
+		StreamSeq:    st.streamLast,
+		MissedEvents: st.missed,
+		StreamResets: st.resets,
+		OutboxDepth:  r.store.Stats().OutboxDepth,
+	}
+	if st.streamLast > st.applied {
+		h.Lag = st.streamLast - st.applied
+	}
+	if n := r.lastContact.Load(); n != 0 {
+		h.LastContact = time.Unix(0, n)
+	}
+	now := r.cfg.Now()
+	h.Stale = h.LastContact.IsZero() || now.Sub(h.LastContact) > r.cfg.Staleness
+	h.Healthy = h.CaughtUp && !h.Stale && !r.closed.Load()
+	switch {
+	case r.closed.Load():
+		h.Reason = "closed"
+	case h.LastContact.IsZero():
+		h.Reason = "no contact with the stream yet"
+		if st.reason != "" {
+			h.Reason += ": " + st.reason
+		}
+	case h.Stale:
+		h.Reason = fmt.Sprintf("stale: no contact with the stream for %v (staleness %v)", now.Sub(h.LastContact).Round(time.Millisecond), r.cfg.Staleness)
+		if st.reason != "" {
+			h.Reason += ": " + st.reason
+		}
+	case !h.CaughtUp:
+		h.Reason = fmt.Sprintf("catching up: applied %d of %d", st.applied, st.streamLast)
+	case st.reason != "":
+		h.Reason = "consumer restarting: " + st.reason
+	case st.publishErr != "":
+		h.Reason = "publishing: " + st.publishErr
+	case st.missed:
+		h.Reason = "missed events that aged out of the stream while this instance was away"
+	}
+	return h
+}
+
+// WaitCaughtUp blocks until the replica has applied every event the stream
+// held when it was called, or ctx ends.
+func (r *Replicator) WaitCaughtUp(ctx context.Context) error {
+	var target uint64
+	var created time.Time
+	for {
+		if r.closed.Load() {
+			return ErrClosed
+		}
+		ictx, cancel := context.WithTimeout(ctx, requestTimeout)
+		info, err := r.streamInfo(ictx)
+		cancel()
+		if err == nil {
+			target, created = info.State.LastSeq, info.Created
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("natsrepl: wait caught up: %w (last error: %v)", ctx.Err(), err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	for {
+		r.mu.Lock()
+		st := r.state
+		progress := r.progress
+		r.mu.Unlock()
+		// A position in another (recreated) stream doesn't count.
+		if st.created.Equal(created) && st.applied >= target && r.caughtUp.Load() {
+			return nil
+		}
+		if r.closed.Load() {
+			return ErrClosed
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natsrepl: wait caught up: applied %d of %d: %w", st.applied, target, ctx.Err())
+		case <-progress:
+		case <-time.After(100 * time.Millisecond): // also notices a recreated stream
+		}
+	}
+}
+
+// touch records contact with the stream now.
+func (r *Replicator) touch() {
+	r.lastContact.Store(r.cfg.Now().UnixNano())
+}
+
+func (r *Replicator) setReason(s string) {
+	r.mu.Lock()
+	r.state.reason = s
+	r.mu.Unlock()
+}
