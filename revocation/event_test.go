@@ -1,0 +1,125 @@
+package revocation_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/revocation"
+)
+
+var (
+	t0     = time.Date(2026, 11, 26, 18, 0, 0, 123456789, time.UTC)
+	evID   = [16]byte{0xe1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	sessID = [16]byte{0x5e, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
+)
+
+func validEvents() map[string]revocation.Event {
+	return map[string]revocation.Event{
+		"session":          {ID: evID, Kind: revocation.KindSession, Session: sessID, At: t0, Until: t0.Add(time.Hour), Origin: "node-a"},
+		"session no until": {ID: evID, Kind: revocation.KindSession, Session: sessID, At: t0},
+		"user":             {ID: evID, Kind: revocation.KindUser, User: "alice@example.com", At: t0, Until: t0.Add(720 * time.Hour), Origin: "n"},
+		"user longest":     {ID: evID, Kind: revocation.KindUser, User: strings.Repeat("u", revocation.MaxUserLen), At: t0, Origin: strings.Repeat("o", revocation.MaxOriginLen)},
+		"all":              {ID: evID, Kind: revocation.KindAll, At: t0, Until: t0.Add(time.Hour)},
+	}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	for name, ev := range validEvents() {
+		t.Run(name, func(t *testing.T) {
+			b, err := ev.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got revocation.Event
+			if err := got.UnmarshalBinary(b); err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != ev.ID || got.Kind != ev.Kind || got.Session != ev.Session || got.User != ev.User ||
+				!got.At.Equal(ev.At) || !got.Until.Equal(ev.Until) || got.Origin != ev.Origin || got.Until.IsZero() != ev.Until.IsZero() {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, ev)
+			}
+		})
+	}
+}
+
+// The encoding is fixed: a change breaks replication between versions.
+func TestEventGolden(t *testing.T) {
+	ev := revocation.Event{ID: evID, Kind: revocation.KindUser, User: "al", At: time.Unix(0, 1), Until: time.Unix(0, 2), Origin: "n"}
+	b, err := ev.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte{1, 2}, evID[:]...)
+	want = append(want, 0, 2, 'a', 'l', 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1, 'n')
+	if !bytes.Equal(b, want) {
+		t.Errorf("MarshalBinary = %x, want %x", b, want)
+	}
+}
+
+func TestEventInvalid(t *testing.T) {
+	marshal := []struct {
+		name string
+		ev   revocation.Event
+	}{
+		{"no kind", revocation.Event{At: t0}},
+		{"unknown kind", revocation.Event{Kind: 4, At: t0}},
+		{"zero at", revocation.Event{Kind: revocation.KindAll}},
+		{"at before 1970", revocation.Event{Kind: revocation.KindAll, At: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"at after 2262", revocation.Event{Kind: revocation.KindAll, At: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"user without user", revocation.Event{Kind: revocation.KindUser, At: t0}},
+		{"user too long", revocation.Event{Kind: revocation.KindUser, User: strings.Repeat("u", revocation.MaxUserLen+1), At: t0}},
+		{"session with user", revocation.Event{Kind: revocation.KindSession, User: "x", At: t0}},
+		{"all with session", revocation.Event{Kind: revocation.KindAll, Session: sessID, At: t0}},
+		{"origin too long", revocation.Event{Kind: revocation.KindAll, At: t0, Origin: strings.Repeat("o", 256)}},
+	}
+	for _, tt := range marshal {
+		if _, err := tt.ev.MarshalBinary(); !errors.Is(err, revocation.ErrInvalid) {
+			t.Errorf("Marshal %s: err = %v, want ErrInvalid", tt.name, err)
+		}
+	}
+	good, _ := validEvents()["session"].MarshalBinary()
+	bad := map[string][]byte{
+		"empty":          nil,
+		"truncated":      good[:len(good)-1],
+		"trailing bytes": append(append([]byte{}, good...), 0),
+		"version 2":      append([]byte{2}, good[1:]...),
+		"kind 0":         append([]byte{1, 0}, good[2:]...),
+	}
+	for name, b := range bad {
+		ev := revocation.Event{Origin: "unchanged"}
+		if err := ev.UnmarshalBinary(b); !errors.Is(err, revocation.ErrInvalid) {
+			t.Errorf("Unmarshal %s: err = %v, want ErrInvalid", name, err)
+		}
+		if ev.Origin != "unchanged" {
+			t.Errorf("Unmarshal %s: a failed decode changed the event", name)
+		}
+	}
+}
+
+func FuzzEvent(f *testing.F) {
+	for _, ev := range validEvents() {
+		b, err := ev.MarshalBinary()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{1, 2, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ev revocation.Event
+		if err := ev.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := ev.MarshalBinary()
+		if err != nil {
+			t.Fatalf("decoded event %+v does not encode: %v", ev, err)
+		}
+		if !bytes.Equal(again, b) {
+			t.Fatalf("round trip changed the bytes:\n in %x\nout %x", b, again)
+		}
+	})
+}
