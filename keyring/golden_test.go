@@ -13,9 +13,11 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // fixedRing builds a keyring with fixed IDs, times and secrets, so its file
 // is byte-for-byte deterministic.
+var fixedTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
 func fixedRing(t testing.TB) *Keyring {
 	t.Helper()
-	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	t0 := fixedTime
 	mk := func(id string, fill byte, st State, created, promoted, demoted time.Time) Key {
 		var s [SecretLen]byte
 		for i := range s {

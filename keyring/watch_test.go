@@ -1,0 +1,192 @@
+package keyring_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// syncBuffer is a bytes.Buffer safe for the watcher's goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestWatcherReload(t *testing.T) {
+	path, k := keyringFile(t)
+	var logs syncBuffer
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got := w.Keyring().Primary().ID; got != k.Primary().ID {
+		t.Fatalf("primary = %s, want %s", got, k.Primary().ID)
+	}
+	before := mustSeal(t, w.Keyring(), "s", []byte("before"))
+
+	// Unchanged file: same keyring pointer.
+	first := w.Keyring()
+	if err := w.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Keyring() != first {
+		t.Errorf("Reload of an unchanged file replaced the keyring")
+	}
+
+	// A good change is picked up.
+	k2, _, err := k.Rotate(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.WriteFile(path, k2); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Keyring().Primary().ID; got != k2.Primary().ID {
+		t.Fatalf("after rotation primary = %s, want %s", got, k2.Primary().ID)
+	}
+	if o, err := w.Keyring().Open("s", before); err != nil || o.Primary {
+		t.Errorf("old cookie after reload: %+v, %v; want it open under a non-primary key", o, err)
+	}
+
+	// Bad files never replace the good keyring.
+	good := w.Keyring()
+	bad := []struct{ name, data string }{
+		{"half written", `{"version":1,"keys":[{"id":"ab`},
+		{"empty", ``},
+		{"invalid", `{"version":1,"keys":[]}`},
+	}
+	for _, b := range bad {
+		if err := os.WriteFile(path, []byte(b.data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := w.Reload()
+		if !errors.Is(err, keyring.ErrInvalidFile) {
+			t.Errorf("%s: Reload = %v, want ErrInvalidFile", b.name, err)
+		}
+		if w.Keyring() != good {
+			t.Errorf("%s: the bad file replaced the keyring", b.name)
+		}
+	}
+	// A second reload of the same bad content is not logged again.
+	n := strings.Count(logs.String(), "reload failed")
+	w.Reload()
+	if got := strings.Count(logs.String(), "reload failed"); got != n || n != len(bad) {
+		t.Errorf("reload failures logged %d then %d times, want %d both times", n, got, len(bad))
+	}
+	// A missing file keeps the keyring too.
+	os.Remove(path)
+	if err := w.Reload(); err == nil || w.Keyring() != good {
+		t.Errorf("missing file: Reload = %v, keyring kept = %v", err, w.Keyring() == good)
+	}
+	if _, err := w.Keyring().Open("s", before); err != nil {
+		t.Errorf("good keyring no longer opens: %v", err)
+	}
+	// And a good file afterwards is picked up again.
+	if err := keyring.WriteFile(path, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reload(); err != nil || w.Keyring().Primary().ID != k.Primary().ID {
+		t.Errorf("recovery: Reload = %v, primary %s, want %s", err, w.Keyring().Primary().ID, k.Primary().ID)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reload(); !errors.Is(err, keyring.ErrClosed) {
+		t.Errorf("Reload after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestWatcherPolls(t *testing.T) {
+	path, k := keyringFile(t)
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: 5 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	k2, _, err := k.Rotate(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.WriteFile(path, k2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the rotated keyring", func() bool { return w.Keyring().Primary().ID == k2.Primary().ID })
+
+	// Garbage in the file: after the watcher has certainly seen it (a
+	// later good write is picked up), the good keyring was never replaced.
+	os.WriteFile(path, []byte("{garbage"), 0o600)
+	seen := make(chan struct{})
+	var once sync.Once
+	go func() {
+		for w.Reload() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		once.Do(func() { close(seen) })
+	}()
+	<-seen
+	if w.Keyring().Primary().ID != k2.Primary().ID {
+		t.Fatalf("garbage replaced the keyring")
+	}
+	k3, _, err := k2.Rotate(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.WriteFile(path, k3); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the keyring after garbage", func() bool { return w.Keyring().Primary().ID == k3.Primary().ID })
+}
+
+func TestWatchOptions(t *testing.T) {
+	path, _ := keyringFile(t)
+	now := time.Now()
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, MaxAge: time.Minute, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	v := mustSeal(t, w.Keyring(), "s", nil)
+	if _, err := w.Keyring().Open("s", v); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := w.Keyring().Open("s", v); !errors.Is(err, keyring.ErrExpired) {
+		t.Errorf("Open with MaxAge 1m after 2m = %v, want ErrExpired", err)
+	}
+	if _, err := keyring.Watch(path+".missing", keyring.WatchOptions{}); err == nil {
+		t.Errorf("Watch of a missing file succeeded")
+	}
+}
