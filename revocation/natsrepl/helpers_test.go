@@ -1,0 +1,229 @@
+package natsrepl
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+
+	"github.com/sealedsessions/sealed/revocation"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Badger's and glog's process-wide background goroutines.
+		goleak.IgnoreTopFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
+		goleak.IgnoreTopFunction("github.com/dgraph-io/ristretto/v2.(*defaultPolicy[...]).processItems"),
+		goleak.IgnoreTopFunction("github.com/dgraph-io/ristretto/v2.(*Cache[...]).processItems"),
+		goleak.IgnoreAnyFunction("github.com/dgraph-io/badger/v4/y.(*WaterMark).process"),
+	)
+}
+
+// testLogger logs to t while the test runs, and drops what comes later
+// (a goroutine still shutting down must not log into a finished test).
+func testLogger(t testing.TB) *slog.Logger {
+	w := &tWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+type tWriter struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *tWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+// instance is one app node: its own Badger directory, store and replicator.
+type instance struct {
+	t     testing.TB
+	node  string
+	dir   string
+	cfg   Config
+	store *revocation.Store
+	repl  *Replicator
+}
+
+// newInstance opens a store in a fresh directory and starts a replicator
+// with cfg (URL and Node filled in). It stops with t.Cleanup.
+func newInstance(t testing.TB, url, node string, mods ...func(*Config)) *instance {
+	t.Helper()
+	cfg := Config{
+		URL:       url,
+		Node:      node,
+		Heartbeat: 500 * time.Millisecond,
+		Staleness: 2 * time.Second,
+		Logger:    testLogger(t).With("test_node", node),
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	in := &instance{t: t, node: node, dir: filepath.Join(t.TempDir(), node), cfg: cfg}
+	t.Cleanup(in.stop)
+	in.start()
+	return in
+}
+
+func (in *instance) start() {
+	in.t.Helper()
+	st, err := revocation.Open(in.dir, revocation.Config{
+		Node:       in.node,
+		Outbox:     true,
+		GCInterval: -1,
+		Logger:     in.cfg.Logger,
+		Now:        in.cfg.Now,
+	})
+	if err != nil {
+		in.t.Fatalf("open store %s: %v", in.node, err)
+	}
+	in.store = st
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := Start(ctx, st, in.cfg)
+	if err != nil {
+		st.Close()
+		in.store = nil
+		in.t.Fatalf("start replicator %s: %v", in.node, err)
+	}
+	in.repl = r
+}
+
+// stop closes the replicator and the store; stopping twice is fine.
+func (in *instance) stop() {
+	if in.repl != nil {
+		if err := in.repl.Close(); err != nil {
+			in.t.Errorf("close replicator %s: %v", in.node, err)
+		}
+		in.repl = nil
+	}
+	if in.store != nil {
+		if err := in.store.Close(); err != nil {
+			in.t.Errorf("close store %s: %v", in.node, err)
+		}
+		in.store = nil
+	}
+}
+
+func (in *instance) revoked(id [16]byte) bool {
+	in.t.Helper()
+	dead, err := in.store.Revoked(id, "", time.Now())
+	if err != nil {
+		in.t.Fatalf("%s: Revoked: %v", in.node, err)
+	}
+	return dead
+}
+
+// eventually polls cond every 5 ms until it holds or timeout passes.
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if cond() {
+			return time.Since(start)
+		}
+		if time.Since(start) > timeout {
+			t.Fatalf("after %v: %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func newID(t testing.TB) [16]byte {
+	t.Helper()
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// sessionEvents makes n session revocation events as another node would.
+func sessionEvents(t testing.TB, n int, origin string) []revocation.Event {
+	t.Helper()
+	now := time.Now()
+	evs := make([]revocation.Event, n)
+	for i := range evs {
+		evs[i] = revocation.Event{ID: newID(t), Kind: revocation.KindSession, Session: newID(t), At: now, Until: now.Add(time.Hour), Origin: origin}
+	}
+	return evs
+}
+
+// connect dials url for a test's own publishing; closed with t.Cleanup.
+func connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond),
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+	if err != nil {
+		t.Fatalf("connect %s: %v", url, err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
+}
+
+// publishAll publishes evs pipelined in chunks, as the outbox publisher does.
+func publishAll(t testing.TB, js jetstream.JetStream, cfg Config, evs []revocation.Event) {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for len(evs) > 0 {
+		chunk := evs[:min(1000, len(evs))]
+		evs = evs[len(chunk):]
+		acked, err := publishEvents(ctx, js, cfg, chunk)
+		if err != nil || len(acked) != len(chunk) {
+			t.Fatalf("publish %d events: %d acknowledged, err %v", len(chunk), len(acked), err)
+		}
+	}
+}
+
+// streamInfo is the stream's info as a test sees it.
+func streamInfo(t testing.TB, js jetstream.JetStream, name string) *jetstream.StreamInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		t.Fatalf("stream %s: %v", name, err)
+	}
+	return s.CachedInfo()
+}
+
+func waitCaughtUp(t testing.TB, in *instance, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := in.repl.WaitCaughtUp(ctx); err != nil {
+		t.Fatalf("%s: %v (health %+v)", in.node, err, in.repl.Health())
+	}
+}
+
+var _ = io.Discard
+var _ = fmt.Sprint
