@@ -182,7 +182,7 @@ func (s *Server) openKeyring() error {
 	case err != nil:
 		return fmt.Errorf("example: open: keyring: %w", err)
 	}
-	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: s.logger, Interval: s.cfg.KeyringPollInterval})
+	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: s.logger, Interval: s.cfg.KeyringPollInterval, Now: s.cfg.Now})
 	if err != nil {
 		return fmt.Errorf("example: open: keyring %s: %w (fix or remove the file; `sealctl keys list --keyring %s` shows what is wrong)", path, err, path)
 	}

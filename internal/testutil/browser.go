@@ -76,7 +76,7 @@ func Browser(t testing.TB, timeout time.Duration) context.Context {
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
 	// Start the browser now so a broken install fails here, with a clear
 	// message, and not in the middle of the test's first action.
-	if err := chromedp.Run(tabCtx); err != nil {
+	if err := chromedp.Do(tabCtx); err != nil {
 		cancelTab()
 		cancelAlloc()
 		cancelTimeout()

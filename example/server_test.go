@@ -1,0 +1,720 @@
+package main
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// site is the example app opened with the binary's Open, served by
+// httptest, with a fake clock.
+type site struct {
+	*Server
+	t     *testing.T
+	http  *httptest.Server
+	clock *testutil.Clock
+}
+
+// newSite opens the site with its data in a temp dir. edit, if not nil,
+// changes the Config first.
+func newSite(t *testing.T, edit func(*Config)) *site {
+	t.Helper()
+	clock := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	cfg := Config{
+		DataDir:             t.TempDir(),
+		InsecureCookies:     true, // httptest speaks plain HTTP
+		Now:                 clock.Now,
+		Logger:              slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		KeyringPollInterval: -1, // tests reload explicitly
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &site{Server: srv, t: t, http: hs, clock: clock}
+}
+
+func (s *site) client() *testutil.Client {
+	return testutil.NewClient(s.t, s.http.URL, nil)
+}
+
+// login logs c in and checks the redirect.
+func login(t *testing.T, c *testutil.Client, user, password string) {
+	t.Helper()
+	resp := c.PostForm("/login", url.Values{"username": {user}, "password": {password}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("login %s: got %d Location %q, want 303 to /", user, resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// greeting returns the home page's <h1> text.
+var greetingRE = regexp.MustCompile(`<h1 id="greeting">([^<]*)</h1>`)
+
+func greeting(t *testing.T, c *testutil.Client) string {
+	t.Helper()
+	resp := c.Get("/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /: status %d", resp.StatusCode)
+	}
+	m := greetingRE.FindStringSubmatch(resp.Body)
+	if m == nil {
+		t.Fatalf("GET /: no greeting in %s", resp.Body)
+	}
+	return m[1]
+}
+
+// apiSession decodes GET /api/session.
+func apiSession(t *testing.T, c *testutil.Client) sessionView {
+	t.Helper()
+	resp := c.Get("/api/session")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/session: status %d", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("GET /api/session: Content-Type %q", ct)
+	}
+	var v sessionView
+	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
+		t.Fatalf("GET /api/session: %v in %s", err, resp.Body)
+	}
+	return v
+}
+
+func wantStatus(t *testing.T, what string, resp *testutil.Response, want int) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf("%s: status %d, want %d; body:\n%s", what, resp.StatusCode, want, resp.Body)
+	}
+}
+
+func wantRedirect(t *testing.T, what string, resp *testutil.Response, to string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != to {
+		t.Fatalf("%s: got %d Location %q, want 303 to %q; body:\n%s", what, resp.StatusCode, resp.Header.Get("Location"), to, resp.Body)
+	}
+}
+
+func wantBody(t *testing.T, what string, resp *testutil.Response, substrs ...string) {
+	t.Helper()
+	for _, s := range substrs {
+		if !strings.Contains(resp.Body, s) {
+			t.Errorf("%s: body lacks %q:\n%s", what, s, resp.Body)
+		}
+	}
+}
+
+func TestHomeGuest(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	resp := c.Get("/")
+	wantStatus(t, "GET /", resp, http.StatusOK)
+	wantBody(t, "GET /", resp, "Hello, Guest", `id="cart-count">0<`, `href="/cart"`, `href="/signup/1"`,
+		`href="/search"`, `href="/preferences"`, `href="/session"`, `href="/login"`, `data-theme="light"`)
+	if got := resp.Header.Get("Set-Cookie"); got != "" {
+		t.Errorf("GET / as a new guest set a cookie %q; an untouched session should set none", got)
+	}
+	css := c.Get("/static/style.css")
+	wantStatus(t, "GET /static/style.css", css, http.StatusOK)
+	wantBody(t, "style.css", css, `[data-theme="dark"]`)
+}
+
+func TestNotFoundAndMethod(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantStatus(t, "GET /nope", c.Get("/nope"), http.StatusNotFound)
+	wantStatus(t, "GET /logout", c.Get("/logout"), http.StatusMethodNotAllowed)
+	wantStatus(t, "GET /signup/4", c.Get("/signup/4"), http.StatusNotFound)
+}
+
+func TestLogin(t *testing.T) {
+	s := newSite(t, nil)
+	tests := []struct {
+		name, user, password string
+		wantStatus           int
+		wantGreeting         string
+	}{
+		{"alice", "alice", "alice-password", http.StatusSeeOther, "Hello, alice"},
+		{"bob", "bob", "bob-password", http.StatusSeeOther, "Hello, bob"},
+		{"wrong password", "alice", "bob-password", http.StatusUnauthorized, "Hello, Guest"},
+		{"unknown user", "mallory", "alice-password", http.StatusUnauthorized, "Hello, Guest"},
+		{"empty", "", "", http.StatusUnauthorized, "Hello, Guest"},
+		{"case matters", "Alice", "alice-password", http.StatusUnauthorized, "Hello, Guest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := s.client()
+			resp := c.PostForm("/login", url.Values{"username": {tt.user}, "password": {tt.password}})
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("POST /login: status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if tt.wantStatus == http.StatusUnauthorized {
+				wantBody(t, "failed login", resp, "Wrong username or password.", `action="/login"`)
+				if tt.user != "" {
+					wantBody(t, "failed login keeps the username", resp, `value="`+tt.user+`"`)
+				}
+				if tt.password != "" && strings.Contains(resp.Body, `value="`+tt.password+`"`) {
+					t.Errorf("failed login echoes the password")
+				}
+			} else if loc := resp.Header.Get("Location"); loc != "/" {
+				t.Errorf("Location %q, want /", loc)
+			}
+			if got := greeting(t, c); got != tt.wantGreeting {
+				t.Errorf("greeting %q, want %q", got, tt.wantGreeting)
+			}
+		})
+	}
+}
+
+func TestLoginCyclesSessionID(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantRedirect(t, "add", c.PostForm("/cart/add", url.Values{"product": {"mug"}, "qty": {"2"}}), "/cart")
+	before := apiSession(t, c)
+	login(t, c, "bob", "bob-password")
+	after := apiSession(t, c)
+	if before.SessionID == after.SessionID {
+		t.Errorf("session ID %s unchanged by login", after.SessionID)
+	}
+	if !after.Authenticated || after.Username != "bob" {
+		t.Errorf("after login: authenticated %v username %q", after.Authenticated, after.Username)
+	}
+	if after.Cart["mug"] != 2 {
+		t.Errorf("cart after login %v, want mug:2 kept", after.Cart)
+	}
+}
+
+// TestLogoutReplay is the point of sealed: a cookie copied before logout
+// does not work after it.
+func TestLogoutReplay(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	login(t, c, "alice", "alice-password")
+	if got := greeting(t, c); got != "Hello, alice" {
+		t.Fatalf("greeting %q after login", got)
+	}
+	stolen := c.Cookie("session")
+	if stolen == nil {
+		t.Fatal("no session cookie after login")
+	}
+
+	resp := c.PostForm("/logout", nil)
+	wantRedirect(t, "POST /logout", resp, "/")
+	if !strings.Contains(resp.Header.Get("Set-Cookie"), "session=;") && !strings.Contains(resp.Header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("logout did not delete the cookie: Set-Cookie %q", resp.Header.Get("Set-Cookie"))
+	}
+	if got := greeting(t, c); got != "Hello, Guest" {
+		t.Errorf("greeting after logout %q, want Hello, Guest", got)
+	}
+
+	// Replay the copied cookie from another client.
+	thief := s.client()
+	thief.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value, Path: "/"})
+	if got := greeting(t, thief); got != "Hello, Guest" {
+		t.Errorf("replayed cookie after logout: greeting %q, want Hello, Guest", got)
+	}
+}
+
+func TestLogoutEverywhere(t *testing.T) {
+	s := newSite(t, nil)
+	laptop, phone, other := s.client(), s.client(), s.client()
+	login(t, laptop, "bob", "bob-password")
+	login(t, phone, "bob", "bob-password")
+	login(t, other, "alice", "alice-password")
+
+	wantRedirect(t, "POST /logout-everywhere", phone.PostForm("/logout-everywhere", nil), "/")
+	for name, c := range map[string]*testutil.Client{"laptop": laptop, "phone": phone} {
+		if got := greeting(t, c); got != "Hello, Guest" {
+			t.Errorf("%s after logout everywhere: %q, want Hello, Guest", name, got)
+		}
+	}
+	if got := greeting(t, other); got != "Hello, alice" {
+		t.Errorf("alice after bob logged out everywhere: %q", got)
+	}
+	// A new login works again.
+	login(t, laptop, "bob", "bob-password")
+	if got := greeting(t, laptop); got != "Hello, bob" {
+		t.Errorf("bob after logging in again: %q", got)
+	}
+	// A guest is sent to the login page.
+	wantRedirect(t, "guest POST /logout-everywhere", s.client().PostForm("/logout-everywhere", nil), "/login")
+}
+
+func TestCart(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantRedirect(t, "add tea", c.PostForm("/cart/add", url.Values{"product": {"tea"}, "qty": {"3"}}), "/cart")
+	wantRedirect(t, "add mug", c.PostForm("/cart/add", url.Values{"product": {"mug"}, "qty": {"1"}}), "/cart")
+	wantRedirect(t, "add tea again", c.PostForm("/cart/add", url.Values{"product": {"tea"}, "qty": {"2"}}), "/cart")
+	page := c.Get("/cart")
+	wantStatus(t, "GET /cart", page, http.StatusOK)
+	wantBody(t, "GET /cart", page, "Added 2 × Green tea to your cart.", "Green tea", "Stoneware mug",
+		`id="cart-total">€57.00<`, `id="cart-count">6<`)
+	if got := apiSession(t, c).Cart; got["tea"] != 5 || got["mug"] != 1 || len(got) != 2 {
+		t.Errorf("cart %v, want tea:5 mug:1", got)
+	}
+	if got := greeting(t, c); got != "Hello, Guest" {
+		t.Errorf("greeting %q", got)
+	}
+	wantBody(t, "home", c.Get("/"), `id="home-cart-count">6<`)
+
+	bad := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"zero", url.Values{"product": {"tea"}, "qty": {"0"}}, "Quantity must be a whole number from 1 to 99"},
+		{"negative", url.Values{"product": {"tea"}, "qty": {"-2"}}, "Quantity must be a whole number"},
+		{"not a number", url.Values{"product": {"tea"}, "qty": {"lots"}}, "Quantity must be a whole number"},
+		{"fraction", url.Values{"product": {"tea"}, "qty": {"1.5"}}, "Quantity must be a whole number"},
+		{"too many", url.Values{"product": {"tea"}, "qty": {"100"}}, "Quantity must be a whole number"},
+		{"over the cap in total", url.Values{"product": {"tea"}, "qty": {"95"}}, "at most 99 of Green tea"},
+		{"huge", url.Values{"product": {"tea"}, "qty": {"99999999999999999999999"}}, "Quantity must be a whole number"},
+		{"unknown product", url.Values{"product": {"caviar"}, "qty": {"1"}}, "Unknown product &#34;caviar&#34;."},
+		{"no product", url.Values{"qty": {"1"}}, "Unknown product"},
+		{"markup", url.Values{"product": {"<script>"}, "qty": {"1"}}, "Unknown product &#34;&lt;script&gt;&#34;."},
+	}
+	for _, tt := range bad {
+		t.Run("add "+tt.name, func(t *testing.T) {
+			resp := c.PostForm("/cart/add", tt.form)
+			wantStatus(t, "POST /cart/add", resp, http.StatusBadRequest)
+			wantBody(t, "POST /cart/add", resp, tt.want)
+		})
+	}
+	if got := apiSession(t, c).Cart; got["tea"] != 5 || got["mug"] != 1 {
+		t.Errorf("cart changed by refused adds: %v", got)
+	}
+
+	resp := c.PostForm("/cart/remove", url.Values{"product": {"kettle"}})
+	wantStatus(t, "remove what is not in the cart", resp, http.StatusBadRequest)
+	wantBody(t, "remove kettle", resp, "Gooseneck kettle is not in your cart.")
+	wantStatus(t, "remove unknown", c.PostForm("/cart/remove", url.Values{"product": {"caviar"}}), http.StatusBadRequest)
+	wantRedirect(t, "remove mug", c.PostForm("/cart/remove", url.Values{"product": {"mug"}}), "/cart")
+	if got := apiSession(t, c).Cart; got["mug"] != 0 || got["tea"] != 5 {
+		t.Errorf("cart after removing mug: %v", got)
+	}
+
+	wantRedirect(t, "checkout", c.PostForm("/cart/checkout", nil), "/cart")
+	page = c.Get("/cart")
+	if !regexp.MustCompile(`Thank you! Order [A-Z0-9]{8} is confirmed: 5 items, €45.00.`).MatchString(page.Body) {
+		t.Errorf("no order confirmation after checkout:\n%s", page.Body)
+	}
+	wantBody(t, "cart after checkout", page, `id="cart-empty"`)
+	// The flash is shown once.
+	if strings.Contains(c.Get("/cart").Body, "Thank you!") {
+		t.Error("order confirmation shown twice")
+	}
+	if got := apiSession(t, c); len(got.Cart) != 0 || got.Orders != 1 {
+		t.Errorf("after checkout cart %v orders %d, want empty and 1", got.Cart, got.Orders)
+	}
+	resp = c.PostForm("/cart/checkout", nil)
+	wantStatus(t, "checkout an empty cart", resp, http.StatusBadRequest)
+	wantBody(t, "empty checkout", resp, "Your cart is empty")
+}
+
+func TestCartSurvivesLogin(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantRedirect(t, "add", c.PostForm("/cart/add", url.Values{"product": {"beans"}}), "/cart")
+	login(t, c, "alice", "alice-password")
+	if got := apiSession(t, c).Cart; got["beans"] != 1 {
+		t.Errorf("cart after login %v, want beans:1 (qty defaults to 1)", got)
+	}
+}
+
+func TestSignup(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+
+	// Later steps send you back to the first missing one.
+	wantRedirect(t, "GET /signup/2 first", c.Get("/signup/2"), "/signup/1")
+	wantRedirect(t, "GET /signup/3 first", c.Get("/signup/3"), "/signup/1")
+	wantRedirect(t, "GET /signup/done first", c.Get("/signup/done"), "/signup/1")
+	wantRedirect(t, "POST /signup/2 first", c.PostForm("/signup/2", url.Values{"plan": {"pro"}}), "/signup/1")
+
+	// A validation error keeps what was typed.
+	resp := c.PostForm("/signup/1", url.Values{"name": {"Ada Lovelace"}, "email": {"not-an-address"}})
+	wantStatus(t, "bad email", resp, http.StatusUnprocessableEntity)
+	wantBody(t, "bad email", resp, `value="Ada Lovelace"`, `value="not-an-address"`, `id="email-error"`)
+	resp = c.PostForm("/signup/1", url.Values{"name": {"  "}, "email": {"ada@example.com"}})
+	wantStatus(t, "no name", resp, http.StatusUnprocessableEntity)
+	wantBody(t, "no name", resp, `value="ada@example.com"`, `id="name-error"`)
+
+	wantRedirect(t, "step 1", c.PostForm("/signup/1", url.Values{"name": {"Ada Lovelace"}, "email": {"ada@example.com"}}), "/signup/2")
+	wantRedirect(t, "step 3 before 2", c.Get("/signup/3"), "/signup/2")
+
+	resp = c.PostForm("/signup/2", url.Values{"plan": {"platinum"}})
+	wantStatus(t, "bad plan", resp, http.StatusUnprocessableEntity)
+	wantBody(t, "bad plan", resp, `id="plan-error"`)
+	wantRedirect(t, "step 2", c.PostForm("/signup/2", url.Values{"plan": {"pro"}}), "/signup/3")
+
+	// Going back shows the earlier answers.
+	wantBody(t, "back to step 1", c.Get("/signup/1"), `value="Ada Lovelace"`, `value="ada@example.com"`)
+	wantBody(t, "back to step 2", c.Get("/signup/2"), `value="pro" checked`)
+	wantBody(t, "step 3 summary", c.Get("/signup/3"), `id="sum-name">Ada Lovelace<`, `id="sum-plan">Pro<`)
+
+	resp = c.PostForm("/signup/3", url.Values{})
+	wantStatus(t, "no confirm", resp, http.StatusUnprocessableEntity)
+	wantBody(t, "no confirm", resp, `id="confirm-error"`)
+	wantRedirect(t, "done not yet", c.Get("/signup/done"), "/signup/3")
+
+	wantRedirect(t, "step 3", c.PostForm("/signup/3", url.Values{"confirm": {"on"}}), "/signup/done")
+	done := c.Get("/signup/done")
+	wantStatus(t, "done", done, http.StatusOK)
+	wantBody(t, "done", done, "Welcome aboard, Ada Lovelace!", "<strong>Pro</strong>", "ada@example.com")
+
+	v := apiSession(t, c).Signup
+	if v["name"] != "Ada Lovelace" || v["email"] != "ada@example.com" || v["plan"] != "pro" || v["confirm"] != "yes" {
+		t.Errorf("signup in the session: %v", v)
+	}
+
+	// Changing an earlier answer re-opens the form.
+	wantRedirect(t, "change plan", c.PostForm("/signup/2", url.Values{"plan": {"team"}}), "/signup/3")
+	wantRedirect(t, "done after change", c.Get("/signup/done"), "/signup/3")
+	wantRedirect(t, "reset", c.PostForm("/signup/reset", nil), "/signup/1")
+	if v := apiSession(t, c).Signup; len(v) != 0 {
+		t.Errorf("signup after reset: %v", v)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	resp := c.Get("/search?q=TEA")
+	wantStatus(t, "search", resp, http.StatusOK)
+	wantBody(t, "search tea", resp, "Green tea", `Results for “TEA”`)
+	if strings.Contains(resp.Body, "Hand grinder") {
+		t.Error("search for tea lists the grinder")
+	}
+	wantBody(t, "search caviar", c.Get("/search?q=caviar"), `id="no-results"`)
+
+	for _, q := range []string{"mug", "kettle", "tea", "scale", "beans"} {
+		wantStatus(t, "search "+q, c.Get("/search?q="+q), http.StatusOK)
+	}
+	want := []string{"beans", "scale", "tea", "kettle", "mug"} // newest first, "tea" moved up, TEA and caviar pushed out
+	got := apiSession(t, c).Searches
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("recent searches %q, want %q", got, want)
+	}
+	page := c.Get("/search")
+	wantBody(t, "search page", page, `href="/search?q=beans"`)
+
+	resp = c.Get("/search?q=" + strings.Repeat("x", 101))
+	wantStatus(t, "long query", resp, http.StatusBadRequest)
+	wantBody(t, "long query", resp, "limited to 100 characters")
+	if got := apiSession(t, c).Searches; len(got) != 5 || got[0] != "beans" {
+		t.Errorf("refused search changed the history: %q", got)
+	}
+	resp = c.Get("/search?q=%3Cb%3Ebold%3C%2Fb%3E")
+	if strings.Contains(resp.Body, "<b>bold</b>") {
+		t.Error("search echoes markup unescaped")
+	}
+}
+
+func TestPreferences(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantStatus(t, "GET /preferences", c.Get("/preferences"), http.StatusOK)
+
+	resp := c.PostForm("/preferences", url.Values{"theme": {"dark"}, "language": {"fr"}})
+	wantRedirect(t, "dark fr", resp, "/preferences")
+	ck := resp.Header.Get("Set-Cookie")
+	if strings.Contains(ck, "Expires=") || strings.Contains(ck, "Max-Age=") {
+		t.Errorf("without remember the cookie should end with the browser: %q", ck)
+	}
+	home := c.Get("/")
+	wantBody(t, "home in French, dark", home, `data-theme="dark"`, `lang="fr"`, "Bonjour, invité", ">Panier ")
+	v := apiSession(t, c)
+	if v.Preferences != (preferencesView{Theme: "dark", Language: "fr"}) || !v.ExpireAtBrowserClose {
+		t.Errorf("preferences %+v expire at browser close %v", v.Preferences, v.ExpireAtBrowserClose)
+	}
+
+	resp = c.PostForm("/preferences", url.Values{"theme": {"light"}, "language": {"de"}, "remember": {"on"}})
+	wantRedirect(t, "light de remember", resp, "/preferences")
+	ck = resp.Header.Get("Set-Cookie")
+	if !strings.Contains(ck, "Expires=") && !strings.Contains(ck, "Max-Age=") {
+		t.Errorf("remember should make the cookie persistent: %q", ck)
+	}
+	wantBody(t, "home in German", c.Get("/"), `data-theme="light"`, "Hallo, Gast")
+	v = apiSession(t, c)
+	if !v.Preferences.Remember || v.ExpireAtBrowserClose {
+		t.Errorf("after remember: %+v expire at browser close %v", v.Preferences, v.ExpireAtBrowserClose)
+	}
+	if want := s.clock.Now().Add(14 * 24 * time.Hour); !v.ExpiresAt.Equal(want) {
+		t.Errorf("expires at %v, want %v (two weeks)", v.ExpiresAt, want)
+	}
+
+	for _, form := range []url.Values{
+		{"theme": {"purple"}, "language": {"en"}},
+		{"theme": {"dark"}, "language": {"xx"}},
+		{},
+	} {
+		resp := c.PostForm("/preferences", form)
+		wantStatus(t, "bad preferences "+form.Encode(), resp, http.StatusBadRequest)
+		wantBody(t, "bad preferences", resp, "Theme must be light or dark")
+	}
+	if v := apiSession(t, c).Preferences; v.Language != "de" {
+		t.Errorf("refused preferences changed the session: %+v", v)
+	}
+}
+
+func TestSessionPages(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	v := apiSession(t, c)
+	if v.Authenticated || v.Username != "" || len(v.Cart) != 0 || v.KeyID != "" {
+		t.Errorf("new guest session: %+v", v)
+	}
+	login(t, c, "bob", "bob-password")
+	wantRedirect(t, "add", c.PostForm("/cart/add", url.Values{"product": {"scale"}, "qty": {"2"}}), "/cart")
+	v = apiSession(t, c)
+	primary := s.keys.Keyring().Primary().ID
+	if !v.Authenticated || v.Username != "bob" || v.Cart["scale"] != 2 || v.KeyID != primary {
+		t.Errorf("session %+v, want bob, scale:2, key %s", v, primary)
+	}
+	// The Manager makes creation times unique by adding nanoseconds.
+	if d := v.Created.Sub(s.clock.Now()); d < 0 || d > time.Microsecond || !v.ExpiresAt.Equal(s.clock.Now().Add(14*24*time.Hour)) {
+		t.Errorf("created %v expires %v, clock %v", v.Created, v.ExpiresAt, s.clock.Now())
+	}
+	if !strings.HasSuffix(v.SessionID, "…") || len([]rune(v.SessionID)) != 9 {
+		t.Errorf("session ID %q is not shortened", v.SessionID)
+	}
+
+	// Every documented field is in the JSON.
+	raw := c.Get("/api/session").Body
+	var m map[string]any
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"authenticated", "username", "cart", "preferences", "signup", "searches", "expires_at", "expire_at_browser_close"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("/api/session lacks %q: %s", k, raw)
+		}
+	}
+
+	page := c.Get("/session")
+	wantStatus(t, "GET /session", page, http.StatusOK)
+	wantBody(t, "GET /session", page, `id="sess-user">bob<`, `id="sess-key">`+primary+`<`, "scale × 2", v.SessionID)
+}
+
+func TestAdminRevokeUser(t *testing.T) {
+	s := newSite(t, nil)
+	admin, bob, guest := s.client(), s.client(), s.client()
+	login(t, admin, "alice", "alice-password")
+	login(t, bob, "bob", "bob-password")
+
+	wantRedirect(t, "guest", guest.PostForm("/admin/revoke-user", url.Values{"username": {"bob"}}), "/login")
+	wantRedirect(t, "guest GET /admin", guest.Get("/admin"), "/login")
+	resp := bob.PostForm("/admin/revoke-user", url.Values{"username": {"alice"}})
+	wantStatus(t, "non-admin", resp, http.StatusForbidden)
+	wantBody(t, "non-admin", resp, "Only administrators")
+	wantStatus(t, "non-admin GET /admin", bob.Get("/admin"), http.StatusForbidden)
+	if got := greeting(t, admin); got != "Hello, alice" {
+		t.Fatalf("bob's refused attempt affected alice: %q", got)
+	}
+
+	wantStatus(t, "GET /admin", admin.Get("/admin"), http.StatusOK)
+	resp = admin.PostForm("/admin/revoke-user", url.Values{"username": {"nobody"}})
+	wantStatus(t, "unknown user", resp, http.StatusBadRequest)
+	wantBody(t, "unknown user", resp, "There is no user &#34;nobody&#34;.")
+
+	wantRedirect(t, "revoke bob", admin.PostForm("/admin/revoke-user", url.Values{"username": {"bob"}}), "/admin")
+	wantBody(t, "admin flash", admin.Get("/admin"), "Every session of bob has been logged out.")
+	if got := greeting(t, bob); got != "Hello, Guest" {
+		t.Errorf("bob after admin revoke: %q, want Hello, Guest", got)
+	}
+	if got := greeting(t, admin); got != "Hello, alice" {
+		t.Errorf("alice after revoking bob: %q", got)
+	}
+}
+
+func TestCrossOriginPOSTRefused(t *testing.T) {
+	s := newSite(t, nil)
+	form := url.Values{"username": {"alice"}, "password": {"alice-password"}}.Encode()
+	tests := []struct {
+		name    string
+		path    string
+		headers map[string]string
+		want    int
+	}{
+		{"sec-fetch-site cross-site", "/login", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"sec-fetch-site same-site", "/cart/add", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"foreign origin", "/login", map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
+		{"foreign origin on logout", "/logout", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"foreign origin on admin", "/admin/revoke-user", map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
+		{"same origin", "/login", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
+		{"matching origin", "/login", map[string]string{"Origin": s.http.URL}, http.StatusSeeOther},
+		{"no headers (not a browser)", "/login", nil, http.StatusSeeOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.http.URL+tt.path, strings.NewReader(form))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			c := s.client()
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want == http.StatusForbidden && c.Cookie("session") != nil {
+				t.Error("a refused cross-origin POST set a session cookie")
+			}
+		})
+	}
+}
+
+func TestIdleExpiry(t *testing.T) {
+	s := newSite(t, func(c *Config) { c.CookieAge = time.Hour })
+	c := s.client()
+	login(t, c, "bob", "bob-password")
+	greeting(t, c) // reads the welcome flash: the last save
+	s.clock.Advance(59 * time.Minute)
+	if got := greeting(t, c); got != "Hello, bob" {
+		t.Fatalf("after 59 minutes: %q", got)
+	}
+	s.clock.Advance(2 * time.Minute)
+	if got := greeting(t, c); got != "Hello, Guest" {
+		t.Errorf("after 61 minutes idle with a 1h cookie age: %q, want Hello, Guest", got)
+	}
+}
+
+func TestSaveEveryRequestSlides(t *testing.T) {
+	s := newSite(t, func(c *Config) { c.CookieAge = time.Hour; c.SaveEveryRequest = true })
+	c := s.client()
+	login(t, c, "bob", "bob-password")
+	for range 3 {
+		s.clock.Advance(45 * time.Minute)
+		if got := greeting(t, c); got != "Hello, bob" {
+			t.Fatalf("with save-every-request, 45 minutes after the last request: %q", got)
+		}
+	}
+}
+
+func TestAbsoluteLifetime(t *testing.T) {
+	s := newSite(t, func(c *Config) {
+		c.CookieAge = time.Hour
+		c.AbsoluteLifetime = 2 * time.Hour
+		c.SaveEveryRequest = true
+	})
+	c := s.client()
+	login(t, c, "bob", "bob-password")
+	for range 3 {
+		s.clock.Advance(41 * time.Minute) // past 2h at the third step
+		greeting(t, c)
+	}
+	if got := greeting(t, c); got != "Hello, Guest" {
+		t.Errorf("past the absolute lifetime despite activity: %q, want Hello, Guest", got)
+	}
+}
+
+func TestKeyRotationPickedUp(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	login(t, c, "bob", "bob-password")
+	old := s.keys.Keyring().Primary().ID
+
+	// What `sealctl keys rotate` does to the file.
+	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.keys.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	nu := s.keys.Keyring().Primary().ID
+	if nu == old {
+		t.Fatal("rotation kept the primary")
+	}
+	if v := apiSession(t, c); v.KeyID != old || v.Username != "bob" {
+		t.Errorf("first request after rotation: key %q user %q, want old key %q and bob", v.KeyID, v.Username, old)
+	}
+	if v := apiSession(t, c); v.KeyID != nu {
+		t.Errorf("second request after rotation: key %q, want the new primary %q (re-sealed)", v.KeyID, nu)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	resp := c.Get("/healthz")
+	wantStatus(t, "GET /healthz", resp, http.StatusOK)
+	var h healthReport
+	if err := json.Unmarshal([]byte(resp.Body), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Status != "ok" || !h.Revocation.OK || h.Keyring.Keys != 1 || h.Replication != nil {
+		t.Errorf("health %+v", h)
+	}
+
+	login(t, c, "bob", "bob-password")
+	wantRedirect(t, "logout", c.PostForm("/logout", nil), "/")
+	json.Unmarshal([]byte(c.Get("/healthz").Body), &h)
+	// Login cycled one ID, logout revoked another.
+	if h.Revocation.Stats.Sessions < 1 {
+		t.Errorf("revocation stats after logout: %+v", h.Revocation.Stats)
+	}
+
+	// A store that can't answer makes the site unhealthy.
+	if err := s.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp = c.Get("/healthz")
+	wantStatus(t, "GET /healthz with the store closed", resp, http.StatusServiceUnavailable)
+	wantBody(t, "unhealthy", resp, `"status": "unhealthy"`)
+}
+
+func TestMetrics(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	login(t, c, "alice", "alice-password")
+	stolen := c.Cookie("session")
+	wantRedirect(t, "logout", c.PostForm("/logout", nil), "/")
+	thief := s.client()
+	thief.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value, Path: "/"})
+	greeting(t, thief)
+	thief.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value[:len(stolen.Value)-4] + "AAAA", Path: "/"})
+	greeting(t, thief)
+
+	resp := c.Get("/metrics")
+	wantStatus(t, "GET /metrics", resp, http.StatusOK)
+	wantBody(t, "metrics", resp,
+		`sealed_keyring_keys{state="primary"} 1`,
+		`sealed_keyring_keys{state="enabled"} 0`,
+		`sealed_revocation_entries{scope="session"} 1`,
+		`sealed_revocation_entries{scope="user"} 0`,
+		`sealed_sessions_invalid_total{reason="revoked"} 1`,
+		`sealed_sessions_invalid_total{reason="tampered"} 1`,
+		"sealed_sessions_opened_total ",
+		"go_goroutines ",
+	)
+}
