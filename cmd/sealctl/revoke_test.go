@@ -40,8 +40,8 @@ func TestRevokeData(t *testing.T) {
 	before := time.Now()
 	for _, args := range [][]string{
 		{"revoke", "session", sid, "--data", dir, "--until", "2h"}, // flags after
-		{"revoke", "--data", dir, "user", "alice"},                  // flags before
-		{"revoke", "all", "-data", dir},                             // single dash
+		{"revoke", "--data", dir, "user", "alice"},                 // flags before
+		{"revoke", "all", "-data", dir},                            // single dash
 	} {
 		if out, errOut, code := runCLI(t, args...); code != 0 || !strings.Contains(out, "revoked") {
 			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
@@ -150,4 +150,3 @@ func TestParseUntil(t *testing.T) {
 		}
 	}
 }
-
