@@ -1,0 +1,450 @@
+package sessions_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+// TestDjangoSessionMiddlewareTests mirrors Django's SessionMiddlewareTests.
+func TestDjangoSessionMiddlewareTests(t *testing.T) {
+	type S = sessions.Session
+	setHello := func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Set("hello", "world")) }
+	tests := []struct {
+		name string
+		opts func(*sessions.Config)
+		run  func(t *testing.T, e *env)
+	}{
+		{"test_secure_session_cookie", nil, func(t *testing.T, e *env) {
+			if c := e.do(nil, setHello).cookie; c == nil || !c.Secure {
+				t.Errorf("cookie %v, want Secure", c)
+			}
+		}},
+		{"test_secure_session_cookie/InsecureCookies", func(c *sessions.Config) { c.InsecureCookies = true }, func(t *testing.T, e *env) {
+			if c := e.do(nil, setHello).cookie; c == nil || c.Secure {
+				t.Errorf("cookie %v, want not Secure", c)
+			}
+		}},
+		{"test_httponly_session_cookie", nil, func(t *testing.T, e *env) {
+			res := e.do(nil, setHello)
+			if c := res.cookie; c == nil || !c.HttpOnly || !strings.Contains(res.rec.Header().Get("Set-Cookie"), "; HttpOnly") {
+				t.Errorf("cookie %v, want HttpOnly", c)
+			}
+		}},
+		{"test_no_httponly_session_cookie", func(c *sessions.Config) { c.InsecureScriptAccess = true }, func(t *testing.T, e *env) {
+			res := e.do(nil, setHello)
+			if c := res.cookie; c == nil || c.HttpOnly || strings.Contains(res.rec.Header().Get("Set-Cookie"), "HttpOnly") {
+				t.Errorf("cookie %v, want no HttpOnly", c)
+			}
+		}},
+		{"test_samesite_session_cookie", nil, func(t *testing.T, e *env) {
+			if c := e.do(nil, setHello).cookie; c == nil || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("cookie %v, want SameSite=Lax", c)
+			}
+		}},
+		{"test_samesite_session_cookie/Strict", func(c *sessions.Config) { c.SameSite = http.SameSiteStrictMode }, func(t *testing.T, e *env) {
+			if c := e.do(nil, setHello).cookie; c == nil || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("cookie %v, want SameSite=Strict", c)
+			}
+		}},
+		{"test_session_save_on_500", nil, func(t *testing.T, e *env) {
+			res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *S) {
+				setHello(w, r, s)
+				w.WriteHeader(http.StatusInternalServerError)
+			})
+			if res.cookie != nil {
+				t.Errorf("500 response set %v", res.cookie)
+			}
+		}},
+		{"test_session_save_on_5xx", nil, func(t *testing.T, e *env) {
+			v, _ := e.saved(map[string]any{"k": "v"})
+			res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) {
+				must(t, s.Set("k", "changed"))
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			})
+			if res.cookie != nil {
+				t.Errorf("503 response set %v", res.cookie)
+			}
+			if _, _, k, _ := e.load(v); k != "v" {
+				t.Errorf("k = %q, want v", k)
+			}
+		}},
+		{"test_session_delete_on_end", nil, func(t *testing.T, e *env) {
+			v, _ := e.saved(map[string]any{"k": "v"})
+			res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Flush(r.Context())) })
+			want := "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"
+			if got := res.rec.Header().Get("Set-Cookie"); got != want {
+				t.Errorf("Set-Cookie = %q, want %q", got, want)
+			}
+		}},
+		{"test_session_delete_on_end_with_custom_domain_and_path", func(c *sessions.Config) {
+			c.Domain = ".example.local"
+			c.Path = "/example/"
+		}, func(t *testing.T, e *env) {
+			// Django only needs some cookie to be present.
+			res := e.withCookie("abc", func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Flush(r.Context())) })
+			want := "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/example/; Domain=.example.local; HttpOnly; Secure; SameSite=Lax"
+			if got := res.rec.Header().Get("Set-Cookie"); got != want {
+				t.Errorf("Set-Cookie = %q, want %q", got, want)
+			}
+		}},
+		{"test_flush_empty_without_session_cookie_doesnt_set_cookie", nil, func(t *testing.T, e *env) {
+			res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Flush(r.Context())) })
+			if got := res.rec.Header().Values("Set-Cookie"); len(got) != 0 {
+				t.Errorf("Set-Cookie = %q, want none", got)
+			}
+			if got := res.rec.Header().Get("Vary"); got != "Cookie" {
+				t.Errorf("Vary = %q, want Cookie", got)
+			}
+			if len(e.rev.Sessions()) != 0 {
+				t.Error("flush of a never-issued session recorded a revocation")
+			}
+		}},
+		{"test_empty_session_saved", nil, func(t *testing.T, e *env) {
+			v, _ := e.saved(map[string]any{"foo": "bar"})
+			res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { sessions.Pop(s, "foo", "") })
+			if res.cookie == nil || res.cookie.MaxAge <= 0 {
+				t.Fatalf("emptied session not saved: %v", res.cookie)
+			}
+			if got := res.rec.Header().Get("Vary"); got != "Cookie" {
+				t.Errorf("Vary = %q, want Cookie", got)
+			}
+			res = e.withCookie(res.value(), func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Flush(r.Context())) })
+			if res.cookie == nil || res.cookie.MaxAge >= 0 {
+				t.Errorf("flush after emptying: cookie %v, want deletion", res.cookie)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []func(*sessions.Config)
+			if tt.opts != nil {
+				opts = append(opts, tt.opts)
+			}
+			tt.run(t, newEnv(t, opts...))
+		})
+	}
+}
+
+func TestUntouchedAndAccessedHeaders(t *testing.T) {
+	e := newEnv(t)
+	v, _ := e.saved(map[string]any{"k": "v"})
+	tests := []struct {
+		name                 string
+		fn                   func(w http.ResponseWriter, r *http.Request, s *sessions.Session)
+		wantCookie, wantVary bool
+		wantCacheControl     string
+		presetCacheControl   string
+	}{
+		{name: "untouched", fn: nil},
+		{name: "read", fn: func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { sessions.Get(s, "k", "") }, wantVary: true},
+		{name: "written", fn: func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Set("k", "w")) },
+			wantCookie: true, wantVary: true, wantCacheControl: `no-cache="Set-Cookie"`},
+		{name: "written with Cache-Control", presetCacheControl: "public, max-age=60",
+			fn:         func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Set("k", "w")) },
+			wantCookie: true, wantVary: true, wantCacheControl: `public, max-age=60, no-cache="Set-Cookie"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+				if tt.presetCacheControl != "" {
+					w.Header().Set("Cache-Control", tt.presetCacheControl)
+				}
+				if tt.fn != nil {
+					tt.fn(w, r, s)
+				}
+			})
+			h := res.rec.Header()
+			if got := res.cookie != nil; got != tt.wantCookie {
+				t.Errorf("cookie written %v, want %v", got, tt.wantCookie)
+			}
+			if got := h.Get("Vary") == "Cookie"; got != tt.wantVary {
+				t.Errorf("Vary %q, want Cookie: %v", h.Get("Vary"), tt.wantVary)
+			}
+			if got := h.Get("Cache-Control"); tt.wantCacheControl != "" && got != tt.wantCacheControl {
+				t.Errorf("Cache-Control %q, want %q", got, tt.wantCacheControl)
+			}
+		})
+	}
+}
+
+func TestCookieWrittenBeforeBody(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Set("before", 1))
+		io.WriteString(w, "body")
+		must(t, s.Set("after", 2)) // too late for this response
+	})
+	if res.cookie == nil {
+		t.Fatal("no cookie in the headers sent with the body")
+	}
+	e.withCookie(res.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		if !s.Has("before") || s.Has("after") {
+			t.Errorf("keys %v, want [before]", s.Keys())
+		}
+	})
+	if got := res.rec.Body.String(); got != "body" {
+		t.Errorf("body %q", got)
+	}
+}
+
+func TestFlushThroughResponseController(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Set("k", "v"))
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("ResponseController.Flush: %v", err)
+		}
+		if _, ok := w.(interface{ Unwrap() http.ResponseWriter }); !ok {
+			t.Error("wrapped writer has no Unwrap")
+		}
+		w.(http.Flusher).Flush()
+	})
+	if !res.rec.Flushed {
+		t.Error("recorder not flushed")
+	}
+	if res.cookie == nil {
+		t.Error("flush sent headers without the session cookie")
+	}
+}
+
+func TestHandlerTwiceSavesOnce(t *testing.T) {
+	e := newEnv(t)
+	h := e.m.Handler(e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := e.m.Session(r)
+		must(t, err)
+		must(t, s.Set("k", "v"))
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := len(rec.Header().Values("Set-Cookie")); got != 1 {
+		t.Errorf("%d Set-Cookie headers, want 1", got)
+	}
+}
+
+func TestSessionWithoutMiddleware(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.m.Session(httptest.NewRequest("GET", "/", nil)); !errors.Is(err, sessions.ErrNoSession) {
+		t.Errorf("err = %v, want ErrNoSession", err)
+	}
+	if _, err := e.m.Session(nil); !errors.Is(err, sessions.ErrNoSession) {
+		t.Errorf("nil request: err = %v, want ErrNoSession", err)
+	}
+	// Another Manager's session is not visible.
+	other := newEnv(t)
+	r, _ := other.m.Load(httptest.NewRequest("GET", "/", nil))
+	if _, err := e.m.Session(r); !errors.Is(err, sessions.ErrNoSession) {
+		t.Errorf("another Manager's session: err = %v, want ErrNoSession", err)
+	}
+}
+
+func TestCookieExpiryMirrorsPayload(t *testing.T) {
+	tests := []struct {
+		name        string
+		opts        func(*sessions.Config)
+		fn          func(s *sessions.Session)
+		wantMaxAge  int
+		wantExpires bool
+	}{
+		{"default", nil, func(*sessions.Session) {}, int(sessions.DefaultCookieAge / time.Second), true},
+		{"custom idle", nil, func(s *sessions.Session) { s.SetExpiry(time.Hour) }, 3600, true},
+		{"custom date", nil, func(s *sessions.Session) { s.SetExpiryAt(t0.Add(90 * time.Minute)) }, 5400, true},
+		{"date past absolute lifetime", nil, func(s *sessions.Session) { s.SetExpiryAt(t0.Add(90 * 24 * time.Hour)) },
+			int(sessions.DefaultAbsoluteLifetime / time.Second), true},
+		{"browser close", nil, func(s *sessions.Session) { s.SetExpireAtBrowserClose() }, 0, false},
+		{"browser close by config", func(c *sessions.Config) { c.ExpireAtBrowserClose = true }, func(*sessions.Session) {}, 0, false},
+		{"short config age", func(c *sessions.Config) { c.CookieAge = time.Hour; c.AbsoluteLifetime = 2 * time.Hour }, func(*sessions.Session) {}, 3600, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []func(*sessions.Config)
+			if tt.opts != nil {
+				opts = append(opts, tt.opts)
+			}
+			e := newEnv(t, opts...)
+			res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+				must(t, s.Set("k", "v"))
+				tt.fn(s)
+			})
+			c := res.cookie
+			if c == nil {
+				t.Fatal("no cookie")
+			}
+			if c.MaxAge != tt.wantMaxAge {
+				t.Errorf("Max-Age %d, want %d", c.MaxAge, tt.wantMaxAge)
+			}
+			if got := c.RawExpires != ""; got != tt.wantExpires {
+				t.Errorf("Expires present %v, want %v", got, tt.wantExpires)
+			}
+			if tt.wantExpires && !c.Expires.Equal(t0.Add(time.Duration(tt.wantMaxAge)*time.Second)) {
+				t.Errorf("Expires %v, want now + Max-Age", c.Expires)
+			}
+		})
+	}
+}
+
+func TestServerSideExpiry(t *testing.T) {
+	t.Run("idle", func(t *testing.T) {
+		e := newEnv(t)
+		v, _ := e.saved(map[string]any{"k": "v"})
+		e.clock.Advance(sessions.DefaultCookieAge - time.Nanosecond)
+		if _, _, k, _ := e.load(v); k != "v" {
+			t.Fatal("expired before its idle age")
+		}
+		e.clock.Advance(time.Nanosecond)
+		if _, _, k, _ := e.load(v); k != "" {
+			t.Fatal("alive after its idle age")
+		}
+		if got := e.m.Stats().Invalid.Expired; got != 1 {
+			t.Errorf("Invalid.Expired = %d, want 1", got)
+		}
+	})
+	t.Run("browser close sessions expire on the server too", func(t *testing.T) {
+		e := newEnv(t, func(c *sessions.Config) { c.ExpireAtBrowserClose = true })
+		v, _ := e.saved(map[string]any{"k": "v"})
+		e.clock.Advance(sessions.DefaultCookieAge)
+		if _, _, k, _ := e.load(v); k != "" {
+			t.Fatal("browser-close session alive after its idle age")
+		}
+	})
+	t.Run("SaveEveryRequest slides up to the absolute lifetime", func(t *testing.T) {
+		e := newEnv(t, func(c *sessions.Config) { c.SaveEveryRequest = true })
+		first, _ := e.saved(map[string]any{"k": "v"})
+		v := first
+		for day := 10; day <= 29; day += 10 {
+			e.clock.Advance(10 * 24 * time.Hour) // days 10, 20: within the idle age of the last save
+			res := e.withCookie(v, nil)
+			if res.cookie == nil {
+				t.Fatalf("day %d: untouched session not re-saved", day)
+			}
+			v = res.value()
+		}
+		if _, _, k, _ := e.load(first); k != "" {
+			t.Error("first cookie alive after 20 days")
+		}
+		e.clock.Advance(9 * 24 * time.Hour) // day 29
+		if _, _, k, _ := e.load(v); k != "v" {
+			t.Error("slid session dead at day 29")
+		}
+		e.clock.Advance(24 * time.Hour) // day 30
+		if _, _, k, _ := e.load(v); k != "" {
+			t.Error("session alive past the absolute lifetime")
+		}
+	})
+	t.Run("custom date beyond absolute lifetime is capped", func(t *testing.T) {
+		e := newEnv(t)
+		res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("k", "v"))
+			s.SetExpiryAt(t0.Add(365 * 24 * time.Hour))
+			if got, want := s.ExpiryDate(), s.Created().Add(sessions.DefaultAbsoluteLifetime); !got.Equal(want) {
+				t.Errorf("ExpiryDate %v, want %v", got, want)
+			}
+		})
+		e.clock.Advance(sessions.DefaultAbsoluteLifetime)
+		if _, _, k, _ := e.load(res.value()); k != "" {
+			t.Error("session alive past the absolute lifetime")
+		}
+	})
+}
+
+func TestResealUnderPrimary(t *testing.T) {
+	e := newEnv(t)
+	old := e.keys.Keyring()
+	v, id := e.saved(map[string]any{"k": "v"})
+	rotated, newKey, err := old.Rotate(t0)
+	must(t, err)
+	e.keys.set(rotated)
+	res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		if s.KeyID() != old.Primary().ID {
+			t.Errorf("KeyID %q, want %q", s.KeyID(), old.Primary().ID)
+		}
+	})
+	if res.cookie == nil || !strings.HasPrefix(res.value(), newKey.ID+".") {
+		t.Fatalf("not re-sealed under the new primary %s: %v", newKey.ID, res.cookie)
+	}
+	if got := e.m.Stats().Resealed; got != 1 {
+		t.Errorf("Resealed = %d, want 1", got)
+	}
+	// The re-sealed cookie carries the same session and data.
+	if gotID, _, k, _ := e.load(res.value()); gotID != id || k != "v" {
+		t.Errorf("re-sealed session: id %s k %q", gotID, k)
+	}
+	// Once the old key is retired its cookies stop opening.
+	retired, err := rotated.Retire(old.Primary().ID)
+	must(t, err)
+	e.keys.set(retired)
+	if _, _, k, isNew := e.load(v); !isNew || k != "" {
+		t.Error("cookie under a retired key opened")
+	}
+	if got := e.m.Stats().Invalid.UnknownKey; got != 1 {
+		t.Errorf("Invalid.UnknownKey = %d, want 1", got)
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	var handled error
+	e := newEnv(t, func(c *sessions.Config) {
+		c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { handled = err }
+	})
+	v, _ := e.saved(map[string]any{"k": "v"})
+	res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Set("big", strings.Repeat("x", 3000)))
+		must(t, s.Set("small", "y"))
+	})
+	if res.cookie != nil {
+		t.Errorf("oversized session wrote %v", res.cookie)
+	}
+	var tl *sessions.TooLargeError
+	if !errors.As(handled, &tl) || !errors.Is(handled, sessions.ErrTooLarge) {
+		t.Fatalf("ErrorHandler got %v, want *TooLargeError", handled)
+	}
+	if len(tl.Keys) == 0 || tl.Keys[0] != "big" || tl.Size <= sessions.MaxCookieSize {
+		t.Errorf("TooLargeError %+v, want big first and size over the limit", tl)
+	}
+	if !strings.Contains(handled.Error(), `"big"`) {
+		t.Errorf("message %q does not name the key", handled)
+	}
+	if got := e.m.Stats().TooLarge; got != 1 {
+		t.Errorf("TooLarge = %d, want 1", got)
+	}
+	if _, _, k, _ := e.load(v); k != "v" {
+		t.Error("previous cookie no longer works")
+	}
+
+	// Without an ErrorHandler the error is logged; Save returns it.
+	e2 := newEnv(t)
+	e2.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Set("huge", strings.Repeat("z", 5000)))
+	})
+	if log := e2.log.String(); !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "huge") {
+		t.Errorf("log %q does not report the oversized key", log)
+	}
+	r, s := e2.m.Load(httptest.NewRequest("GET", "/", nil))
+	must(t, s.Set("huge", strings.Repeat("z", 5000)))
+	if err := e2.m.Save(newHeaderWriter(), r, s); !errors.Is(err, sessions.ErrTooLarge) {
+		t.Errorf("Save err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestFlashes(t *testing.T) {
+	e := newEnv(t)
+	v := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		s.AddFlash("saved")
+		s.AddFlash("twice")
+	}).value()
+	var got []string
+	res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { got = s.Flashes() })
+	if strings.Join(got, ",") != "saved,twice" {
+		t.Errorf("Flashes = %q, want [saved twice]", got)
+	}
+	e.withCookie(res.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { got = s.Flashes() })
+	if len(got) != 0 {
+		t.Errorf("second read: Flashes = %q, want none", got)
+	}
+}
