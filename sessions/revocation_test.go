@@ -1,0 +1,316 @@
+package sessions_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+// TestReplayRefused: a cookie copied before a flush, cycle, logout, "log
+// out everywhere" or global revocation is refused afterwards, with the
+// reason counted as revoked.
+func TestReplayRefused(t *testing.T) {
+	type S = sessions.Session
+	tests := []struct {
+		name string
+		kill func(t *testing.T, e *env, v string) // v: the live cookie
+	}{
+		{"Flush", func(t *testing.T, e *env, v string) {
+			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Flush(r.Context())) })
+		}},
+		{"CycleID", func(t *testing.T, e *env, v string) {
+			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.CycleID(r.Context())) })
+		}},
+		{"Login again", func(t *testing.T, e *env, v string) {
+			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Login(r.Context(), "alice")) })
+		}},
+		{"Logout", func(t *testing.T, e *env, v string) {
+			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Logout(r.Context())) })
+		}},
+		{"RevokeUser", func(t *testing.T, e *env, v string) {
+			must(t, e.m.RevokeUser(context.Background(), "alice"))
+		}},
+		{"RevokeAll", func(t *testing.T, e *env, v string) {
+			must(t, e.m.RevokeAll(context.Background()))
+		}},
+		{"SetExpiry in the past", func(t *testing.T, e *env, v string) {
+			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { s.SetExpiry(-time.Second) })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			copied := e.login("alice").value()
+			if _, user, _, _ := e.load(copied); user != "alice" {
+				t.Fatalf("login cookie loads user %q", user)
+			}
+			tt.kill(t, e, copied)
+			_, user, k, isNew := e.load(copied)
+			if !isNew || user != "" || k != "" {
+				t.Errorf("replayed cookie: new %v user %q k %q, want a fresh session", isNew, user, k)
+			}
+			if got := e.m.Stats().Invalid.Revoked; got != 1 {
+				t.Errorf("Invalid.Revoked = %d, want 1", got)
+			}
+		})
+	}
+}
+
+func TestRevokeBeforeLoginSameTick(t *testing.T) {
+	e := newEnv(t) // the fake clock never moves in this test
+	old := e.login("alice").value()
+	must(t, e.m.RevokeUser(context.Background(), "alice"))
+	fresh := e.login("alice").value()
+	if _, user, _, _ := e.load(old); user != "" {
+		t.Error("session from before RevokeUser survived")
+	}
+	if _, user, _, _ := e.load(fresh); user != "alice" {
+		t.Error("login right after RevokeUser, same clock reading, was killed")
+	}
+	must(t, e.m.RevokeAll(context.Background()))
+	after := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Set("k", "v")) }).value()
+	if _, user, _, _ := e.load(fresh); user != "" {
+		t.Error("session from before RevokeAll survived")
+	}
+	if _, _, k, _ := e.load(after); k != "v" {
+		t.Error("anonymous session right after RevokeAll, same clock reading, was killed")
+	}
+	// Other users are not affected by RevokeUser.
+	bob := e.login("bob").value()
+	must(t, e.m.RevokeUser(context.Background(), "alice"))
+	if _, user, _, _ := e.load(bob); user != "bob" {
+		t.Error("RevokeUser(alice) killed bob's session")
+	}
+}
+
+func TestRevokeUntil(t *testing.T) {
+	e := newEnv(t)
+	v := e.login("alice")
+	e.clock.Advance(time.Hour)
+	e.withCookie(v.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Flush(r.Context())) })
+	got := e.rev.Sessions()
+	if len(got) != 1 {
+		t.Fatalf("%d revoked sessions, want 1", len(got))
+	}
+	for _, until := range got {
+		if want := e.clock.Now().Add(sessions.DefaultCookieAge); !until.Equal(want) {
+			t.Errorf("until %v, want now + cookie age %v", until, want)
+		}
+	}
+}
+
+func TestRevokerFailure(t *testing.T) {
+	t.Run("fail closed", func(t *testing.T) {
+		e := newEnv(t)
+		v := e.login("alice").value()
+		e.rev.SetFailing(true)
+		if _, user, _, isNew := e.load(v); !isNew || user != "" {
+			t.Error("session accepted while the revocation list failed")
+		}
+		st := e.m.Stats()
+		if st.Invalid.RevokerError != 1 || st.RevokerErrors != 1 {
+			t.Errorf("stats %+v, want one revoker error", st)
+		}
+		if !strings.Contains(e.log.String(), "level=WARN") {
+			t.Error("revoker failure not logged at Warn")
+		}
+	})
+	t.Run("InsecureFailOpen", func(t *testing.T) {
+		e := newEnv(t, func(c *sessions.Config) { c.InsecureFailOpen = true })
+		v := e.login("alice").value()
+		e.rev.SetFailing(true)
+		if _, user, _, _ := e.load(v); user != "alice" {
+			t.Error("fail-open Manager refused the session")
+		}
+		if st := e.m.Stats(); st.RevokerErrors != 1 || st.Invalid.Total() != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+	t.Run("record errors are returned", func(t *testing.T) {
+		e := newEnv(t)
+		v := e.login("alice").value()
+		e.rev.SetFailing(true)
+		ops := map[string]func(ctx context.Context, s *sessions.Session) error{
+			"Flush":   func(ctx context.Context, s *sessions.Session) error { return s.Flush(ctx) },
+			"CycleID": func(ctx context.Context, s *sessions.Session) error { return s.CycleID(ctx) },
+			"Login":   func(ctx context.Context, s *sessions.Session) error { return s.Login(ctx, "alice") },
+			"Logout":  func(ctx context.Context, s *sessions.Session) error { return s.Logout(ctx) },
+		}
+		for name, op := range ops {
+			e.rev.SetFailing(false)
+			r, s := e.m.Load(cookieRequest("session", v))
+			e.rev.SetFailing(true)
+			if err := op(r.Context(), s); !errors.Is(err, testutil.ErrRevokerDown) {
+				t.Errorf("%s: err = %v, want the revoker's error", name, err)
+			}
+		}
+		if err := e.m.RevokeUser(context.Background(), "alice"); !errors.Is(err, testutil.ErrRevokerDown) {
+			t.Errorf("RevokeUser: err = %v", err)
+		}
+		if err := e.m.RevokeAll(context.Background()); !errors.Is(err, testutil.ErrRevokerDown) {
+			t.Errorf("RevokeAll: err = %v", err)
+		}
+	})
+}
+
+func TestInsecureNoRevocation(t *testing.T) {
+	e := newEnv(t, func(c *sessions.Config) { c.Revoker = nil; c.InsecureNoRevocation = true })
+	v := e.login("alice").value()
+	e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Logout(r.Context())) })
+	if _, user, _, _ := e.load(v); user != "alice" {
+		t.Error("without a revocation list a copied cookie should still open (documented weakness)")
+	}
+	if err := e.m.RevokeUser(context.Background(), "alice"); !errors.Is(err, sessions.ErrNoRevocation) {
+		t.Errorf("RevokeUser err = %v, want ErrNoRevocation", err)
+	}
+}
+
+// TestBadCookies: whatever the cookie, the request gets a fresh session,
+// never a 500, and the refusal is counted with the right reason.
+func TestBadCookies(t *testing.T) {
+	e := newEnv(t)
+	good := e.login("alice").value()
+	other, err := sessions.New(sessions.Config{Keys: e.keys, Revoker: e.rev, CookieName: "other", Now: e.clock.Now})
+	must(t, err)
+	r, s := other.Load(cookieRequest("x", ""))
+	must(t, s.Login(r.Context(), "alice"))
+	w := newHeaderWriter()
+	must(t, other.Save(w, r, s))
+	otherValue := sessionCookie(t, w.Header(), other).Value
+
+	foreign, err := keyring.New(t0)
+	must(t, err)
+	foreignValue, err := foreign.Seal("session", []byte("\x01whatever"))
+	must(t, err)
+	dot := strings.IndexByte(good, '.')
+
+	tests := []struct {
+		name    string
+		headers []string
+		reason  func(sessions.InvalidStats) uint64
+	}{
+		{"garbage", []string{"session=%%%garbage"}, func(s sessions.InvalidStats) uint64 { return s.UnknownKey + s.Malformed }},
+		{"no dot", []string{"session=abcdef"}, func(s sessions.InvalidStats) uint64 { return s.Malformed }},
+		{"binary", []string{"session=\x00\xff\x01.\x80"}, func(s sessions.InvalidStats) uint64 { return s.UnknownKey + s.Malformed }},
+		{"too long", []string{"session=" + strings.Repeat("a", 5000)}, func(s sessions.InvalidStats) uint64 { return s.Oversize }},
+		{"tampered", []string{"session=" + good[:len(good)-8] + "AAAAAAAA"}, func(s sessions.InvalidStats) uint64 { return s.Tampered }},
+		{"bit flip in token", []string{"session=" + good[:dot+20] + flip(good[dot+20]) + good[dot+21:]}, func(s sessions.InvalidStats) uint64 { return s.Tampered + s.Malformed }},
+		{"other cookie name", []string{"session=" + otherValue}, func(s sessions.InvalidStats) uint64 { return s.WrongName }},
+		{"foreign keyring", []string{"session=" + foreignValue}, func(s sessions.InvalidStats) uint64 { return s.UnknownKey }},
+		{"forged key ID", []string{"session=" + foreign.Primary().ID + good[dot:]}, func(s sessions.InvalidStats) uint64 { return s.UnknownKey }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.m.Stats().Invalid
+			res := e.do(tt.headers, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+				if s.UserID() != "" || !s.IsNew() {
+					t.Error("bad cookie gave an authenticated session")
+				}
+			})
+			if res.rec.Code != http.StatusOK {
+				t.Errorf("status %d", res.rec.Code)
+			}
+			after := e.m.Stats().Invalid
+			if got := tt.reason(after) - tt.reason(before); got != 1 {
+				t.Errorf("reason counter moved by %d, want 1 (before %+v after %+v)", got, before, after)
+			}
+			if after.Total()-before.Total() != 1 {
+				t.Errorf("total invalid moved by %d, want 1", after.Total()-before.Total())
+			}
+		})
+	}
+}
+
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}
+
+func TestDuplicateCookies(t *testing.T) {
+	e := newEnv(t)
+	alice := e.login("alice").value()
+	bob := e.login("bob").value()
+	tests := []struct {
+		name        string
+		headers     []string
+		wantUser    string
+		wantInvalid uint64
+	}{
+		{"bad then good, one header", []string{"session=bad.value; session=" + alice}, "alice", 1},
+		{"bad then good, two headers", []string{"session=bad.value", "session=" + alice}, "alice", 1},
+		{"two good: first wins", []string{"session=" + bob + "; session=" + alice}, "bob", 0},
+		{"other cookies around", []string{"a=1; session=" + alice + "; b=2"}, "alice", 0},
+		{"quoted", []string{`session="` + alice + `"`}, "alice", 0},
+		{"five bad, then good: only four tried", []string{"session=1; session=2; session=3; session=4; session=" + alice}, "", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.m.Stats().Invalid.Total()
+			var user string
+			e.do(tt.headers, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { user = s.UserID() })
+			if user != tt.wantUser {
+				t.Errorf("user %q, want %q", user, tt.wantUser)
+			}
+			if got := e.m.Stats().Invalid.Total() - before; got != tt.wantInvalid {
+				t.Errorf("invalid counted %d, want %d", got, tt.wantInvalid)
+			}
+		})
+	}
+}
+
+func TestExpiredAndReplayedCountedReasons(t *testing.T) {
+	e := newEnv(t)
+	v := e.login("alice").value()
+	e.clock.Advance(sessions.DefaultCookieAge + time.Second)
+	if _, user, _, _ := e.load(v); user != "" {
+		t.Error("expired cookie opened")
+	}
+	if got := e.m.Stats().Invalid.Expired; got != 1 {
+		t.Errorf("Invalid.Expired = %d, want 1", got)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	kr := testutil.Keyring(t)
+	rev := testutil.NewMemRevoker(nil)
+	tests := []struct {
+		name string
+		cfg  sessions.Config
+		ok   bool
+	}{
+		{"minimal", sessions.Config{Keys: kr, Revoker: rev}, true},
+		{"no keys", sessions.Config{Revoker: rev}, false},
+		{"no revoker", sessions.Config{Keys: kr}, false},
+		{"InsecureNoRevocation", sessions.Config{Keys: kr, InsecureNoRevocation: true}, true},
+		{"revoker and InsecureNoRevocation", sessions.Config{Keys: kr, Revoker: rev, InsecureNoRevocation: true}, false},
+		{"SameSite None secure", sessions.Config{Keys: kr, Revoker: rev, SameSite: http.SameSiteNoneMode}, true},
+		{"SameSite None insecure", sessions.Config{Keys: kr, Revoker: rev, SameSite: http.SameSiteNoneMode, InsecureCookies: true}, false},
+		{"Partitioned insecure", sessions.Config{Keys: kr, Revoker: rev, Partitioned: true, InsecureCookies: true}, false},
+		{"bad name", sessions.Config{Keys: kr, Revoker: rev, CookieName: "a b"}, false},
+		{"bad path", sessions.Config{Keys: kr, Revoker: rev, Path: "/a;b"}, false},
+		{"bad domain", sessions.Config{Keys: kr, Revoker: rev, Domain: "ex ample.com"}, false},
+		{"negative age", sessions.Config{Keys: kr, Revoker: rev, CookieAge: -1}, false},
+		{"age over lifetime", sessions.Config{Keys: kr, Revoker: rev, CookieAge: 40 * 24 * time.Hour}, false},
+		{"age and lifetime", sessions.Config{Keys: kr, Revoker: rev, CookieAge: 40 * 24 * time.Hour, AbsoluteLifetime: 90 * 24 * time.Hour}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sessions.New(tt.cfg)
+			if (err == nil) != tt.ok {
+				t.Fatalf("New err = %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, sessions.ErrInvalidConfig) {
+				t.Errorf("err %v does not match ErrInvalidConfig", err)
+			}
+		})
+	}
+}
