@@ -130,7 +130,7 @@ func (k *Keyring) Add(now time.Time) (*Keyring, Key, error) {
 func (k *Keyring) Promote(id string, now time.Time) (*Keyring, error) {
 	i, ok := k.byID[id]
 	if !ok {
-		return nil, fmt.Errorf("keyring: promote %q: %w", id, ErrKeyNotFound)
+		return nil, fmt.Errorf("%w: %q", ErrKeyNotFound, id)
 	}
 	if i == k.primary {
 		return k, nil
@@ -165,10 +165,10 @@ func (k *Keyring) Rotate(now time.Time) (*Keyring, Key, error) {
 func (k *Keyring) Retire(id string) (*Keyring, error) {
 	i, ok := k.byID[id]
 	if !ok {
-		return nil, fmt.Errorf("keyring: retire %q: %w", id, ErrKeyNotFound)
+		return nil, fmt.Errorf("%w: %q", ErrKeyNotFound, id)
 	}
 	if i == k.primary {
-		return nil, fmt.Errorf("keyring: retire %q: %w", id, ErrRetirePrimary)
+		return nil, fmt.Errorf("%w %q", ErrRetirePrimary, id)
 	}
 	keys := slices.Delete(k.edit(), i, i+1)
 	return build(keys, k.maxAge, k.now)
