@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -124,7 +125,6 @@ func (s *NATSServer) options() *server.Options {
 		o.Cluster.Name = s.clusterName
 		o.Cluster.Host = "127.0.0.1"
 		o.Cluster.Port = cport
-		o.Cluster.PoolSize = -1 // one route per pair: fewer goroutines, faster start
 		for _, r := range s.routes {
 			o.Routes = append(o.Routes, server.RoutesFromStr(r)...)
 		}
@@ -188,36 +188,64 @@ func StartNATSCluster(t testing.TB, n int) *NATSCluster {
 		}
 		wg.Wait()
 	})
-	// The first node takes kernel-picked ports; the others route to it and
-	// learn of each other by gossip. Once every node has its ports, each
-	// node's routes name all the others, so any one can be restarted alone.
-	first := c.Servers[0]
-	if err := first.start(); err != nil {
-		t.Fatalf("testutil: start nats cluster node %s: %v", first.name, err)
-	}
-	seed := fmt.Sprintf("nats-route://127.0.0.1:%d", first.clusterPort)
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i, s := range c.Servers[1:] {
-		s.routes = []string{seed}
-		wg.Go(func() { errs[i+1] = s.start() })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("testutil: start nats cluster node %s: %v", c.Servers[i].name, err)
+	// JetStream clustering wants routes configured at start, so the
+	// cluster ports are chosen first: the kernel picks free ones, which are
+	// released and bound again by the servers. Another process can grab one
+	// in between; then the whole start is retried with new ports. Client
+	// ports are picked at bind time.
+	var err error
+	for range 5 {
+		if err = c.launch(); err == nil {
+			break
 		}
+		t.Logf("testutil: nats cluster start failed, retrying with new ports: %v", err)
 	}
-	for _, s := range c.Servers {
-		s.routes = nil
-		for _, o := range c.Servers {
-			if o != s {
-				s.routes = append(s.routes, fmt.Sprintf("nats-route://127.0.0.1:%d", o.clusterPort))
-			}
-		}
+	if err != nil {
+		t.Fatalf("testutil: start nats cluster: %v", err)
 	}
 	c.WaitJetStreamReady(t, 20*time.Second)
 	return c
+}
+
+func (c *NATSCluster) pickPorts() error {
+	ports := make([]int, len(c.Servers))
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		defer l.Close() // held until all are picked, so they differ
+	}
+	for i, s := range c.Servers {
+		s.port, s.clusterPort, s.routes = 0, ports[i], nil
+		for j, p := range ports {
+			if j != i {
+				s.routes = append(s.routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+			}
+		}
+	}
+	return nil
+}
+
+// launch starts every node at once; on any failure it stops them all.
+func (c *NATSCluster) launch() error {
+	if err := c.pickPorts(); err != nil {
+		return err
+	}
+	errs := make([]error, len(c.Servers))
+	var wg sync.WaitGroup
+	for i, s := range c.Servers {
+		wg.Go(func() { errs[i] = s.start() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, s := range c.Servers {
+			s.Stop()
+		}
+		return err
+	}
+	return nil
 }
 
 // URLs is every node's client URL, comma-separated, as nats.Connect takes.
@@ -245,24 +273,23 @@ func (c *NATSCluster) WaitJetStreamReady(t testing.TB, timeout time.Duration) {
 
 func (c *NATSCluster) jetStreamReady() bool {
 	leaders := 0
-	running := 0
 	for _, s := range c.Servers {
 		srv := s.Server()
 		if srv == nil {
 			continue
 		}
-		running++
 		if !srv.JetStreamIsCurrent() {
 			return false
 		}
 		if srv.JetStreamIsLeader() {
 			leaders++
-		}
-		if len(srv.JetStreamClusterPeers()) < len(c.Servers) {
-			return false
+			// Only the leader lists the peers.
+			if len(srv.JetStreamClusterPeers()) < len(c.Servers) {
+				return false
+			}
 		}
 	}
-	return running > 0 && leaders == 1
+	return leaders == 1
 }
 
 // StreamLeader returns the node that leads the named stream in the global

@@ -586,3 +586,59 @@ func TestCloseIsIdempotentAndRevokedErrs(t *testing.T) {
 	}
 	a.repl = nil
 }
+
+// One server of a three-node cluster is killed mid-stream: with an R3
+// stream no event is lost, and every instance applies every event.
+func TestClusterServerKilledMidStream(t *testing.T) {
+	cluster := testutil.StartNATSCluster(t, 3)
+	r3 := func(c *Config) { c.Replicas = 3; c.Staleness = 5 * time.Second }
+	a := newInstance(t, cluster.URLs(), "a", r3)
+	b := newInstance(t, cluster.URLs(), "b", r3)
+	waitCaughtUp(t, a, 10*time.Second)
+	waitCaughtUp(t, b, 10*time.Second)
+	if got := streamInfo(t, a.repl.js, DefaultStream).Config.Replicas; got != 3 {
+		t.Fatalf("stream replicas %d, want 3", got)
+	}
+
+	const n = 200
+	ctx := context.Background()
+	ids := make([][16]byte, n)
+	var killed *testutil.NATSServer
+	for i := range ids {
+		if i == n/2 {
+			killed = cluster.StreamLeader(DefaultStream)
+			if killed == nil {
+				t.Fatal("no stream leader to kill")
+			}
+			t.Logf("killing %s, the stream leader, after %d revocations", killed.Name(), i)
+			killed.Stop()
+		}
+		ids[i] = newID(t)
+		if err := a.repl.RevokeSession(ctx, ids[i], time.Time{}); err != nil {
+			t.Fatalf("revocation %d: %v", i, err)
+		}
+		if !a.revoked(ids[i]) {
+			t.Fatalf("A: revocation %d not in force locally", i)
+		}
+	}
+	took := eventually(t, 30*time.Second, "B never got every revocation", func() bool {
+		for _, id := range ids {
+			if !b.revoked(id) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("B had all %d revocations %v after the last one", n, took)
+	eventually(t, 10*time.Second, "A's outbox never drained", func() bool { return a.repl.Health().OutboxDepth == 0 })
+	if got := streamInfo(t, b.repl.js, DefaultStream).State.Msgs; got != n {
+		t.Errorf("stream holds %d events, want %d (none lost, none doubled)", got, n)
+	}
+	// The killed server comes back and the cluster carries on.
+	killed.Restart()
+	id := newID(t)
+	if err := b.repl.RevokeSession(ctx, id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "A never got B's revocation after the restart", func() bool { return a.revoked(id) })
+}
