@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/revocation"
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
+)
+
+// revoke --nats reaches a running instance through a real NATS server.
+func TestRevokeViaNATS(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	quiet := slog.New(slog.DiscardHandler)
+	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repl.Close() })
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := repl.WaitCaughtUp(wctx); err != nil {
+		t.Fatal(err)
+	}
+
+	var id [16]byte
+	id[0], id[15] = 0xab, 0xcd
+	before := time.Now()
+	tests := []struct {
+		name string
+		args []string
+		out  string
+		dead func() bool
+	}{
+		{"session", []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL()}, "revoked session ab0000000000000000000000000000cd", func() bool {
+			dead, _ := repl.Revoked(id, "", time.Now())
+			return dead
+		}},
+		{"user", []string{"revoke", "--nats", srv.URL(), "user", "erin"}, `user "erin"`, func() bool {
+			dead, _ := repl.Revoked([16]byte{1}, "erin", before)
+			return dead
+		}},
+		{"all", []string{"revoke", "all", "-nats", srv.URL()}, "every session created up to", func() bool {
+			dead, _ := repl.Revoked([16]byte{2}, "", before)
+			return dead
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := run(ctx, tt.args, &stdout, &stderr); err != nil {
+				t.Fatalf("run %q: %v (stderr %q)", tt.args, err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.out) || !strings.Contains(stdout.String(), natsrepl.DefaultStream) {
+				t.Errorf("stdout %q, want it to contain %q and the stream name", stdout.String(), tt.out)
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for !tt.dead() {
+				if time.Now().After(deadline) {
+					t.Fatal("the running instance never applied the revocation")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
+
+func TestRevokeViaNATSErrors(t *testing.T) {
+	srv := testutil.StartNATS(t) // a server with no revocation stream
+	tests := []struct {
+		name string
+		url  string
+		want string
+	}{
+		{"no server", "nats://127.0.0.1:1", "connect"},
+		{"no stream", srv.URL(), "no stream SEALED_REVOCATIONS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := exitCode(run(context.Background(), []string{"revoke", "all", "--nats", tt.url}, &stdout, &stderr), &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), tt.want) || !strings.Contains(stderr.String(), "--nats") {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q on failure, want nothing", stdout.String())
+			}
+		})
+	}
+}
