@@ -2,9 +2,11 @@ package keyring
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -107,5 +109,18 @@ func TestGoldenFile(t *testing.T) {
 	}
 	if !bytes.Equal(append(again, '\n'), want) {
 		t.Errorf("re-marshalled golden differs:\n%s", again)
+	}
+}
+
+func TestLenHelpers(t *testing.T) {
+	for _, x := range []uint64{0, 1, 127, 128, 16383, 16384, 1 << 40, ^uint64(0)} {
+		if got, want := uvarintLen(x), len(binary.AppendUvarint(nil, x)); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", x, got, want)
+		}
+	}
+	for _, x := range []int64{0, 9, 10, 99, 100, 1795718183, 9999999999, 10000000000} {
+		if got, want := decimalLen(x), len(strconv.FormatInt(x, 10)); got != want {
+			t.Errorf("decimalLen(%d) = %d, want %d", x, got, want)
+		}
 	}
 }

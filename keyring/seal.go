@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +73,7 @@ func (k *Keyring) SealedLen(name string, plaintextLen int) int {
 }
 
 func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int {
-	inner := binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(name))) + len(name) + plaintextLen
+	inner := uvarintLen(uint64(len(name))) + len(name) + plaintextLen
 	enc := base64.URLEncoding.EncodedLen(16 + inner)                 // IV + AES-CTR ciphertext
 	token := base64.URLEncoding.EncodedLen(tsLen + 1 + enc + 1 + 32) // "ts|enc|mac"
 	return idLen + 1 + token
@@ -87,7 +86,7 @@ func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int
 func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 	p := &k.keys[k.primary]
 	ts := time.Now().Unix()
-	if n := k.sealedLen(len(p.ID), name, len(plaintext), len(strconv.FormatInt(ts, 10))); n > MaxValueLen {
+	if n := k.sealedLen(len(p.ID), name, len(plaintext), decimalLen(ts)); n > MaxValueLen {
 		return "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
 	}
 	// securecookie encrypts in place: build a fresh buffer, never hand it
@@ -158,6 +157,27 @@ func (k *Keyring) Open(name, value string) (Opened, error) {
 		Primary:   i == k.primary,
 		Sealed:    time.Unix(ts, 0).UTC(),
 	}, nil
+}
+
+// uvarintLen is len(binary.AppendUvarint(nil, x)), without allocating.
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// decimalLen is len(strconv.FormatInt(x, 10)) for x >= 0, without
+// allocating.
+func decimalLen(x int64) int {
+	n := 1
+	for x >= 10 {
+		x /= 10
+		n++
+	}
+	return n
 }
 
 // tokenTime reads the timestamp securecookie put at the start of token:
