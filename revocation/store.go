@@ -770,7 +770,7 @@ type Stats struct {
 	Sessions    int       `json:"sessions"`     // revoked session IDs in the index
 	Users       int       `json:"users"`        // users with a cut-off
 	All         time.Time `json:"all"`          // global cut-off; zero if none
-	DiskBytes   int64     `json:"disk_bytes"`   // Badger's LSM and value-log files
+	DiskBytes   int64     `json:"disk_bytes"`   // space used by Badger's LSM and value-log files
 	LastGC      time.Time `json:"last_gc"`      // last housekeeping run; zero if none yet
 	OutboxDepth int       `json:"outbox_depth"` // local events not yet acknowledged
 }
@@ -789,7 +789,9 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
-// diskBytes sums the sizes of Badger's table and value-log files in dir.
+// diskBytes sums the space taken by Badger's table and value-log files in
+// dir (blocks allocated, where the platform says: value-log files are
+// preallocated sparsely).
 func diskBytes(dir string) int64 {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -802,7 +804,7 @@ func diskBytes(dir string) int64 {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
-			n += fi.Size()
+			n += allocated(fi)
 		}
 	}
 	return n
