@@ -135,7 +135,7 @@ func (r *payloadReader) uvarint(what string) uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
+	if n <= 0 || (n > 1 && r.b[r.off+n-1] == 0) { // overflow, or not minimal
 		r.fail(what)
 		return 0
 	}
@@ -148,7 +148,7 @@ func (r *payloadReader) varint(what string) int64 {
 		return 0
 	}
 	v, n := binary.Varint(r.b[r.off:])
-	if n <= 0 {
+	if n <= 0 || (n > 1 && r.b[r.off+n-1] == 0) { // overflow, or not minimal
 		r.fail(what)
 		return 0
 	}
