@@ -208,7 +208,7 @@ func readFile(path string, logger *slog.Logger) ([]byte, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 && logger != nil {
-		logger.Warn("keyring: file is readable by group or others; run chmod 600 on it",
+		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
 			"path", path, "mode", st.Mode().Perm().String())
 	}
 	data, err := io.ReadAll(f)

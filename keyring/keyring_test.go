@@ -571,7 +571,7 @@ func TestLoadWarnsOnOpenMode(t *testing.T) {
 	if _, err := keyring.Load(path); err != nil {
 		t.Fatalf("Load of a 0644 file = %v, want it loaded with a warning", err)
 	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others") {
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others can access") {
 		t.Errorf("no warning for a 0644 file; log: %q", logs.String())
 	}
 }
@@ -688,4 +688,21 @@ func TestConcurrentSealOpen(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestNilAndZeroKeyring(t *testing.T) {
+	var nilRing *keyring.Keyring
+	if _, err := nilRing.Open("s", "abcd.efgh"); !errors.Is(err, keyring.ErrUnknownKey) {
+		t.Errorf("nil.Open = %v, want ErrUnknownKey", err)
+	}
+	if _, err := nilRing.Seal("s", nil); err == nil {
+		t.Errorf("nil.Seal succeeded")
+	}
+	var zero keyring.Keyring
+	if _, err := zero.Seal("s", nil); err == nil {
+		t.Errorf("zero.Seal succeeded")
+	}
+	if _, err := zero.Open("s", "abcd.efgh"); !errors.Is(err, keyring.ErrUnknownKey) {
+		t.Errorf("zero.Open = %v, want ErrUnknownKey", err)
+	}
 }

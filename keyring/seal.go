@@ -57,6 +57,8 @@ var (
 	errOpenTooLong    error = &openError{ErrTooLong}
 )
 
+var errNoKeys = errors.New("keyring: seal: empty keyring (make one with New, Parse or Load)")
+
 // Opened is what Open found in a value.
 type Opened struct {
 	Plaintext []byte    // what was sealed; the caller owns it
@@ -84,6 +86,9 @@ func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int
 // than MaxValueLen is refused with an error matching ErrTooLong, before any
 // crypto. Seal does not modify plaintext.
 func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
+	if k == nil || len(k.keys) == 0 {
+		return "", errNoKeys
+	}
 	p := &k.keys[k.primary]
 	ts := time.Now().Unix()
 	if n := k.sealedLen(len(p.ID), name, len(plaintext), decimalLen(ts)); n > MaxValueLen {
@@ -118,6 +123,9 @@ func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 func (k *Keyring) Open(name, value string) (Opened, error) {
 	if len(value) > MaxValueLen {
 		return Opened{}, errOpenTooLong
+	}
+	if k == nil {
+		return Opened{}, errOpenUnknownKey
 	}
 	dot := strings.IndexByte(value, '.')
 	if dot <= 0 || dot == len(value)-1 {

@@ -31,7 +31,9 @@ type WatchOptions struct {
 var ErrClosed = errors.New("keyring: watcher closed")
 
 // Watcher holds the keyring read from a file and re-reads the file when it
-// changes. A file that fails to load (missing, half written, invalid) is
+// changes: every Interval it reads the file (a keyring file is small) and
+// compares its SHA-256 with the content in force, so a change is seen even
+// when the size and modification time stay the same. A file that fails to load (missing, half written, invalid) is
 // logged and never replaces the good keyring in force. Watcher is a
 // [Source].
 type Watcher struct {

@@ -115,6 +115,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if key, ok := k.Key(res.KeyID); ok && res.KeyKnown {
 			res.Primary = key.State == keyring.Primary
 		}
+		if errors.Is(openErr, keyring.ErrExpired) {
+			// Authentic but old: say when it was sealed.
+			if o, err := k.WithMaxAge(0).Open(*name, value); err == nil {
+				res.Sealed = o.Sealed.Format(time.RFC3339)
+				res.Age = time.Since(o.Sealed).Truncate(time.Second).String()
+			}
+		}
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
