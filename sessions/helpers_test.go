@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -183,13 +182,4 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func contains(h []string, sub string) bool {
-	for _, v := range h {
-		if strings.Contains(v, sub) {
-			return true
-		}
-	}
-	return false
 }
