@@ -1,5 +1,3 @@
-//go:build natsrepl
-
 package main
 
 import (

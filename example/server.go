@@ -100,7 +100,7 @@ type Server struct {
 // generates) the keyring, opens the revocation store and the session
 // manager, and, when cfg.Addr is set, starts listening. Close releases it
 // all.
-func Open(cfg Config) (s *Server, err error) {
+func Open(cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("example: open: no data directory (set --data DIR)")
 	}
@@ -113,11 +113,19 @@ func Open(cfg Config) (s *Server, err error) {
 	if cfg.KeyringFile == "" {
 		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
 	}
-	s = &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	if cfg.NATSURL != "" && cfg.Node == "" {
+		// The store and the replicator must agree on this instance's name.
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			return nil, fmt.Errorf("example: open: no --node given and the hostname is unknown (%v): pass --node NAME", err)
+		}
+		cfg.Node = h
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	opened := false
 	defer func() {
-		if err != nil {
-			s.Close()
-			s = nil
+		if !opened {
+			s.Close() // release what was opened before the failure
 		}
 	}()
 
@@ -135,7 +143,7 @@ func Open(cfg Config) (s *Server, err error) {
 	if s.repl != nil {
 		revoker = s.repl
 	}
-	s.mgr, err = sessions.New(sessions.Config{
+	mgr, err := sessions.New(sessions.Config{
 		Keys:                 s.keys,
 		Revoker:              revoker,
 		InsecureCookies:      cfg.InsecureCookies,
@@ -149,6 +157,7 @@ func Open(cfg Config) (s *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("example: open: sessions: %w", err)
 	}
+	s.mgr = mgr
 
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -161,6 +170,7 @@ func Open(cfg Config) (s *Server, err error) {
 			return nil, err
 		}
 	}
+	opened = true
 	return s, nil
 }
 

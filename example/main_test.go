@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/internal/testutil"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listeningRE = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+
+// startRun runs run in the background and returns the URL it listens on,
+// a cancel func (Ctrl-C) and a channel with run's result.
+func startRun(t *testing.T, args ...string) (string, *syncBuffer, context.CancelFunc, <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, io.Discard, logs) }()
+	deadline := time.After(30 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
+			return m[1], logs, cancel, done
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run returned early: %v\nlogs:\n%s", err, logs)
+		case <-deadline:
+			cancel()
+			t.Fatalf("run did not start listening within 30s; logs:\n%s", logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func stopRun(t *testing.T, cancel context.CancelFunc, done <-chan error, logs *syncBuffer) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after cancel: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop within 30s of cancel")
+	}
+	if !strings.Contains(logs.String(), "stopped cleanly") {
+		t.Errorf("no clean-stop log:\n%s", logs)
+	}
+}
+
+func TestRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	base, logs, cancel, done := startRun(t, "--addr", "127.0.0.1:0", "--data", dir)
+	for _, want := range []string{"generated a new keyring", filepath.Join(dir, "keyring.json"),
+		"cookies without the Secure attribute: plain HTTP on a loopback address", filepath.Join(dir, "revocation")} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	c := testutil.NewClient(t, base, nil)
+	login(t, c, "bob", "bob-password")
+	if got := greeting(t, c); got != "Hello, bob" {
+		t.Errorf("greeting %q", got)
+	}
+	if ck := c.Cookie("session"); ck == nil {
+		t.Error("no session cookie over plain HTTP on loopback")
+	}
+	stolen := c.Cookie("session")
+	stopRun(t, cancel, done, logs)
+	if fi, err := os.Stat(filepath.Join(dir, "keyring.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("keyring file: %v, mode %v; want 0600", err, fi.Mode())
+	}
+
+	// A restart reuses the keyring (no new one) and the revocation list:
+	// the session still opens, and a logout before the restart still holds.
+	base, logs, cancel, done = startRun(t, "--addr", "127.0.0.1:0", "--data", dir)
+	if strings.Contains(logs.String(), "generated a new keyring") {
+		t.Errorf("second run generated a keyring again:\n%s", logs)
+	}
+	c = testutil.NewClient(t, base, nil)
+	c.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value, Path: "/"})
+	if got := greeting(t, c); got != "Hello, bob" {
+		t.Errorf("after restart: %q, want Hello, bob", got)
+	}
+	wantRedirect(t, "logout", c.PostForm("/logout", nil), "/")
+	stopRun(t, cancel, done, logs)
+
+	base, logs, cancel, done = startRun(t, "--addr", "127.0.0.1:0", "--data", dir)
+	c = testutil.NewClient(t, base, nil)
+	c.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value, Path: "/"})
+	if got := greeting(t, c); got != "Hello, Guest" {
+		t.Errorf("logged-out cookie after a restart: %q, want Hello, Guest", got)
+	}
+	stopRun(t, cancel, done, logs)
+}
+
+func TestRunFlags(t *testing.T) {
+	t.Run("secure cookies off loopback", func(t *testing.T) {
+		// 0.0.0.0 is not loopback: cookies stay Secure and the log warns.
+		dir := t.TempDir()
+		base, logs, cancel, done := startRun(t, "--addr", "0.0.0.0:0", "--data", dir, "--cookie-age", "1h",
+			"--expire-at-browser-close", "--save-every-request", "--absolute-lifetime", "48h")
+		if !strings.Contains(logs.String(), "cookies are Secure but this server speaks plain HTTP") {
+			t.Errorf("no warning about Secure cookies over plain HTTP:\n%s", logs)
+		}
+		base = strings.Replace(base, "0.0.0.0", "127.0.0.1", 1)
+		c := testutil.NewClient(t, base, nil)
+		resp := c.PostForm("/login", url.Values{"username": {"bob"}, "password": {"bob-password"}})
+		ck := resp.Header.Get("Set-Cookie")
+		if !strings.Contains(ck, "; Secure") {
+			t.Errorf("cookie on a non-loopback address is not Secure: %q", ck)
+		}
+		if strings.Contains(ck, "Expires=") || strings.Contains(ck, "Max-Age=") {
+			t.Errorf("--expire-at-browser-close: cookie is persistent: %q", ck)
+		}
+		stopRun(t, cancel, done, logs)
+	})
+	t.Run("insecure cookies off loopback warns", func(t *testing.T) {
+		_, logs, cancel, done := startRun(t, "--addr", "0.0.0.0:0", "--data", t.TempDir(), "--insecure-cookies")
+		if !strings.Contains(logs.String(), "session cookies travel in clear text") {
+			t.Errorf("no clear-text warning:\n%s", logs)
+		}
+		stopRun(t, cancel, done, logs)
+	})
+	t.Run("keyring flag", func(t *testing.T) {
+		kr := filepath.Join(t.TempDir(), "elsewhere.json")
+		_, logs, cancel, done := startRun(t, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--keyring", kr)
+		stopRun(t, cancel, done, logs)
+		if _, err := os.Stat(kr); err != nil {
+			t.Errorf("--keyring %s: %v", kr, err)
+		}
+	})
+
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"bad duration", []string{"--cookie-age", "soon"}, "invalid value"},
+		{"argument", []string{"extra"}, "unexpected argument"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), tt.args, io.Discard, &stderr)
+			if err == nil || exitCode(err) != 2 {
+				t.Fatalf("run %q: err %v (exit %d), want a usage error (exit 2)", tt.args, err, exitCode(err))
+			}
+			if !strings.Contains(err.Error()+stderr.String(), tt.want) {
+				t.Errorf("run %q: %v / %s, want %q", tt.args, err, stderr.String(), tt.want)
+			}
+		})
+	}
+	if err := run(context.Background(), []string{"-h"}, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) || exitCode(err) != 0 {
+		t.Errorf("-h: %v, exit %d; want ErrHelp and 0", err, exitCode(err))
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+	first, err := Open(Config{DataDir: dir, InsecureCookies: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+
+	if _, err := Open(Config{DataDir: dir, Logger: quiet}); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("second Open on the same data dir: %v, want a clear 'in use' error", err)
+	}
+	if _, err := Open(Config{Logger: quiet}); err == nil || !strings.Contains(err.Error(), "--data") {
+		t.Errorf("Open without a data dir: %v", err)
+	}
+	badKeys := filepath.Join(t.TempDir(), "keyring.json")
+	if err := os.WriteFile(badKeys, []byte(`{"version": 1, "keys": "nope"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(Config{DataDir: t.TempDir(), KeyringFile: badKeys, Logger: quiet}); err == nil || !strings.Contains(err.Error(), badKeys) {
+		t.Errorf("Open with a broken keyring: %v, want an error naming the file", err)
+	}
+	if _, err := Open(Config{DataDir: t.TempDir(), Addr: "127.0.0.1:-1", Logger: quiet}); err == nil {
+		t.Error("Open on a bad address succeeded")
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"127.0.0.2:80", true},
+		{"[::1]:8080", true},
+		{"localhost:8080", true},
+		{":8080", false},
+		{"0.0.0.0:8080", false},
+		{"192.168.1.2:80", false},
+		{"example.com:80", false},
+		{"garbage", false},
+	}
+	for _, tt := range tests {
+		if got := isLoopback(tt.addr); got != tt.want {
+			t.Errorf("isLoopback(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestReplicationAcrossInstances runs two instances against one real NATS
+// server: a session from one opens on the other (shared keyring), and a
+// "log out everywhere" on one reaches the other through JetStream.
+func TestReplicationAcrossInstances(t *testing.T) {
+	ns := testutil.StartNATS(t)
+	keys := filepath.Join(t.TempDir(), "keyring.json")
+	open := func(node string) *site {
+		s := newSite(t, func(c *Config) {
+			c.NATSURL = ns.URL()
+			c.Node = node
+			c.KeyringFile = keys
+			c.Now = nil // replication staleness runs on the real clock
+		})
+		waitHealthy(t, s.client())
+		return s
+	}
+	a, b := open("a"), open("b")
+
+	ca := a.client()
+	login(t, ca, "bob", "bob-password")
+	ck := ca.Cookie("session")
+	cb := b.client()
+	cb.SetCookie(&http.Cookie{Name: "session", Value: ck.Value, Path: "/"})
+	if got := greeting(t, cb); got != "Hello, bob" {
+		t.Fatalf("bob's cookie from a on b: %q", got)
+	}
+
+	wantRedirect(t, "logout everywhere on a", ca.PostForm("/logout-everywhere", nil), "/")
+	deadline := time.Now().Add(10 * time.Second)
+	for greeting(t, cb) != "Hello, Guest" {
+		if time.Now().After(deadline) {
+			t.Fatal("b still accepts bob's session 10s after log out everywhere on a")
+		}
+		time.Sleep(20 * time.Millisecond) // waiting on another goroutine's delivery, not on a clock
+	}
+
+	var h healthReport
+	if err := json.Unmarshal([]byte(cb.Get("/healthz").Body), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Replication == nil || h.Revocation.Stats.Users != 1 {
+		t.Errorf("b's health after replication: %+v", h)
+	}
+	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`)
+}
+
+// waitHealthy waits until /healthz answers 200 (replication caught up).
+func waitHealthy(t *testing.T, c *testutil.Client) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp := c.Get("/healthz")
+		if resp.StatusCode == http.StatusOK {
+			if !strings.Contains(resp.Body, `"replication"`) {
+				t.Fatalf("healthz with --nats has no replication section:\n%s", resp.Body)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not healthy after 15s: %d\n%s", resp.StatusCode, resp.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
