@@ -3,8 +3,11 @@ package sessions_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,5 +315,51 @@ func TestConfigValidation(t *testing.T) {
 				t.Errorf("err %v does not match ErrInvalidConfig", err)
 			}
 		})
+	}
+}
+
+// TestConcurrentUse runs many requests through one Manager at once, and
+// several goroutines on one Session, for the race detector.
+func TestConcurrentUse(t *testing.T) {
+	e := newEnv(t)
+	v := e.login("alice").value()
+	h := e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := e.m.Session(r)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = s.Set(fmt.Sprint("k", i), i)
+				_ = sessions.Get(s, "k", "")
+				_ = s.Keys()
+			}()
+		}
+		wg.Wait()
+		if s.Len() < 5 {
+			t.Errorf("Len %d, want at least 5", s.Len())
+		}
+	}))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, cookieRequest("session", v))
+				if rec.Code != http.StatusOK || len(rec.Header().Values("Set-Cookie")) != 1 {
+					t.Errorf("status %d, cookies %q", rec.Code, rec.Header().Values("Set-Cookie"))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := e.m.Stats().Opened; got < 160 {
+		t.Errorf("Opened = %d, want at least 160", got)
 	}
 }
