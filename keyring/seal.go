@@ -90,8 +90,9 @@ func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 		return "", errNoKeys
 	}
 	p := &k.keys[k.primary]
-	ts := time.Now().Unix()
-	if n := k.sealedLen(len(p.ID), name, len(plaintext), decimalLen(ts)); n > MaxValueLen {
+	// securecookie stamps Unix seconds: ten digits until the year 2286. The
+	// check after sealing catches anything this estimate misses.
+	if n := k.sealedLen(len(p.ID), name, len(plaintext), 10); n > MaxValueLen {
 		return "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
 	}
 	// securecookie encrypts in place: build a fresh buffer, never hand it
@@ -172,17 +173,6 @@ func uvarintLen(x uint64) int {
 	n := 1
 	for x >= 0x80 {
 		x >>= 7
-		n++
-	}
-	return n
-}
-
-// decimalLen is len(strconv.FormatInt(x, 10)) for x >= 0, without
-// allocating.
-func decimalLen(x int64) int {
-	n := 1
-	for x >= 10 {
-		x /= 10
 		n++
 	}
 	return n
