@@ -481,10 +481,8 @@ func (m *Manager) appendAttrs(b []byte) []byte {
 }
 
 func (m *Manager) setCookie(h http.Header, value string, p *payload, now time.Time) {
-	b := make([]byte, 0, len(m.cfg.CookieName)+len(value)+160)
-	b = append(b, m.cfg.CookieName...)
-	b = append(b, '=')
-	b = append(b, value...)
+	var attrs [192]byte
+	b := attrs[:0]
 	if !m.browserClose(p) {
 		exp := m.expiresAt(p, now.UnixNano())
 		secs := (exp - now.UnixNano() + int64(time.Second) - 1) / int64(time.Second)
@@ -494,7 +492,13 @@ func (m *Manager) setCookie(h http.Header, value string, p *payload, now time.Ti
 		b = strconv.AppendInt(b, max(secs, 1), 10)
 	}
 	b = m.appendAttrs(b)
-	h.Add("Set-Cookie", string(b))
+	var sb strings.Builder
+	sb.Grow(len(m.cfg.CookieName) + 1 + len(value) + len(b))
+	sb.WriteString(m.cfg.CookieName)
+	sb.WriteByte('=')
+	sb.WriteString(value)
+	sb.Write(b)
+	h.Add("Set-Cookie", sb.String())
 	addNoCacheSetCookie(h)
 }
 
