@@ -521,9 +521,18 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) {
 	}
 	// "Remember me" keeps the cookie for the configured age; otherwise it
 	// lasts until the browser closes.
-	if remember {
+	switch {
+	case remember && s.cfg.ExpireAtBrowserClose:
+		// The site-wide default is browser-close; remembering needs an
+		// explicit idle expiry.
+		age := s.cfg.CookieAge
+		if age == 0 {
+			age = sessions.DefaultCookieAge
+		}
+		sess.SetExpiry(age)
+	case remember:
 		sess.ResetExpiry()
-	} else {
+	default:
 		sess.SetExpireAtBrowserClose()
 	}
 	sess.AddFlash("Preferences saved.")

@@ -476,6 +476,23 @@ func TestPreferences(t *testing.T) {
 	}
 }
 
+func TestRememberWithExpireAtBrowserClose(t *testing.T) {
+	s := newSite(t, func(c *Config) { c.ExpireAtBrowserClose = true; c.CookieAge = 2 * time.Hour })
+	c := s.client()
+	resp := c.PostForm("/cart/add", url.Values{"product": {"mug"}})
+	if ck := resp.Header.Get("Set-Cookie"); strings.Contains(ck, "Expires=") || strings.Contains(ck, "Max-Age=") {
+		t.Errorf("with --expire-at-browser-close a new cookie is persistent: %q", ck)
+	}
+	resp = c.PostForm("/preferences", url.Values{"theme": {"light"}, "language": {"en"}, "remember": {"on"}})
+	wantRedirect(t, "remember", resp, "/preferences")
+	if ck := resp.Header.Get("Set-Cookie"); !strings.Contains(ck, "Max-Age=7200") {
+		t.Errorf("remember me with --expire-at-browser-close: cookie %q, want Max-Age=7200", ck)
+	}
+	if v := apiSession(t, c); v.ExpireAtBrowserClose || !v.ExpiresAt.Equal(s.clock.Now().Add(2*time.Hour)) {
+		t.Errorf("remembered session: browser close %v, expires %v", v.ExpireAtBrowserClose, v.ExpiresAt)
+	}
+}
+
 func TestSessionPages(t *testing.T) {
 	s := newSite(t, nil)
 	c := s.client()
