@@ -86,7 +86,7 @@ func TestRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	base, logs, cancel, done := startRun(t, "--addr", "127.0.0.1:0", "--data", dir)
 	for _, want := range []string{"generated a new keyring", filepath.Join(dir, "keyring.json"),
-		"cookies without the Secure attribute: plain HTTP on a loopback address", filepath.Join(dir, "revocation")} {
+		"cookies without the Secure attribute: plain HTTP on a loopback address", filepath.Join(dir, "revocations")} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}

@@ -37,7 +37,7 @@ type Config struct {
 	// (the tests do, with httptest).
 	Addr string
 
-	// DataDir holds the Badger revocation list (DataDir/revocation) and, by
+	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
 	// default, the keyring. Required. Created if missing (mode 0700).
 	DataDir string
 
@@ -204,7 +204,7 @@ func (s *Server) openKeyring() error {
 // openRevocation opens the Badger revocation list and, with --nats, the
 // replicator.
 func (s *Server) openRevocation() error {
-	dir := filepath.Join(s.cfg.DataDir, "revocation")
+	dir := filepath.Join(s.cfg.DataDir, "revocations")
 	rcfg := revocation.Config{
 		AbsoluteLifetime: s.cfg.AbsoluteLifetime,
 		Logger:           s.logger,
