@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -57,6 +58,10 @@ var (
 	errOpenTooLong    error = &openError{ErrTooLong}
 )
 
+// innerPool recycles Seal's plaintext buffers. Buffers grow to at most
+// about MaxValueLen, since longer plaintexts are refused first.
+var innerPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 var errNoKeys = errors.New("keyring: seal: empty keyring (make one with New, Parse or Load)")
 
 // Opened is what Open found in a value.
@@ -95,13 +100,17 @@ func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 	if n := k.sealedLen(len(p.ID), name, len(plaintext), 10); n > MaxValueLen {
 		return "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
 	}
-	// securecookie encrypts in place: build a fresh buffer, never hand it
-	// the caller's slice.
-	inner := make([]byte, 0, binary.MaxVarintLen64+len(name)+len(plaintext))
-	inner = binary.AppendUvarint(inner, uint64(len(name)))
+	// securecookie encrypts in place: build our own buffer, never hand it
+	// the caller's slice. securecookie copies the ciphertext out (IV +
+	// ciphertext in a new slice), so the buffer is free again afterwards.
+	bp := innerPool.Get().(*[]byte)
+	inner := binary.AppendUvarint((*bp)[:0], uint64(len(name)))
 	inner = append(inner, name...)
 	inner = append(inner, plaintext...)
 	token, err := p.m.codec.Encode(codecName, inner)
+	clear(inner) // it held plaintext, now ciphertext; leave neither in the pool
+	*bp = inner
+	innerPool.Put(bp)
 	if err != nil {
 		return "", fmt.Errorf("keyring: seal: %w", err)
 	}
