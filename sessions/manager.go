@@ -239,6 +239,9 @@ func (m *Manager) load(r *http.Request) *Session {
 // open checks one cookie value completely: keyring, payload, expiry,
 // revocation.
 func (m *Manager) open(kr *keyring.Keyring, v string, now int64, p *payload) (reason, keyring.Opened) {
+	if kr == nil { // a broken keyring.Source: nothing can open
+		return reasonUnknownKey, keyring.Opened{}
+	}
 	if len(m.cfg.CookieName)+len(v) > MaxCookieSize || len(v) > keyring.MaxValueLen {
 		return reasonOversize, keyring.Opened{}
 	}
@@ -385,6 +388,9 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 // seal encodes and seals p, refusing a result too big for one cookie.
 func (m *Manager) seal(p *payload) (string, error) {
 	kr := m.cfg.Keys.Keyring()
+	if kr == nil {
+		return "", errors.New("sessions: save: the keyring source returned no keyring")
+	}
 	name := m.cfg.CookieName
 	bp := m.bufs.Get().(*[]byte)
 	defer m.bufs.Put(bp)
