@@ -90,6 +90,15 @@
 // shows secret bytes. [Keyring.MarshalJSON] is the file format and does.
 // [Load] warns (slog) when the file is readable by group or others.
 //
+// # Performance
+//
+// Open costs what a bare securecookie Decode costs (same allocations); a
+// value naming an unknown key is refused in tens of nanoseconds without
+// allocating, and the key is found by a map lookup, so a ring of five keys
+// opens as fast as a ring of one. Seal adds one allocation (the
+// "<keyID>." prefix) to securecookie's Encode. Measured figures, and the
+// targets they meet or miss, are in README.md in this directory.
+//
 // # Concurrency
 //
 // A *Keyring is immutable: every method is safe for concurrent use, and
