@@ -220,6 +220,7 @@ func (m *Manager) load(r *http.Request) *Session {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
+				s.opened = true
 				s.keyID = opened.KeyID
 				if !opened.Primary {
 					s.reseal = true

@@ -32,6 +32,7 @@ type Session struct {
 	keyID    string // key that sealed the incoming cookie
 	fresh    bool   // this ID was never issued in a cookie
 	incoming bool   // the request carried a cookie by our name (valid or not)
+	opened   bool   // a valid incoming cookie was loaded
 	reseal   bool   // opened under a non-primary key
 	flushed  bool   // Flush or Logout ran
 	modified bool
@@ -63,12 +64,13 @@ func (s *Session) KeyID() string {
 	return s.keyID
 }
 
-// IsNew reports whether the session did not come from a valid cookie: no
-// cookie, a bad one, or Flush was called.
+// IsNew reports whether the request brought no valid session cookie (none,
+// or every one was refused), so the session started empty. It does not
+// change during the request.
 func (s *Session) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.fresh
+	return !s.opened
 }
 
 // Modified reports whether the session was changed during this request.
