@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,7 +187,7 @@ func (cfg Config) streamConfig() jetstream.StreamConfig {
 func (cfg Config) mismatch(got jetstream.StreamConfig) []string {
 	want := cfg.streamConfig()
 	var diffs []string
-	if !equalStrings(got.Subjects, want.Subjects) {
+	if !slices.Equal(got.Subjects, want.Subjects) {
 		diffs = append(diffs, fmt.Sprintf("subjects %q, want %q", got.Subjects, want.Subjects))
 	}
 	if got.MaxAge != want.MaxAge {
@@ -202,16 +203,4 @@ func (cfg Config) mismatch(got jetstream.StreamConfig) []string {
 		diffs = append(diffs, fmt.Sprintf("retention %v, want %v", got.Retention, want.Retention))
 	}
 	return diffs
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

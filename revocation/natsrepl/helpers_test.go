@@ -3,8 +3,6 @@ package natsrepl
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -224,6 +222,3 @@ func waitCaughtUp(t testing.TB, in *instance, timeout time.Duration) {
 		t.Fatalf("%s: %v (health %+v)", in.node, err, in.repl.Health())
 	}
 }
-
-var _ = io.Discard
-var _ = fmt.Sprint

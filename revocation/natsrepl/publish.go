@@ -79,9 +79,6 @@ func (r *Replicator) publishOutbox(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
-	r.mu.Lock()
-	r.state.outboxDepth = len(evs)
-	r.mu.Unlock()
 	if len(evs) == 0 {
 		return 0, nil
 	}
@@ -109,9 +106,6 @@ func (r *Replicator) publishOutbox(ctx context.Context) (int, error) {
 		if err := r.store.AckOutbox(ctx, acked...); err != nil {
 			return n, fmt.Errorf("ack outbox: %w", err)
 		}
-		r.mu.Lock()
-		r.state.outboxDepth = len(evs) - len(acked)
-		r.mu.Unlock()
 	}
 	return n, perr
 }
@@ -225,16 +219,4 @@ func (b *backoff) next() time.Duration {
 		b.d = min(2*b.d, 5*time.Second)
 	}
 	return b.d
-}
-
-// sleepCtx sleeps for d; it returns false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

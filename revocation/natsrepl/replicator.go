@@ -48,15 +48,13 @@ type Replicator struct {
 
 // replState is what the consume loop knows, copied out by Health.
 type replState struct {
-	applied      uint64    // last stream sequence applied to the store
-	created      time.Time // creation time of the stream applied is a position in
-	streamLast   uint64    // stream's last sequence as last seen
-	missed       bool      // events aged out of the stream before they were applied
-	resets       int       // times the stream was found deleted or recreated
-	reason       string    // why the consumer last restarted, "" once running
-	outboxDepth  int
-	publishErr   string
-	consumerLive bool
+	applied    uint64    // last stream sequence applied to the store
+	created    time.Time // creation time of the stream applied is a position in
+	streamLast uint64    // stream's last sequence as last seen
+	missed     bool      // events aged out of the stream before they were applied
+	resets     int       // times the stream was found deleted or recreated
+	reason     string    // why the consumer last restarted, "" once running
+	publishErr string
 }
 
 // Health is a snapshot of a Replicator's state for a health endpoint.
