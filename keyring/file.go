@@ -300,6 +300,10 @@ func Create(path string, k *Keyring) error {
 // or processes, run one after the other, so no edit is lost. If edit
 // fails, the file is left as it was and the error is returned.
 func Update(path string, edit func(*Keyring) (*Keyring, error)) (*Keyring, error) {
+	// A missing file is reported before a lock file is created beside it.
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
+	}
 	unlock, err := lockFile(path)
 	if err != nil {
 		return nil, err

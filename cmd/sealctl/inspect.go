@@ -51,13 +51,13 @@ var inspectReasons = []struct {
 }
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sealctl inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, inspectUsage) }
-	path := fs.String("keyring", "", "keyring `FILE` (default: $"+keyring.EnvVar+")")
-	name := fs.String("name", "session", "cookie `NAME` the value was sealed for")
-	maxAge := fs.String("max-age", "", "refuse values sealed longer ago than `DURATION` (default 400d; 0: no check)")
-	pos, err := keysFlags(fs, args)
+	flags := flag.NewFlagSet("sealctl inspect", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() { fmt.Fprintln(stderr, inspectUsage) }
+	path := flags.String("keyring", "", "keyring `FILE` (default: $"+keyring.EnvVar+")")
+	name := flags.String("name", "session", "cookie `NAME` the value was sealed for")
+	maxAge := flags.String("max-age", "", "refuse values sealed longer ago than `DURATION` (default 400d; 0: no check)")
+	pos, err := keysFlags(flags, args)
 	if err != nil {
 		return keysFlagErr(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,14 +33,14 @@ concurrent sealctl runs never lose a change.`
 // keysFlags parses flags that may come before, between or after the
 // positional arguments, which it returns in order. Everything after a
 // bare "--" is positional.
-func keysFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+func keysFlags(set *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		before := len(args)
-		if err := fs.Parse(args); err != nil {
+		if err := set.Parse(args); err != nil {
 			return nil, err
 		}
-		rest := fs.Args()
+		rest := set.Args()
 		if len(rest) == 0 {
 			return pos, nil
 		}
@@ -90,10 +91,10 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, keysUsage)
 		return nil
 	}
-	fs := flag.NewFlagSet("sealctl keys "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, keysUsage) }
-	path := fs.String("keyring", "", "keyring `FILE`")
+	flags := flag.NewFlagSet("sealctl keys "+sub, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() { fmt.Fprintln(stderr, keysUsage) }
+	path := flags.String("keyring", "", "keyring `FILE`")
 	var asJSON *bool
 	var olderThan *string
 	wantArgs := 0
@@ -102,14 +103,14 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "promote", "retire":
 		wantArgs = 1
 	case "prune":
-		olderThan = fs.String("older-than", "", "retire enabled keys demoted longer ago than `DURATION` (e.g. 720h, 30d)")
+		olderThan = flags.String("older-than", "", "retire enabled keys demoted longer ago than `DURATION` (e.g. 720h, 30d)")
 	case "list":
-		asJSON = fs.Bool("json", false, "print JSON instead of a table")
+		asJSON = flags.Bool("json", false, "print JSON instead of a table")
 	default:
 		fmt.Fprintln(stderr, keysUsage)
 		return usagef("keys: unknown subcommand %q", sub)
 	}
-	pos, err := keysFlags(fs, args)
+	pos, err := keysFlags(flags, args)
 	if err != nil {
 		return keysFlagErr(err)
 	}
@@ -138,6 +139,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		if err := keyring.Create(*path, k); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot create keyring file %s: its directory does not exist; create it first (mkdir -p %s)", *path, filepath.Dir(*path))
+			}
 			return keysErr(*path, err)
 		}
 		fmt.Fprintf(stdout, "created %s with primary key %s\n", *path, k.Primary().ID)

@@ -204,6 +204,14 @@ func TestKeysErrorsNameFileAndFix(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, want) {
 		t.Errorf("add to a missing file: exit %d, stderr %q, want it to contain %q", code, stderr, want)
 	}
+	if _, err := os.Stat(missing + ".lock"); err == nil {
+		t.Errorf("a failed add left %s.lock behind", missing)
+	}
+	noDir := filepath.Join(dir, "sub", "x.json")
+	_, stderr, code = sealctl(t, "keys", "init", "--keyring", noDir)
+	if code != 1 || !strings.Contains(stderr, "mkdir -p "+filepath.Join(dir, "sub")) {
+		t.Errorf("init in a missing directory: exit %d, stderr %q", code, stderr)
+	}
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"version":1,"keys":[{"id":"abcd","state":"primary","created":"2026-01-02T03:04:05Z","secret":"AAAA"}]}`), 0o600)
 	_, stderr, code = sealctl(t, "keys", "list", "--keyring", bad)
