@@ -642,3 +642,23 @@ func TestClusterServerKilledMidStream(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "A never got B's revocation after the restart", func() bool { return a.revoked(id) })
 }
+
+// With Config.Conn the Replicator uses the caller's connection and leaves
+// it open on Close (goleak in TestMain checks that its goroutines end).
+func TestExistingConn(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	nc, _ := connect(t, srv.URL())
+	a := newInstance(t, "", "a", func(c *Config) { c.Conn = nc })
+	b := newInstance(t, srv.URL(), "b")
+	waitCaughtUp(t, a, 5*time.Second)
+	waitCaughtUp(t, b, 5*time.Second)
+	id := newID(t)
+	if err := a.repl.RevokeSession(context.Background(), id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Second, "B never got A's revocation", func() bool { return b.revoked(id) })
+	a.stop()
+	if !nc.IsConnected() {
+		t.Error("Close closed the caller's connection")
+	}
+}
