@@ -662,3 +662,81 @@ func TestExistingConn(t *testing.T) {
 		t.Error("Close closed the caller's connection")
 	}
 }
+
+// applyBatch, the consumer's core, on its own with a real store: it skips
+// redeliveries, skips undecodable messages but moves past them, and stops
+// at a gap in the consumer sequence so the consumer restarts.
+func TestApplyBatch(t *testing.T) {
+	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg, err := Config{Node: "t", URL: "x", Logger: testLogger(t)}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	created := time.Now().UTC()
+	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, ctx: ctx, progress: make(chan struct{}), cursorKey: "natsrepl/T"}
+	r.state.created = created
+
+	evs := sessionEvents(t, 4, "x")
+	enc := func(i int) []byte {
+		b, err := evs[i].MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var lastCons uint64
+	// Stream seqs 1, 2 (garbage), 3; then 4 with a consumer-sequence gap.
+	n, err := r.applyBatch([]delivery{
+		{consSeq: 1, streamSeq: 1, pending: 3, data: enc(0)},
+		{consSeq: 2, streamSeq: 2, pending: 2, data: []byte("not an event")},
+		{consSeq: 3, streamSeq: 3, pending: 1, data: enc(1)},
+		{consSeq: 5, streamSeq: 4, pending: 0, data: enc(2)},
+	}, &lastCons)
+	if n != 3 || err == nil || !strings.Contains(err.Error(), "gap") {
+		t.Fatalf("applyBatch = %d, %v; want 3 and a gap error", n, err)
+	}
+	if got := r.state.applied; got != 3 {
+		t.Errorf("applied %d after the gap, want 3", got)
+	}
+	if dead, _ := st.Revoked(evs[1].Session, "", time.Now()); !dead {
+		t.Error("event before the gap not applied")
+	}
+	if dead, _ := st.Revoked(evs[2].Session, "", time.Now()); dead {
+		t.Error("event after the gap applied")
+	}
+	cur, err := st.Cursor("natsrepl/T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, c, err := decodeCursor(cur); err != nil || seq != 3 || !c.Equal(created) {
+		t.Errorf("stored cursor %d, %v, %v; want 3, %v", seq, c, err, created)
+	}
+	if r.caughtUp.Load() {
+		t.Error("caught up with events still pending")
+	}
+
+	// A new consumer from 4, with a redelivery of 3 first.
+	lastCons = 0
+	n, err = r.applyBatch([]delivery{
+		{consSeq: 1, streamSeq: 3, pending: 1, data: enc(3)}, // already applied: skipped
+		{consSeq: 2, streamSeq: 4, pending: 0, data: enc(2)},
+	}, &lastCons)
+	if n != 2 || err != nil || r.state.applied != 4 {
+		t.Fatalf("applyBatch = %d, %v, applied %d; want 2, nil, 4", n, err, r.state.applied)
+	}
+	if dead, _ := st.Revoked(evs[2].Session, "", time.Now()); !dead {
+		t.Error("event 4 not applied")
+	}
+	if dead, _ := st.Revoked(evs[3].Session, "", time.Now()); dead {
+		t.Error("a redelivered stream sequence was applied again")
+	}
+	if !r.caughtUp.Load() {
+		t.Error("not caught up with nothing pending")
+	}
+}
