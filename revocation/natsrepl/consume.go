@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -41,7 +42,11 @@ func (r *Replicator) consumeLoop() {
 		}
 		d := bo.next()
 		r.setReason(err.Error())
-		r.log.Warn("natsrepl: consumer stopped; restarting", "err", err, "retry_in", d)
+		level := slog.LevelWarn
+		if errors.Is(err, ErrStreamMismatch) {
+			level = slog.LevelError // needs an operator; retried in case they fix it
+		}
+		r.log.Log(r.ctx, level, "natsrepl: consumer stopped; restarting", "err", err, "retry_in", d)
 		t := time.NewTimer(d)
 		select {
 		case <-r.ctx.Done():

@@ -740,3 +740,41 @@ func TestApplyBatch(t *testing.T) {
 		t.Error("not caught up with nothing pending")
 	}
 }
+
+// Started while NATS is down, an instance still enforces its own
+// revocations, reports itself unhealthy, and catches up and publishes once
+// NATS is there.
+func TestStartWhileNATSDown(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	url := srv.URL()
+	b := newInstance(t, url, "b")
+	waitCaughtUp(t, b, 5*time.Second)
+	srv.Stop()
+
+	start := time.Now()
+	a := newInstance(t, url, "a", func(c *Config) { c.FailClosedWhenStale = true })
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("Start took %v with NATS down, want it bounded by the 2 s request timeout", took)
+	}
+	h := a.repl.Health()
+	if h.Healthy || h.CaughtUp || h.Reason == "" {
+		t.Errorf("health %+v with NATS down since start, want unhealthy with a reason", h)
+	}
+	if _, err := a.repl.Revoked(newID(t), "", time.Now()); !errors.Is(err, ErrStale) {
+		t.Errorf("Revoked before the first catch-up: %v, want ErrStale (fail closed)", err)
+	}
+	id := newID(t)
+	if err := a.repl.RevokeSession(context.Background(), id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ := a.repl.Revoked(id, "", time.Now()); !dead {
+		t.Error("A does not enforce its own revocation while NATS is down")
+	}
+
+	srv.Restart()
+	eventually(t, 20*time.Second, "A never healthy after NATS came up", func() bool { return a.repl.Health().Healthy })
+	eventually(t, 10*time.Second, "B never got A's revocation", func() bool { return b.revoked(id) })
+	if _, err := a.repl.Revoked(newID(t), "", time.Now()); err != nil {
+		t.Errorf("Revoked once healthy: %v", err)
+	}
+}
