@@ -31,3 +31,10 @@ func BulkLoad(s *Store, ids [][16]byte, until time.Time) error {
 func be64(v int64) []byte {
 	return []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
 }
+
+// DB returns the Badger database under s, for benchmarks that compare a
+// plain Badger lookup with Revoked.
+func DB(s *Store) *badger.DB { return s.db }
+
+// SessionKey is the Badger key of a session entry.
+func SessionKey(id [16]byte) []byte { return append([]byte{prefixSession}, id[:]...) }

@@ -3,8 +3,10 @@ package revocation
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"hash/maphash"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 )
 
 // sessionIndex is the in-memory set of revoked session IDs with the time
@@ -179,3 +181,75 @@ func (x *sessionIndex) len() int {
 	}
 	return total
 }
+
+// userIndex maps user IDs to their cut-offs (Unix nanoseconds), in 64
+// shards keyed by a seeded hash so concurrent readers don't share a lock.
+type userIndex struct {
+	seed   maphash.Seed
+	count  atomic.Int64 // entries; lets Revoked skip the lookup when none
+	shards [userShards]userShard
+}
+
+const userShards = 64
+
+type userShard struct {
+	mu sync.RWMutex
+	m  map[string]int64
+	_  [96]byte // 128 bytes a shard
+}
+
+func newUserIndex() *userIndex {
+	x := &userIndex{seed: maphash.MakeSeed()}
+	for i := range x.shards {
+		x.shards[i].m = make(map[string]int64)
+	}
+	return x
+}
+
+func (x *userIndex) shard(user string) *userShard {
+	return &x.shards[maphash.String(x.seed, user)%userShards]
+}
+
+// get returns user's cut-off.
+func (x *userIndex) get(user string) (int64, bool) {
+	if x.count.Load() == 0 {
+		return 0, false
+	}
+	sh := x.shard(user)
+	sh.mu.RLock()
+	at, ok := sh.m[user]
+	sh.mu.RUnlock()
+	return at, ok
+}
+
+// put records user's cut-off at, keeping the later one.
+func (x *userIndex) put(user string, at int64) {
+	sh := x.shard(user)
+	sh.mu.Lock()
+	old, ok := sh.m[user]
+	if !ok {
+		x.count.Add(1)
+	}
+	if !ok || at > old {
+		sh.m[user] = at
+	}
+	sh.mu.Unlock()
+}
+
+// sweep drops users whose entries expire at or before now (cut-off plus
+// life).
+func (x *userIndex) sweep(now, life int64) {
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.Lock()
+		for u, at := range sh.m {
+			if at+life <= now {
+				delete(sh.m, u)
+				x.count.Add(-1)
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+func (x *userIndex) len() int { return int(x.count.Load()) }

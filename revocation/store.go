@@ -86,9 +86,8 @@ type Store struct {
 	fail atomic.Pointer[error] // non-nil: closed or broken; Revoked returns it
 
 	sessions *sessionIndex
-	usersMu  sync.RWMutex
-	users    map[string]int64 // user -> cut-off, Unix nanoseconds
-	all      atomic.Int64     // global cut-off, Unix nanoseconds; 0 none
+	users    *userIndex
+	all      atomic.Int64 // global cut-off, Unix nanoseconds; 0 none
 
 	life   sync.RWMutex // writers hold it for reading; Close for writing
 	closed bool
@@ -159,7 +158,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 		cfg:      cfg,
 		log:      log,
 		sessions: newSessionIndex(),
-		users:    make(map[string]int64),
+		users:    newUserIndex(),
 		outbox:   make(map[[16]byte]uint64),
 		ready:    make(chan struct{}, 1),
 		subs:     make(map[uint64]func(Event)),
@@ -243,7 +242,7 @@ func (s *Store) load() error {
 					}
 				case prefixUser:
 					if v+int64(s.cfg.AbsoluteLifetime) > now {
-						s.users[string(key[1:])] = v
+						s.users.put(string(key[1:]), v)
 					}
 				case prefixAll:
 					if v+int64(s.cfg.AbsoluteLifetime) > now {
@@ -307,10 +306,7 @@ func (s *Store) Revoked(id [16]byte, userID string, created time.Time) (bool, er
 		return true, nil
 	}
 	if userID != "" {
-		s.usersMu.RLock()
-		at, ok := s.users[userID]
-		s.usersMu.RUnlock()
-		if ok && at >= c {
+		if at, ok := s.users.get(userID); ok && at >= c {
 			return true, nil
 		}
 	}
@@ -414,12 +410,7 @@ func (s *Store) index(eff effect) {
 	case KindSession:
 		s.sessions.put([16]byte(eff.key[1:]), eff.val)
 	case KindUser:
-		u := string(eff.key[1:])
-		s.usersMu.Lock()
-		if eff.val > s.users[u] {
-			s.users[u] = eff.val
-		}
-		s.usersMu.Unlock()
+		s.users.put(string(eff.key[1:]), eff.val)
 	case KindAll:
 		for {
 			old := s.all.Load()
@@ -779,9 +770,7 @@ type Stats struct {
 // DiskBytes from the directory).
 func (s *Store) Stats() Stats {
 	st := Stats{Sessions: s.sessions.len(), All: fromNanos(s.all.Load()), LastGC: fromNanos(s.lastGC.Load())}
-	s.usersMu.RLock()
-	st.Users = len(s.users)
-	s.usersMu.RUnlock()
+	st.Users = s.users.len()
 	s.outMu.Lock()
 	st.OutboxDepth = len(s.outbox)
 	s.outMu.Unlock()
@@ -840,13 +829,7 @@ func (s *Store) RunGC(ctx context.Context) error {
 	now := s.now()
 	life := int64(s.cfg.AbsoluteLifetime)
 	s.sessions.sweep(now)
-	s.usersMu.Lock()
-	for u, at := range s.users {
-		if at+life <= now {
-			delete(s.users, u)
-		}
-	}
-	s.usersMu.Unlock()
+	s.users.sweep(now, life)
 	if a := s.all.Load(); a != 0 && a+life <= now {
 		s.all.CompareAndSwap(a, 0)
 	}
