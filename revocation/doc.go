@@ -84,7 +84,32 @@
 //
 // # Performance
 //
-// Measured on the project's 2-core build machine (AMD EPYC, shared with
-// other jobs), go test -bench . -benchmem; see BENCHMARKS below
-// (filled in from bench_test.go).
+// Measured with go test -bench . -benchmem ./revocation/ (bench_test.go) on
+// the project's 2-core build machine (AMD EPYC, Go 1.26, a virtual disk;
+// other jobs shared the machine, so trust ratios more than absolute times).
+// Sessions are random IDs; "parallel" is b.RunParallel on both cores.
+//
+//	work                                      10k        100k       1M
+//	Revoked, miss                             18 ns      32 ns      44 ns    0 allocs
+//	Revoked, hit                              20 ns      33 ns      114 ns   0 allocs
+//	Revoked, miss, parallel                   11 ns      27 ns      45 ns    0 allocs
+//	Revoked, hit, parallel                    14 ns      37 ns      80 ns    0 allocs
+//	Revoked, miss, 10k users revoked                                64 ns    0 allocs
+//	Badger txn.Get (View), miss               1,090 ns   1,120 ns   1,508 ns 9-14 allocs
+//	Badger txn.Get (View), hit                2,053 ns   3,572 ns   4,908 ns 16-21 allocs
+//
+// At 1M entries the hit is dominated by cache misses (the benchmark's own
+// ID array is 16 MB too). Targets at 1M: a miss <= 100 ns with 0 allocs: met.
+//
+//	RevokeSession, synced, one writer          ~195 µs   ~5,100/s
+//	RevokeSession, synced, 16 writers          ~223 µs   ~4,500/s (Badger did not group these commits here)
+//	RevokeSession with Config.Outbox           ~250-290 µs  ~3,400-4,000/s
+//	Open of a cleanly closed 1M-entry directory ~1.0 s (Badger iteration plus index build; 270 MB allocated transiently)
+//	whole process after opening 1M entries      RSS 92.5 MiB, Go heap 43.6 MiB (target <= 128 MiB: met)
+//
+// The RSS figure is a fresh process (the test binary re-executed) that
+// opened the 1M-entry directory, served 10k checks and one revocation,
+// then ran the GC. The session index costs 24 bytes a slot at 53-80% load
+// (about 30-45 bytes an entry); Badger runs with 8 MB memtables (two), no
+// block cache, 16 MB value-log files and one version per key.
 package revocation

@@ -70,8 +70,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	r.touch()
-	start := r.reconcile(info)
+	start, upToDate := r.reconcile(info)
 
 	ictx, cancel = context.WithTimeout(ctx, requestTimeout)
 	cons, err := r.js.CreateConsumer(ictx, r.cfg.Stream, jetstream.ConsumerConfig{
@@ -122,6 +121,12 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	}
 	defer cc.Stop()
 	r.setReason("")
+	r.consumerLive.Store(true)
+	defer r.consumerLive.Store(false)
+	r.touch()
+	if upToDate {
+		r.markCaughtUp(start - 1)
+	}
 	// Reconnects before now are what this consumer starts from.
 	for drained := false; !drained; {
 		select {
@@ -173,12 +178,13 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 }
 
 // reconcile compares the stored position with the stream as it is now and
-// returns the stream sequence to consume from. A stream created after the
+// returns the stream sequence to consume from, and whether the position
+// is already at the stream's end. A stream created after the
 // one the position belongs to (deleted and recreated: it restarts at 1), or
 // one whose last sequence is below the position, is a reset: the replica
 // starts over from the stream's start and says so. A position below the
 // stream's first sequence means events aged out unseen.
-func (r *Replicator) reconcile(info *jetstream.StreamInfo) uint64 {
+func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
 	var reset, missed string
 	var resetCursor bool
 	r.mu.Lock()
@@ -227,10 +233,7 @@ func (r *Replicator) reconcile(info *jetstream.StreamInfo) uint64 {
 			r.log.Warn("natsrepl: storing the stream position failed", "err", err)
 		}
 	}
-	if applied >= info.State.LastSeq {
-		r.markCaughtUp(applied)
-	}
-	return applied + 1
+	return applied + 1, applied >= info.State.LastSeq
 }
 
 // checkProbe looks at a periodic stream info: a deleted, recreated or

@@ -102,7 +102,6 @@ func (r *Replicator) publishOutbox(ctx context.Context) (int, error) {
 	evs = good
 	acked, perr := publishEvents(ctx, r.js, r.cfg, evs)
 	if len(acked) > 0 {
-		r.touch()
 		if err := r.store.AckOutbox(ctx, acked...); err != nil {
 			return n, fmt.Errorf("ack outbox: %w", err)
 		}

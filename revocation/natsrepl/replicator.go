@@ -34,6 +34,10 @@ type Replicator struct {
 	caughtUp    atomic.Bool
 	lastContact atomic.Int64 // cfg.Now() in Unix nanoseconds at the last contact with the stream; 0 never
 	closed      atomic.Bool
+	// consumerLive: a consumer is running. Contact counts only then, so an
+	// instance whose consumer can't run goes stale even if the stream
+	// answers.
+	consumerLive atomic.Bool
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
@@ -68,8 +72,8 @@ type Health struct {
 	CaughtUp bool
 	// Lag is how many stream events are known but not yet applied.
 	Lag uint64
-	// LastContact is when the stream last answered (a message, a probe or
-	// a publish acknowledgement); zero if never.
+	// LastContact is when the stream last answered (a message or a probe)
+	// while this instance's consumer was running; zero if never.
 	LastContact time.Time
 	// OutboxDepth is how many local events still wait to be published.
 	OutboxDepth int
@@ -380,8 +384,11 @@ func (r *Replicator) WaitCaughtUp(ctx context.Context) error {
 	}
 }
 
-// touch records contact with the stream now.
+// touch records contact with the stream now, if a consumer is running.
 func (r *Replicator) touch() {
+	if !r.consumerLive.Load() {
+		return
+	}
 	r.lastContact.Store(r.cfg.Now().UnixNano())
 }
 
