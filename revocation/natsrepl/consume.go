@@ -127,10 +127,12 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	if upToDate {
 		r.markCaughtUp(start - 1)
 	}
-	// Reconnects before now are what this consumer starts from.
+	// Reconnects and probes from before now are what this consumer
+	// started from.
 	for drained := false; !drained; {
 		select {
 		case <-r.statusCh:
+		case <-r.probeCh:
 		default:
 			drained = true
 		}
