@@ -148,7 +148,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			// Badger formats its lock error without %w; its text is all there is.
-			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+			return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
 		}
 		return nil, fmt.Errorf("revocation: open %s: badger: %v (is the directory damaged or not a revocation store? move it aside to start empty)", dir, err)
 	}
@@ -464,9 +464,23 @@ func (s *Store) markFailed(cause error) {
 // local records a local revocation: its effect and (with Config.Outbox) an
 // outbox record, in one synced transaction; then the index and subscribers.
 func (s *Store) local(ctx context.Context, ev Event) error {
+	ev, changed, err := s.commitLocal(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if changed {
+		// Outside the Close guard, so a subscriber may call back into the Store.
+		s.notify(ev)
+	}
+	return nil
+}
+
+// commitLocal does local's work under the Close guard. changed is false for
+// a no-op.
+func (s *Store) commitLocal(ctx context.Context, ev Event) (_ Event, changed bool, _ error) {
 	op := "revocation: revoke " + ev.Kind.String()
 	if err := s.begin(ctx); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return ev, false, fmt.Errorf("%s: %w", op, err)
 	}
 	defer s.life.RUnlock()
 
@@ -475,36 +489,36 @@ func (s *Store) local(ctx context.Context, ev Event) error {
 	if ev.Kind == KindSession {
 		ev.At = now
 		if !ev.Until.IsZero() && !ev.Until.After(now) {
-			return nil // the session has expired anyway
+			return ev, false, nil // the session has expired anyway
 		}
 		if ev.Until.IsZero() || ev.Until.After(latest) {
 			ev.Until = latest
 		}
 	} else if !ev.At.IsZero() {
 		if !ev.At.Add(s.cfg.AbsoluteLifetime).After(now) {
-			return nil // every session it could match has expired
+			return ev, false, nil // every session it could match has expired
 		}
 		ev.Until = ev.At.Add(s.cfg.AbsoluteLifetime)
 	}
 	if _, err := rand.Read(ev.ID[:]); err != nil {
-		return fmt.Errorf("%s: event ID: %w", op, err)
+		return ev, false, fmt.Errorf("%s: event ID: %w", op, err)
 	}
 	ev.Origin = s.cfg.Node
 	if err := ev.validate(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return ev, false, fmt.Errorf("%s: %w", op, err)
 	}
 	eff, ok, err := s.effectOf(&ev, now.UnixNano())
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return ev, false, fmt.Errorf("%s: %w", op, err)
 	}
 	if !ok {
-		return nil // already past: nothing it could match is alive
+		return ev, false, nil // already past: nothing it could match is alive
 	}
 	var rec []byte
 	var seq uint64
 	if s.cfg.Outbox {
 		if rec, err = ev.MarshalBinary(); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return ev, false, fmt.Errorf("%s: %w", op, err)
 		}
 		seq = s.nextSeq()
 	}
@@ -518,7 +532,7 @@ func (s *Store) local(ctx context.Context, ev Event) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return ev, false, fmt.Errorf("%s: %w", op, err)
 	}
 	s.index(eff)
 	if rec != nil {
@@ -527,8 +541,7 @@ func (s *Store) local(ctx context.Context, ev Event) error {
 		s.outMu.Unlock()
 		s.signalReady()
 	}
-	s.notify(ev)
-	return nil
+	return ev, true, nil
 }
 
 func outboxKey(seq uint64) []byte {
