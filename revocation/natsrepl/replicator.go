@@ -61,35 +61,36 @@ type replState struct {
 	publishErr string
 }
 
-// Health is a snapshot of a Replicator's state for a health endpoint.
+// Health is a snapshot of a Replicator's state for a health endpoint; it
+// encodes to JSON with snake_case keys.
 type Health struct {
 	// Healthy: caught up since Start, in contact with the stream within
 	// Config.Staleness, not closed.
-	Healthy bool
+	Healthy bool `json:"healthy"`
 	// Stale: no contact with the stream for longer than Config.Staleness.
-	Stale bool
+	Stale bool `json:"stale"`
 	// CaughtUp: the first catch-up after Start has completed.
-	CaughtUp bool
+	CaughtUp bool `json:"caught_up"`
 	// Lag is how many stream events are known but not yet applied.
-	Lag uint64
+	Lag uint64 `json:"lag"`
 	// LastContact is when the stream last answered (a message or a probe)
 	// while this instance's consumer was running; zero if never.
-	LastContact time.Time
+	LastContact time.Time `json:"last_contact"`
 	// OutboxDepth is how many local events still wait to be published.
-	OutboxDepth int
+	OutboxDepth int `json:"outbox_depth"`
 	// AppliedSeq is the last stream sequence applied to the store.
-	AppliedSeq uint64
+	AppliedSeq uint64 `json:"applied_seq"`
 	// StreamSeq is the stream's last sequence as last seen.
-	StreamSeq uint64
+	StreamSeq uint64 `json:"stream_seq"`
 	// MissedEvents: events aged out of the stream (MaxAge) while this
 	// instance was away, so it never applied them. Harmless if MaxAge is at
 	// least the store's absolute lifetime; see the logs.
-	MissedEvents bool
+	MissedEvents bool `json:"missed_events"`
 	// StreamResets counts the times the stream was found deleted or
 	// recreated; the replica then starts over from the new stream's start.
-	StreamResets int
+	StreamResets int `json:"stream_resets"`
 	// Reason says why the replica is not healthy, or notes a past problem.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // delivery is one message handed from the consumer callback to the loop.
