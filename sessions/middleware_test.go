@@ -448,3 +448,29 @@ func TestFlashes(t *testing.T) {
 		t.Errorf("second read: Flashes = %q, want none", got)
 	}
 }
+
+func TestCookieAttributes(t *testing.T) {
+	tests := []struct {
+		name string
+		opts func(*sessions.Config)
+		want string
+	}{
+		{"defaults", func(*sessions.Config) {}, "; Path=/; HttpOnly; Secure; SameSite=Lax"},
+		{"SameSite None, Partitioned", func(c *sessions.Config) { c.SameSite = http.SameSiteNoneMode; c.Partitioned = true },
+			"; Path=/; HttpOnly; Secure; SameSite=None; Partitioned"},
+		{"no SameSite attribute", func(c *sessions.Config) { c.SameSite = http.SameSiteDefaultMode }, "; Path=/; HttpOnly; Secure"},
+		{"name, domain, path, plain HTTP", func(c *sessions.Config) {
+			c.CookieName, c.Domain, c.Path, c.InsecureCookies = "sid", "example.test", "/app", true
+		}, "; Path=/app; Domain=example.test; HttpOnly; SameSite=Lax"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.opts)
+			res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Set("k", 1)) })
+			got := res.rec.Header().Get("Set-Cookie")
+			if !strings.HasPrefix(got, e.name()+"=") || !strings.HasSuffix(got, tt.want) {
+				t.Errorf("Set-Cookie %q, want name %q and attributes ending %q", got, e.name(), tt.want)
+			}
+		})
+	}
+}
