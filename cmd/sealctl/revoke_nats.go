@@ -30,7 +30,7 @@ func revokeViaNATS(ctx context.Context, url string, ev revocation.Event, stdout 
 		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}),
 	)
 	if err != nil {
-		return fmt.Errorf("revoke --nats %s: connect: %w (is the URL right and the server up?)", url, err)
+		return fmt.Errorf("revoke --nats %s: connect: %w (is the URL right and the server up?)", natsrepl.RedactURL(url), err)
 	}
 	defer nc.Close()
 	if err := natsrepl.Publish(ctx, nc, natsrepl.Config{}, ev); err != nil {

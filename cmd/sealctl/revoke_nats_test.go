@@ -86,6 +86,7 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 		want string
 	}{
 		{"no server", "nats://127.0.0.1:1", "connect"},
+		{"no server, password not shown", "nats://ops:hunter2@127.0.0.1:1", "nats://redacted@127.0.0.1:1"},
 		{"no stream", srv.URL(), "no stream SEALED_REVOCATIONS"},
 	}
 	for _, tt := range tests {
@@ -94,6 +95,9 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 			code := exitCode(run(context.Background(), []string{"revoke", "all", "--nats", tt.url}, &stdout, &stderr), &stderr)
 			if code != 1 || !strings.Contains(stderr.String(), tt.want) || !strings.Contains(stderr.String(), "--nats") {
 				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
+			}
+			if strings.Contains(stderr.String(), "hunter2") {
+				t.Errorf("stderr %q shows the password", stderr.String())
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout %q on failure, want nothing", stdout.String())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -203,4 +204,25 @@ func (cfg Config) mismatch(got jetstream.StreamConfig) []string {
 		diffs = append(diffs, fmt.Sprintf("retention %v, want %v", got.Retention, want.Retention))
 	}
 	return diffs
+}
+
+// RedactURL returns a NATS URL list (comma-separated, as Config.URL) fit
+// for logs and error messages: user information (a user and password, or
+// a token) in any URL is replaced by "redacted".
+func RedactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		u, err := url.Parse(p)
+		switch {
+		case err != nil:
+			if strings.Contains(p, "@") {
+				parts[i] = "(unparsable URL with user information)"
+			}
+		case u.User != nil:
+			u.User = url.User("redacted")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
 }

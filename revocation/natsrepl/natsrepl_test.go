@@ -778,3 +778,22 @@ func TestStartWhileNATSDown(t *testing.T) {
 		t.Errorf("Revoked once healthy: %v", err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://alice:s3cret@n1:4222,nats://n2:4222", "nats://redacted@n1:4222,nats://n2:4222"},
+		{"nats://tok3n@n1:4222", "nats://redacted@n1:4222"},
+		{"tls://u:p@n1:4222, tls://u:p@n2:4222", "tls://redacted@n1:4222,tls://redacted@n2:4222"},
+		{"nats://u:p%zz@n1", "(unparsable URL with user information)"},
+	}
+	for _, tt := range tests {
+		got := RedactURL(tt.in)
+		if got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "s3cret") || strings.Contains(got, "tok3n") || strings.Contains(got, ":p@") {
+			t.Errorf("RedactURL(%q) = %q leaks a secret", tt.in, got)
+		}
+	}
+}

@@ -156,7 +156,7 @@ func Start(ctx context.Context, store *revocation.Store, cfg Config) (*Replicato
 	} else {
 		r.nc, err = nats.Connect(cfg.URL, r.natsOptions()...)
 		if err != nil {
-			return nil, fmt.Errorf("natsrepl: start: connect to %s: %w", cfg.URL, err)
+			return nil, fmt.Errorf("natsrepl: start: connect to %s: %w", RedactURL(cfg.URL), err)
 		}
 		r.ownNC = true
 	}
