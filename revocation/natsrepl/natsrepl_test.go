@@ -797,3 +797,32 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// A revocation made while NATS is down stays in the outbox across a restart
+// of the instance and is published by the next Start.
+func TestOutboxSurvivesInstanceRestart(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	a := newInstance(t, srv.URL(), "a")
+	b := newInstance(t, srv.URL(), "b")
+	waitCaughtUp(t, a, 5*time.Second)
+	waitCaughtUp(t, b, 5*time.Second)
+	srv.Stop()
+	id := newID(t)
+	if err := a.repl.RevokeUser(context.Background(), "frank", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.repl.RevokeSession(context.Background(), id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	a.stop() // the instance goes down with NATS still down
+	srv.Restart()
+	if b.revoked(id) {
+		t.Fatal("B has the revocation before A came back")
+	}
+	a.start()
+	eventually(t, 10*time.Second, "B never got the revocation A made before its restart", func() bool { return b.revoked(id) })
+	eventually(t, 5*time.Second, "A's outbox never drained", func() bool { return a.repl.Health().OutboxDepth == 0 })
+	if dead, _ := b.store.Revoked(newID(t), "frank", time.Now().Add(-time.Minute)); !dead {
+		t.Error("B never got the user revocation A made before its restart")
+	}
+}
