@@ -158,9 +158,11 @@ func TestLogin(t *testing.T) {
 		{"unknown user", "mallory", "alice-password", http.StatusUnauthorized, "Hello, Guest"},
 		{"empty", "", "", http.StatusUnauthorized, "Hello, Guest"},
 		{"case matters", "Alice", "alice-password", http.StatusUnauthorized, "Hello, Guest"},
+		{"password too long for bcrypt", "alice", "alice-password" + strings.Repeat("x", 80), http.StatusUnauthorized, "Hello, Guest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // bcrypt is slow under -race; each case has its own client
 			c := s.client()
 			resp := c.PostForm("/login", url.Values{"username": {tt.user}, "password": {tt.password}})
 			if resp.StatusCode != tt.wantStatus {
