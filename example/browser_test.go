@@ -262,3 +262,30 @@ func (s *shooter) take(ctx context.Context, name string) {
 		s.t.Logf("screenshot %s", p)
 	}
 }
+
+// TestFindBrowser checks how the browser test finds Chromium: the
+// SEALED_CHROMIUM variable first, then PATH, and "" (skip, or fail under
+// CI=true) when there is none.
+func TestFindBrowser(t *testing.T) {
+	empty := t.TempDir()
+	t.Setenv(testutil.BrowserEnvVar, "")
+	t.Setenv("PATH", empty)
+	if got := testutil.FindBrowser(); got != "" {
+		t.Errorf("with an empty PATH: %q, want none", got)
+	}
+
+	bin := t.TempDir()
+	fake := filepath.Join(bin, "chromium")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	if got := testutil.FindBrowser(); got != fake {
+		t.Errorf("with chromium on PATH: %q, want %q", got, fake)
+	}
+
+	t.Setenv(testutil.BrowserEnvVar, "/opt/my/chrome")
+	if got := testutil.FindBrowser(); got != "/opt/my/chrome" {
+		t.Errorf("with %s set: %q", testutil.BrowserEnvVar, got)
+	}
+}
