@@ -332,11 +332,12 @@ func TestRSSChild(t *testing.T) {
 	if err := s.RevokeSession(context.Background(), randomIDs(1)[0], time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	rss := vmRSS(t) // as the process stands, no forced GC
 	runtime.GC()
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("RSS %d HEAP %d ENTRIES %d\n", vmRSS(t), ms.HeapInuse, s.Stats().Sessions)
+	fmt.Printf("RSS %d FREED %d HEAP %d ENTRIES %d\n", rss, vmRSS(t), ms.HeapInuse, s.Stats().Sessions)
 }
 
 func vmRSS(t testing.TB) int64 {
@@ -376,7 +377,7 @@ func BenchmarkRSS1M(b *testing.B) {
 		}
 		bs.s = s
 	}()
-	var rss, heap, entries float64
+	var rss, freed, heap, entries float64
 	for b.Loop() {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestRSSChild$", "-test.count=1", "-test.bench=^$")
 		cmd.Env = append(os.Environ(), rssChildEnv+"="+bs.dir)
@@ -384,17 +385,18 @@ func BenchmarkRSS1M(b *testing.B) {
 		if err != nil {
 			b.Fatalf("child: %v\n%s", err, out)
 		}
-		var r, h, e int64
+		var r, f, h, e int64
 		line := string(out)
 		if i := strings.Index(line, "RSS "); i >= 0 {
 			line = line[i:]
 		}
-		if _, err := fmt.Sscanf(line, "RSS %d HEAP %d ENTRIES %d", &r, &h, &e); err != nil {
+		if _, err := fmt.Sscanf(line, "RSS %d FREED %d HEAP %d ENTRIES %d", &r, &f, &h, &e); err != nil {
 			b.Fatalf("child output %q: %v", out, err)
 		}
-		rss, heap, entries = float64(r), float64(h), float64(e)
+		rss, freed, heap, entries = float64(r), float64(f), float64(h), float64(e)
 	}
 	b.ReportMetric(rss/(1<<20), "RSS-MiB")
+	b.ReportMetric(freed/(1<<20), "RSS-after-GC-MiB")
 	b.ReportMetric(heap/(1<<20), "heap-MiB")
 	b.ReportMetric(entries, "entries")
 }

@@ -90,26 +90,28 @@
 // Sessions are random IDs; "parallel" is b.RunParallel on both cores.
 //
 //	work                                      10k        100k       1M
-//	Revoked, miss                             18 ns      32 ns      44 ns    0 allocs
-//	Revoked, hit                              20 ns      33 ns      114 ns   0 allocs
-//	Revoked, miss, parallel                   11 ns      27 ns      45 ns    0 allocs
-//	Revoked, hit, parallel                    14 ns      37 ns      80 ns    0 allocs
-//	Revoked, miss, 10k users revoked                                64 ns    0 allocs
-//	Badger txn.Get (View), miss               1,090 ns   1,120 ns   1,508 ns 9-14 allocs
-//	Badger txn.Get (View), hit                2,053 ns   3,572 ns   4,908 ns 16-21 allocs
+//	Revoked, miss                             17-18 ns   29-32 ns   33-44 ns   0 allocs
+//	Revoked, hit                              20 ns      29-33 ns   105-114 ns 0 allocs
+//	Revoked, miss, parallel                   11 ns      27-52 ns   18-45 ns   0 allocs
+//	Revoked, hit, parallel                    12-14 ns   22-37 ns   52-80 ns   0 allocs
+//	Revoked, miss, 10k users revoked                                57-64 ns   0 allocs
+//	Badger txn.Get (View), miss               0.8-1.1 µs 0.8-1.1 µs 1.1-1.5 µs 9-14 allocs
+//	Badger txn.Get (View), hit                1.4-2.1 µs 2.4-3.6 µs 3.4-4.9 µs 16-21 allocs
 //
-// At 1M entries the hit is dominated by cache misses (the benchmark's own
-// ID array is 16 MB too). Targets at 1M: a miss <= 100 ns with 0 allocs: met.
+// (Ranges are two full runs.) At 1M entries a hit is dominated by cache
+// misses (the benchmark's own ID array is 16 MB too). Target at 1M, a miss
+// <= 100 ns with 0 allocs: met, about 30x faster than a Badger lookup.
 //
-//	RevokeSession, synced, one writer          ~195 µs   ~5,100/s
-//	RevokeSession, synced, 16 writers          ~223 µs   ~4,500/s (Badger did not group these commits here)
-//	RevokeSession with Config.Outbox           ~250-290 µs  ~3,400-4,000/s
-//	Open of a cleanly closed 1M-entry directory ~1.0 s (Badger iteration plus index build; 270 MB allocated transiently)
-//	whole process after opening 1M entries      RSS 92.5 MiB, Go heap 43.6 MiB (target <= 128 MiB: met)
+//	RevokeSession, synced, one writer            170-195 µs, 5,100-5,900/s
+//	RevokeSession, synced, 16 writers            100-220 µs, 4,500-10,000/s (group commit varied with load)
+//	RevokeSession with Config.Outbox             about the same (one transaction either way)
+//	Open of a cleanly closed 1M-entry directory  0.44-0.68 s, 48 MB allocated (index presized from Badger's table key counts)
+//	whole process after opening 1M entries       RSS 95-97 MiB; 93-95 MiB after GC; Go heap 46 MiB (target <= 128 MiB: met)
 //
 // The RSS figure is a fresh process (the test binary re-executed) that
-// opened the 1M-entry directory, served 10k checks and one revocation,
-// then ran the GC. The session index costs 24 bytes a slot at 53-80% load
-// (about 30-45 bytes an entry); Badger runs with 8 MB memtables (two), no
+// opened the 1M-entry directory and served 10k checks and one revocation;
+// the second figure after it also ran the GC and returned free memory. The
+// session index costs 24 bytes a slot, about 70% full after Open and 53-80%
+// as it grows (about 30-45 bytes an entry); Badger runs with 8 MB memtables (two), no
 // block cache, 16 MB value-log files and one version per key.
 package revocation

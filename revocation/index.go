@@ -60,6 +60,21 @@ func home(h uint64, n int) int {
 	return int(hi)
 }
 
+// reserve sizes every shard for n entries in all, spread evenly (IDs are
+// random), so loading them doesn't grow the tables step by step.
+func (x *sessionIndex) reserve(n int) {
+	per := n/numShards + 1
+	size := per*10/7 + 8 // about 70% full once loaded
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.Lock()
+		if len(sh.slots) < size {
+			sh.resize(x, size)
+		}
+		sh.mu.Unlock()
+	}
+}
+
 // get returns the entry for id.
 func (x *sessionIndex) get(id *[16]byte) (int64, bool) {
 	h := x.hash(id)

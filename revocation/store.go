@@ -208,6 +208,15 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 // load rebuilds the in-memory index and outbox map from Badger.
 func (s *Store) load() error {
 	now := s.now()
+	// Size the index from Badger's table key counts (an overestimate: it
+	// counts every kind of key and stale versions).
+	var keys int
+	for _, t := range s.db.Tables() {
+		keys += int(t.KeyCount)
+	}
+	if keys > 0 {
+		s.sessions.reserve(keys)
+	}
 	return s.db.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
 		opt.PrefetchValues = false
