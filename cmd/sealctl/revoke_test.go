@@ -120,7 +120,7 @@ func TestRevokeUsage(t *testing.T) {
 		{"missing dir", []string{"revoke", "all", "--data", filepath.Join(dir, "nope")}, 1, "nope"},
 		{"stats without data", []string{"revocations", "stats"}, 2, "--data DIR is required"},
 		{"revocations without stats", []string{"revocations", "--data", dir}, 2, "stats"},
-		{"nats not built", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1"}, 1, "nats"},
+		{"nats unreachable", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1"}, 1, "nats"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
