@@ -131,3 +131,32 @@ func ExampleStore_Outbox() {
 	// publish: user alice from node-a
 	// pending: 0
 }
+
+func ExampleStore_RevokeAll() {
+	dir, err := os.MkdirTemp("", "revocations")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	store, err := revocation.Open(dir, revocation.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	before := time.Now()
+	// Incident response: every session created up to now is dead.
+	cutoff := time.Now()
+	if err := store.RevokeAll(context.Background(), cutoff); err != nil {
+		log.Fatal(err)
+	}
+	old, _ := store.Revoked([16]byte{1}, "alice", before)
+	fresh, _ := store.Revoked([16]byte{2}, "alice", cutoff.Add(time.Nanosecond))
+	fmt.Println("old session revoked:", old)
+	fmt.Println("session created after revoked:", fresh)
+	fmt.Println("all cut-off recorded:", store.Stats().All.Equal(cutoff))
+	// Output:
+	// old session revoked: true
+	// session created after revoked: false
+	// all cut-off recorded: true
+}

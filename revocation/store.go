@@ -884,7 +884,9 @@ func (b slogBadger) Warningf(f string, a ...any) {
 }
 
 func (b slogBadger) Infof(f string, a ...any) {
-	b.l.Debug(b.msg(f, a), "source", "badger")
+	if b.l.Enabled(context.Background(), slog.LevelDebug) {
+		b.l.Debug(b.msg(f, a), "source", "badger")
+	}
 }
 
 func (b slogBadger) Debugf(f string, a ...any) {
