@@ -1,12 +1,14 @@
 package revocation_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/keyring"
@@ -180,5 +182,34 @@ func TestReplayRefused(t *testing.T) {
 	// no cookie, so they had none to revoke).
 	if st := store.Stats(); st.Sessions != 3 || st.Users != 1 || st.All.IsZero() {
 		t.Errorf("Stats after reopen = %+v, want 3 sessions, 1 user, an all cut-off", st)
+	}
+}
+
+// A store that forgets entries before the sessions they match expire would
+// let revoked sessions come back: sessions.New refuses the pairing.
+func TestSessionsRefuseShorterStoreLifetime(t *testing.T) {
+	kr := testutil.Keyring(t)
+	const day = 24 * time.Hour
+	tests := []struct {
+		name            string
+		store, sessions time.Duration
+		wantErr         bool
+	}{
+		{"equal defaults", 0, 0, false},
+		{"store longer", 90 * day, 30 * day, false},
+		{"store shorter", 30 * day, 60 * day, true},
+		{"store default, sessions longer", 0, 31 * day, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store, _ := testutil.RevocationStore(t, revocation.Config{AbsoluteLifetime: tt.store})
+			_, err := sessions.New(sessions.Config{Keys: kr, Revoker: store, AbsoluteLifetime: tt.sessions, CookieAge: day})
+			if gotErr := err != nil; gotErr != tt.wantErr {
+				t.Fatalf("New with store lifetime %v, sessions lifetime %v: err = %v, want error %v", store.AbsoluteLifetime(), tt.sessions, err, tt.wantErr)
+			}
+			if tt.wantErr && !errors.Is(err, sessions.ErrInvalidConfig) {
+				t.Errorf("err = %v, want ErrInvalidConfig", err)
+			}
+		})
 	}
 }

@@ -277,6 +277,17 @@ func (s *Store) load() error {
 
 func (s *Store) now() int64 { return s.cfg.Now().UnixNano() }
 
+// AbsoluteLifetime returns how long user and global entries are kept, and
+// the longest a session entry is kept: Config.AbsoluteLifetime after
+// defaults. A sessions.Manager refuses a Revoker whose lifetime is shorter
+// than its own, since entries would then expire while cookies they match
+// are still alive.
+func (s *Store) AbsoluteLifetime() time.Duration { return s.cfg.AbsoluteLifetime }
+
+// OutboxEnabled reports whether local revocations are recorded in the
+// outbox for replication (Config.Outbox).
+func (s *Store) OutboxEnabled() bool { return s.cfg.Outbox }
+
 // Close stops housekeeping and closes Badger. Methods called afterwards
 // return ErrClosed; Revoked too. Close waits for writes in progress.
 func (s *Store) Close() error {

@@ -53,7 +53,10 @@ type Config struct {
 
 	// Revoker is the server-side revocation list, consulted after every
 	// cookie opens and recorded into by Flush, CycleID, Login, Logout,
-	// RevokeUser and RevokeAll. Required unless InsecureNoRevocation.
+	// RevokeUser and RevokeAll. Required unless InsecureNoRevocation. A
+	// Revoker with an AbsoluteLifetime() method (*revocation.Store,
+	// *natsrepl.Replicator) must keep entries at least as long as this
+	// Config's AbsoluteLifetime, or New refuses it.
 	Revoker Revoker
 
 	// InsecureNoRevocation runs without a revocation list: logout then only
@@ -180,6 +183,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CookieAge > c.AbsoluteLifetime {
 		return bad("CookieAge %v exceeds AbsoluteLifetime %v", c.CookieAge, c.AbsoluteLifetime)
+	}
+	if lt, ok := c.Revoker.(lifetimer); ok && lt.AbsoluteLifetime() < c.AbsoluteLifetime {
+		return bad("the Revoker keeps entries for %v, less than AbsoluteLifetime %v: revoked sessions would come back; give both the same absolute lifetime", lt.AbsoluteLifetime(), c.AbsoluteLifetime)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -32,3 +32,11 @@ type Revoker interface {
 	// RevokeAll kills every session created at or before at.
 	RevokeAll(ctx context.Context, at time.Time) error
 }
+
+// lifetimer is implemented by Revokers that forget entries after a fixed
+// absolute lifetime (*revocation.Store does). New refuses one whose
+// lifetime is shorter than the Manager's: its entries would expire while
+// cookies they match are still alive, and revoked sessions would come back.
+type lifetimer interface {
+	AbsoluteLifetime() time.Duration
+}

@@ -20,8 +20,10 @@ const (
 	DefaultSubjectPrefix = "sealed.revocations"
 	// DefaultMaxAge is the revocation store's default absolute session
 	// lifetime (30 days) plus a day's grace: no event older than that can
-	// still match a live cookie.
-	DefaultMaxAge    = 31 * 24 * time.Hour
+	// still match a live cookie. Start uses the store's own lifetime plus
+	// the same grace when Config.MaxAge is zero.
+	DefaultMaxAge    = 30*24*time.Hour + maxAgeGrace
+	maxAgeGrace      = 24 * time.Hour
 	DefaultStaleness = 30 * time.Second
 	DefaultHeartbeat = time.Second
 )
@@ -75,9 +77,10 @@ type Config struct {
 	// Replicas is the stream's replica count (1..5); default 1. Use 3 on a
 	// three-node cluster so that losing one server loses no event.
 	Replicas int
-	// MaxAge is how long the stream keeps an event; default 31 days (the
-	// store's 30-day absolute lifetime plus a day). It must be at least the
-	// store's AbsoluteLifetime: an instance away for longer than MaxAge
+	// MaxAge is how long the stream keeps an event; default the store's
+	// absolute lifetime plus a day (31 days for the default 30). Start
+	// refuses one shorter than the store's AbsoluteLifetime: an instance
+	// away for longer than MaxAge
 	// misses events that aged out, harmless only if they can no longer
 	// match a live cookie.
 	MaxAge time.Duration

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
@@ -72,6 +73,60 @@ func TestStartRefusesBadConfig(t *testing.T) {
 	if _, err := Start(context.Background(), nil, Config{Node: "a", URL: "nats://127.0.0.1:1"}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("Start(nil store) = %v, want ErrInvalidConfig", err)
 	}
+	// A stream that forgets events sooner than the store's absolute
+	// lifetime would let a returning instance miss revocations that matter.
+	_, err = Start(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1", MaxAge: 48 * time.Hour})
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "absolute lifetime") {
+		t.Errorf("Start(MaxAge 48h, store lifetime 30 days) = %v, want ErrInvalidConfig naming the absolute lifetime", err)
+	}
+}
+
+func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
+	st, err := revocation.Open(t.TempDir(), revocation.Config{GCInterval: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := Start(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1"})
+	if err == nil {
+		r.Close()
+	}
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "Outbox") {
+		t.Fatalf("Start(store without outbox) = %v, want ErrInvalidConfig naming Outbox", err)
+	}
+}
+
+func TestDefaultMaxAgeFollowsStoreLifetime(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := Start(context.Background(), st, Config{Node: "a", URL: srv.URL(), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, want := r.AbsoluteLifetime(), 90*24*time.Hour; got != want {
+		t.Errorf("AbsoluteLifetime() = %v, want %v", got, want)
+	}
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(context.Background(), DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.CachedInfo().Config.MaxAge, 91*24*time.Hour; got != want {
+		t.Errorf("stream max age = %v, want the store's lifetime plus a day, %v", got, want)
+	}
 }
 
 func TestCursorRoundTrip(t *testing.T) {
@@ -127,8 +182,8 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 		cfg  Config
 		want []string
 	}{
-		{"max age", Config{MaxAge: 48 * time.Hour}, []string{"max age 744h0m0s, want 48h0m0s"}},
-		{"max age and replicas", Config{MaxAge: 48 * time.Hour, Replicas: 3}, []string{"max age", "replicas 1, want 3"}},
+		{"max age", Config{MaxAge: 60 * 24 * time.Hour}, []string{"max age 744h0m0s, want 1440h0m0s"}},
+		{"max age and replicas", Config{MaxAge: 60 * 24 * time.Hour, Replicas: 3}, []string{"max age", "replicas 1, want 3"}},
 		{"subjects", Config{SubjectPrefix: "other.prefix"}, []string{`subjects ["sealed.revocations.>"], want ["other.prefix.>"]`}},
 	}
 	for _, tt := range tests {

@@ -120,6 +120,16 @@ func Start(ctx context.Context, store *revocation.Store, cfg Config) (*Replicato
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrInvalidConfig)
 	}
+	if !store.OutboxEnabled() {
+		return nil, fmt.Errorf("%w: the store was opened without revocation.Config.Outbox; its local revocations would never be published", ErrInvalidConfig)
+	}
+	life := store.AbsoluteLifetime()
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = life + maxAgeGrace
+	}
+	if cfg.MaxAge < life {
+		return nil, fmt.Errorf("%w: MaxAge %v is shorter than the store's absolute lifetime %v: an instance away that long would miss revocations that still matter", ErrInvalidConfig, cfg.MaxAge, life)
+	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -277,6 +287,10 @@ func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (boo
 // RevokeSession revokes the session in the store (which records the event
 // in its outbox in the same transaction) and wakes the publisher. The
 // revocation is in force locally when it returns, even if NATS is down.
+// AbsoluteLifetime returns the store's absolute lifetime, so that
+// sessions.New can check it against its own.
+func (r *Replicator) AbsoluteLifetime() time.Duration { return r.store.AbsoluteLifetime() }
+
 func (r *Replicator) RevokeSession(ctx context.Context, id [16]byte, until time.Time) error {
 	return r.store.RevokeSession(ctx, id, until)
 }
