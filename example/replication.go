@@ -24,25 +24,15 @@ func (s *Server) startReplication() error {
 	r, err := natsrepl.Start(ctx, s.store, natsrepl.Config{
 		URL:    s.cfg.NATSURL,
 		Node:   s.cfg.Node,
-		MaxAge: natsMaxAge(s.cfg.AbsoluteLifetime),
 		Logger: s.logger,
 		Now:    s.cfg.Now,
-	})
+	}) // the stream's max age defaults to the store's absolute lifetime plus a day
 	if err != nil {
-		return fmt.Errorf("example: open: replication through %s: %w", s.cfg.NATSURL, err)
+		return fmt.Errorf("example: open: replication through %s: %w", natsrepl.RedactURL(s.cfg.NATSURL), err)
 	}
 	s.repl = natsReplicator{r}
-	s.logger.Info("replicating revocations through NATS JetStream", "url", s.cfg.NATSURL, "node", s.cfg.Node)
+	s.logger.Info("replicating revocations through NATS JetStream", "url", natsrepl.RedactURL(s.cfg.NATSURL), "node", s.cfg.Node)
 	return nil
-}
-
-// natsMaxAge is how long the stream keeps events: the absolute lifetime
-// plus a day, never less than natsrepl's default.
-func natsMaxAge(abs time.Duration) time.Duration {
-	if m := abs + 24*time.Hour; m > natsrepl.DefaultMaxAge {
-		return m
-	}
-	return natsrepl.DefaultMaxAge
 }
 
 // natsReplicator adapts *natsrepl.Replicator to replicator.
