@@ -791,12 +791,12 @@ func (s *Store) OutboxReady() <-chan struct{} { return s.ready }
 
 // Stats describes the list.
 type Stats struct {
-	Sessions    int       `json:"sessions"`     // revoked session IDs in the index
-	Users       int       `json:"users"`        // users with a cut-off
-	All         time.Time `json:"all"`          // global cut-off; zero if none
-	DiskBytes   int64     `json:"disk_bytes"`   // space used by Badger's LSM and value-log files
-	LastGC      time.Time `json:"last_gc"`      // last housekeeping run; zero if none yet
-	OutboxDepth int       `json:"outbox_depth"` // local events not yet acknowledged
+	Sessions    int       `json:"sessions"`         // revoked session IDs in the index
+	Users       int       `json:"users"`            // users with a cut-off
+	All         time.Time `json:"all,omitzero"`     // global cut-off; zero (and left out of JSON) if none
+	DiskBytes   int64     `json:"disk_bytes"`       // space used by Badger's LSM and value-log files
+	LastGC      time.Time `json:"last_gc,omitzero"` // last housekeeping run; zero (and left out) if none yet
+	OutboxDepth int       `json:"outbox_depth"`     // local events not yet acknowledged
 }
 
 // Stats reports the list's size. It works on a closed store too (with
