@@ -357,6 +357,30 @@ func TestOpenExpiry(t *testing.T) {
 	}
 }
 
+func TestAppendSeal(t *testing.T) {
+	k := mustNew(t)
+	prefix := []byte("session=")
+	got, err := k.AppendSeal(bytes.Clone(prefix), "session", []byte("cart"))
+	if err != nil {
+		t.Fatalf("AppendSeal: %v", err)
+	}
+	if !bytes.HasPrefix(got, prefix) {
+		t.Fatalf("AppendSeal dropped dst: %q", got)
+	}
+	v := string(got[len(prefix):])
+	if len(v) != k.SealedLen("session", 4) || !strings.HasPrefix(v, k.Primary().ID+".") {
+		t.Errorf("appended value %q: want %d bytes starting with %q", v, k.SealedLen("session", 4), k.Primary().ID+".")
+	}
+	if o, err := k.Open("session", v); err != nil || string(o.Plaintext) != "cart" {
+		t.Errorf("Open(appended value) = %q, %v; want cart", o.Plaintext, err)
+	}
+	// Too long: an error matching ErrTooLong, and dst comes back unchanged.
+	got, err = k.AppendSeal(bytes.Clone(prefix), "session", make([]byte, keyring.MaxValueLen))
+	if !errors.Is(err, keyring.ErrTooLong) || !bytes.Equal(got, prefix) {
+		t.Errorf("AppendSeal(too long) = %q, %v; want dst unchanged and ErrTooLong", got, err)
+	}
+}
+
 func TestSealLengthLimit(t *testing.T) {
 	k := mustNew(t)
 	// Find the largest plaintext whose sealed value fits.

@@ -91,14 +91,42 @@ func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int
 // than MaxValueLen is refused with an error matching ErrTooLong, before any
 // crypto. Seal does not modify plaintext.
 func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
+	id, token, err := k.seal(name, plaintext)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.Grow(len(id) + 1 + len(token))
+	b.WriteString(id)
+	b.WriteByte('.')
+	b.WriteString(token)
+	return b.String(), nil
+}
+
+// AppendSeal is Seal appending the value to dst, for callers that build a
+// header line around it (it saves Seal's copy of the token). On error it
+// returns dst unchanged.
+func (k *Keyring) AppendSeal(dst []byte, name string, plaintext []byte) ([]byte, error) {
+	id, token, err := k.seal(name, plaintext)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, id...)
+	dst = append(dst, '.')
+	return append(dst, token...), nil
+}
+
+// seal returns the primary key's ID and the securecookie token for
+// plaintext under name, refusing a value longer than MaxValueLen.
+func (k *Keyring) seal(name string, plaintext []byte) (id, token string, err error) {
 	if k == nil || len(k.keys) == 0 {
-		return "", errNoKeys
+		return "", "", errNoKeys
 	}
 	p := &k.keys[k.primary]
 	// securecookie stamps Unix seconds: ten digits until the year 2286. The
 	// check after sealing catches anything this estimate misses.
 	if n := k.sealedLen(len(p.ID), name, len(plaintext), 10); n > MaxValueLen {
-		return "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
+		return "", "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
 	}
 	// securecookie encrypts in place: build our own buffer, never hand it
 	// the caller's slice. securecookie copies the ciphertext out (IV +
@@ -107,22 +135,17 @@ func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 	inner := binary.AppendUvarint((*bp)[:0], uint64(len(name)))
 	inner = append(inner, name...)
 	inner = append(inner, plaintext...)
-	token, err := p.m.codec.Encode(codecName, inner)
+	token, err = p.m.codec.Encode(codecName, inner)
 	clear(inner) // it held plaintext, now ciphertext; leave neither in the pool
 	*bp = inner
 	innerPool.Put(bp)
 	if err != nil {
-		return "", fmt.Errorf("keyring: seal: %w", err)
+		return "", "", fmt.Errorf("keyring: seal: %w", err)
 	}
-	var b strings.Builder
-	b.Grow(len(p.ID) + 1 + len(token))
-	b.WriteString(p.ID)
-	b.WriteByte('.')
-	b.WriteString(token)
-	if b.Len() > MaxValueLen { // clock passed a digit boundary since the check
-		return "", fmt.Errorf("keyring: seal: value for %q is %d bytes, over %d: %w", name, b.Len(), MaxValueLen, ErrTooLong)
+	if n := len(p.ID) + 1 + len(token); n > MaxValueLen { // clock passed a digit boundary since the check
+		return "", "", fmt.Errorf("keyring: seal: value for %q is %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
 	}
-	return b.String(), nil
+	return p.ID, token, nil
 }
 
 // Open checks and decrypts a value made by Seal for the cookie name. The

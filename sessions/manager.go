@@ -369,15 +369,13 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	}
 	prevSaved := s.p.saved
 	s.p.saved = now
-	value, err := m.seal(&s.p)
-	if err != nil {
+	if err := m.setCookie(h, &s.p, nowT); err != nil {
 		s.p.saved = prevSaved
 		if errors.Is(err, ErrTooLarge) {
 			m.st.tooLarge.Add(1)
 		}
 		return err
 	}
-	m.setCookie(h, value, &s.p, nowT)
 	m.st.saved.Add(1)
 	if s.reseal {
 		m.st.resealed.Add(1)
@@ -386,11 +384,12 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	return nil
 }
 
-// seal encodes and seals p, refusing a result too big for one cookie.
-func (m *Manager) seal(p *payload) (string, error) {
+// appendSealed encodes and seals p, appending the cookie value to dst; it
+// refuses a cookie (name plus value) too big for the browser.
+func (m *Manager) appendSealed(dst []byte, p *payload) ([]byte, error) {
 	kr := m.cfg.Keys.Keyring()
 	if kr == nil {
-		return "", errors.New("sessions: save: the keyring source returned no keyring")
+		return dst, errors.New("sessions: save: the keyring source returned no keyring")
 	}
 	name := m.cfg.CookieName
 	bp := m.bufs.Get().(*[]byte)
@@ -402,19 +401,20 @@ func (m *Manager) seal(p *payload) (string, error) {
 	buf = appendPayload(buf, p)
 	*bp = buf
 	if n := len(name) + kr.SealedLen(name, len(buf)); n > MaxCookieSize {
-		return "", tooLarge(p, n)
+		return dst, tooLarge(p, n)
 	}
-	value, err := kr.Seal(name, buf)
+	start := len(dst)
+	dst, err := kr.AppendSeal(dst, name, buf)
 	if err != nil {
 		if errors.Is(err, keyring.ErrTooLong) {
-			return "", tooLarge(p, len(name)+kr.SealedLen(name, len(buf)))
+			return dst, tooLarge(p, len(name)+kr.SealedLen(name, len(buf)))
 		}
-		return "", fmt.Errorf("sessions: save: %w", err)
+		return dst, fmt.Errorf("sessions: save: %w", err)
 	}
-	if n := len(name) + len(value); n > MaxCookieSize {
-		return "", tooLarge(p, n)
+	if n := len(name) + len(dst) - start; n > MaxCookieSize {
+		return dst[:start], tooLarge(p, n)
 	}
-	return value, nil
+	return dst, nil
 }
 
 // TooLargeError reports a session that does not fit in one cookie. It
@@ -487,9 +487,18 @@ func (m *Manager) appendAttrs(b []byte) []byte {
 	return b
 }
 
-func (m *Manager) setCookie(h http.Header, value string, p *payload, now time.Time) {
-	var attrs [192]byte
-	b := attrs[:0]
+// setCookie seals p and adds its Set-Cookie header, built in one pooled
+// buffer.
+func (m *Manager) setCookie(h http.Header, p *payload, now time.Time) error {
+	lp := m.bufs.Get().(*[]byte)
+	defer m.bufs.Put(lp)
+	b := append((*lp)[:0], m.cfg.CookieName...)
+	b = append(b, '=')
+	b, err := m.appendSealed(b, p)
+	*lp = b
+	if err != nil {
+		return err
+	}
 	if !m.browserClose(p) {
 		exp := m.expiresAt(p, now.UnixNano())
 		secs := (exp - now.UnixNano() + int64(time.Second) - 1) / int64(time.Second)
@@ -499,14 +508,10 @@ func (m *Manager) setCookie(h http.Header, value string, p *payload, now time.Ti
 		b = strconv.AppendInt(b, max(secs, 1), 10)
 	}
 	b = m.appendAttrs(b)
-	var sb strings.Builder
-	sb.Grow(len(m.cfg.CookieName) + 1 + len(value) + len(b))
-	sb.WriteString(m.cfg.CookieName)
-	sb.WriteByte('=')
-	sb.WriteString(value)
-	sb.Write(b)
-	h.Add("Set-Cookie", sb.String())
+	*lp = b
+	h.Add("Set-Cookie", string(b))
 	addNoCacheSetCookie(h)
+	return nil
 }
 
 func (m *Manager) deleteCookie(h http.Header) {

@@ -220,7 +220,7 @@ func decodePayload(b []byte, p *payload) error {
 	}
 	p.entries = p.entries[:0]
 	if r.err == nil && ne > 0 && cap(p.entries) < int(ne) {
-		p.entries = make([]entry, 0, ne)
+		p.entries = make([]entry, 0, ne+1) // room for one Set of a new key
 	}
 	for i := uint64(0); r.err == nil && i < ne; i++ {
 		key := r.str1("key")
