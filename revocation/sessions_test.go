@@ -213,3 +213,10 @@ func TestSessionsRefuseShorterStoreLifetime(t *testing.T) {
 		})
 	}
 }
+
+func TestStoreRevokerContract(t *testing.T) {
+	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
+		store, _ := testutil.RevocationStore(t, revocation.Config{Now: now, GCInterval: -1})
+		return store
+	})
+}

@@ -363,3 +363,11 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Opened = %d, want at least 160", got)
 	}
 }
+
+// The in-memory revoker these tests use honours the same contract as the
+// Badger store (revocation runs RevokerContract too).
+func TestMemRevokerContract(t *testing.T) {
+	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
+		return testutil.NewMemRevoker(now)
+	})
+}
