@@ -3,6 +3,7 @@ package natsrepl
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -880,4 +881,20 @@ func TestOutboxSurvivesInstanceRestart(t *testing.T) {
 	if dead, _ := b.store.Revoked(newID(t), "frank", time.Now().Add(-time.Minute)); !dead {
 		t.Error("B never got the user revocation A made before its restart")
 	}
+}
+
+// A Replicator is a sessions.Revoker in its own right: it passes the same
+// contract as the store it wraps.
+func TestReplicatorRevokerContract(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	n := 0
+	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
+		n++ // a stream per revoker, so no subtest sees another's events
+		in := newInstance(t, srv.URL(), "contract", func(c *Config) {
+			c.Now = now
+			c.Stream = "CONTRACT" + strconv.Itoa(n)
+			c.SubjectPrefix = "contract" + strconv.Itoa(n)
+		})
+		return in.repl
+	})
 }
