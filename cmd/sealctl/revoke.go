@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/revocation"
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 const revokeUsage = `usage:
@@ -22,7 +23,9 @@ const revokeUsage = `usage:
   sealctl revoke user ID (--data DIR | --nats URL)
   sealctl revoke all (--data DIR | --nats URL)
 ID for a session is its 32-hex-character session ID. --data works on a
-stopped instance's directory; a running cluster is reached with --nats.`
+stopped instance's directory; a running cluster is reached with --nats
+(and --nats-creds, --nats-ca, --stream, --subject-prefix as the servers
+are configured).`
 
 // parseInterleaved parses flags that may come before, between or after the
 // positional arguments, which it returns in order.
@@ -59,6 +62,11 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprintln(stderr, revokeUsage); fs.PrintDefaults() }
 	data := fs.String("data", "", "a stopped instance's revocation `DIR`ectory")
 	natsURL := fs.String("nats", "", "NATS `URL` of a running cluster")
+	var nopts natsOptions
+	fs.StringVar(&nopts.creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
+	fs.StringVar(&nopts.ca, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
+	fs.StringVar(&nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
+	fs.StringVar(&nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
 	until := fs.String("until", "", "session only: when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
 	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "the servers' absolute session lifetime: how long an entry is kept")
 	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (for an instance that runs with NATS)")
@@ -72,6 +80,9 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if (*data == "") == (*natsURL == "") {
 		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
+	}
+	if *natsURL == "" && (nopts.creds != "" || nopts.ca != "" || nopts.stream != natsrepl.DefaultStream || nopts.prefix != natsrepl.DefaultSubjectPrefix) {
+		return usagef("revoke: --nats-creds, --nats-ca, --stream and --subject-prefix go with --nats")
 	}
 	if *life <= 0 {
 		return usagef("revoke: --absolute-lifetime must be positive")
@@ -122,7 +133,7 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if len(ev.Origin) > revocation.MaxOriginLen {
 			ev.Origin = ev.Origin[:revocation.MaxOriginLen]
 		}
-		return revokeViaNATS(ctx, *natsURL, ev, stdout)
+		return revokeViaNATS(ctx, *natsURL, nopts, ev, stdout)
 	}
 
 	s, err := openData(*data, *life, *outbox, stderr)

@@ -105,3 +105,70 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 		})
 	}
 }
+
+// A cluster configured with its own stream and subject prefix is reached
+// with --stream and --subject-prefix; a mismatch fails and says which flags.
+func TestRevokeViaNATSCustomStream(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	quiet := slog.New(slog.DiscardHandler)
+	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repl.Close() })
+
+	var stdout, stderr bytes.Buffer
+	err = run(ctx, []string{"revoke", "user", "finn", "--nats", srv.URL()}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "--stream and --subject-prefix") {
+		t.Errorf("default stream against a custom one: exit %d, stderr %q; want 1 naming --stream and --subject-prefix", code, stderr.String())
+	}
+
+	before := time.Now()
+	stdout.Reset()
+	args := []string{"revoke", "user", "finn", "--nats", srv.URL(), "--stream", "SHOP_REVOCATIONS", "--subject-prefix", "shop.revocations"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run %q: %v", args, err)
+	}
+	if !strings.Contains(stdout.String(), "SHOP_REVOCATIONS") {
+		t.Errorf("stdout %q does not name the stream", stdout.String())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if dead, _ := repl.Revoked([16]byte{3}, "finn", before); dead {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the running instance never applied the revocation")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRevokeNATSFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"nats flags without --nats", []string{"revoke", "all", "--data", dir, "--stream", "X"}, 2, "go with --nats"},
+		{"missing creds file", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1", "--nats-creds", filepath.Join(dir, "none.creds")}, 1, "--nats-creds"},
+		{"missing CA file", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1", "--nats-ca", filepath.Join(dir, "ca.pem")}, 1, "--nats-ca"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := exitCode(run(context.Background(), tt.args, &stdout, &stderr), &stderr)
+			if code != tt.code || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tt.code, tt.want)
+			}
+		})
+	}
+}
