@@ -20,6 +20,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"go.uber.org/goleak"
 
 	"github.com/sealedsessions/sealed/revocation"
 )
@@ -105,6 +106,13 @@ func TestMain(m *testing.M) {
 	}
 	if benchRoot != "" {
 		os.RemoveAll(benchRoot)
+	}
+	// Close must stop housekeeping and every Badger goroutine.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left running after the tests: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
