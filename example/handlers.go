@@ -30,6 +30,15 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// formSession parses a POSTed form and returns the request's session, for
+// the handlers that need both; on failure it has answered the request.
+func (s *Server) formSession(w http.ResponseWriter, r *http.Request) (*sessions.Session, bool) {
+	if !s.parseForm(w, r) {
+		return nil, false
+	}
+	return s.session(w, r)
+}
+
 // ---- home, login, logout ----
 
 type homeData struct {
@@ -50,10 +59,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	sess, ok := s.session(w, r)
+	sess, ok := s.formSession(w, r)
 	if !ok {
 		return
 	}
@@ -178,10 +184,7 @@ func (s *Server) cartError(w http.ResponseWriter, r *http.Request, sess *session
 }
 
 func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	sess, ok := s.session(w, r)
+	sess, ok := s.formSession(w, r)
 	if !ok {
 		return
 	}
@@ -215,10 +218,7 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	sess, ok := s.session(w, r)
+	sess, ok := s.formSession(w, r)
 	if !ok {
 		return
 	}
@@ -336,10 +336,7 @@ func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status, st
 }
 
 func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	sess, ok := s.session(w, r)
+	sess, ok := s.formSession(w, r)
 	if !ok {
 		return
 	}
@@ -499,10 +496,7 @@ func (s *Server) preferencesForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) preferences(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	sess, ok := s.session(w, r)
+	sess, ok := s.formSession(w, r)
 	if !ok {
 		return
 	}
