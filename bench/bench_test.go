@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	gsessions "github.com/gorilla/sessions"
 
 	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
 
@@ -40,55 +40,6 @@ func payload(n int) map[string]string {
 	return m
 }
 
-// mapRevoker is a minimal sessions.Revoker: a map behind a RWMutex, the
-// same shape of work as the revocation store's in-memory index.
-type mapRevoker struct {
-	mu       sync.RWMutex
-	sessions map[[16]byte]time.Time
-	users    map[string]time.Time
-	all      time.Time
-}
-
-func newMapRevoker() *mapRevoker {
-	return &mapRevoker{sessions: map[[16]byte]time.Time{}, users: map[string]time.Time{}}
-}
-
-func (r *mapRevoker) Revoked(id [16]byte, user string, created time.Time) (bool, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if _, ok := r.sessions[id]; ok {
-		return true, nil
-	}
-	if !created.After(r.all) {
-		return true, nil
-	}
-	if at, ok := r.users[user]; ok && !created.After(at) {
-		return true, nil
-	}
-	return false, nil
-}
-
-func (r *mapRevoker) RevokeSession(_ context.Context, id [16]byte, until time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sessions[id] = until
-	return nil
-}
-
-func (r *mapRevoker) RevokeUser(_ context.Context, user string, at time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.users[user] = at
-	return nil
-}
-
-func (r *mapRevoker) RevokeAll(_ context.Context, at time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.all = at
-	return nil
-}
-
 // discardWriter is a ResponseWriter that keeps headers and drops the body.
 type discardWriter struct{ h http.Header }
 
@@ -103,7 +54,26 @@ func sealedSetup(b *testing.B, n int, write bool) (*keyring.Keyring, http.Handle
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: newMapRevoker(), Logger: slog.New(slog.DiscardHandler)})
+	// The real revocation list (Badger in a temp dir, checked from its
+	// in-memory index), holding some revoked sessions and users so the
+	// check does real lookups.
+	store, err := revocation.Open(b.TempDir(), revocation.Config{GCInterval: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	for i := range 100 {
+		var id [16]byte
+		rand.Read(id[:])
+		if err := store.RevokeSession(ctx, id, time.Now().Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+		if err := store.RevokeUser(ctx, fmt.Sprintf("user-%d", i), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
