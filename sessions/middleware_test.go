@@ -353,6 +353,54 @@ func TestServerSideExpiry(t *testing.T) {
 	})
 }
 
+// SetExpiryAt takes any time.Time: dates UnixNano can't represent (before
+// 1678, after 2262) must not wrap around, which used to turn the year 3000
+// into "expired now" and the year 1500 into a 30-day session.
+func TestSetExpiryAtExtremes(t *testing.T) {
+	tests := []struct {
+		name      string
+		at        time.Time
+		wantSaved bool          // false: expires now, no cookie
+		wantAge   time.Duration // ExpiryAge when saved
+	}{
+		{"zero time", time.Time{}, false, 0},
+		{"year 1500", time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), false, 0},
+		{"year 1600", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), false, 0},
+		{"one second ago", t0.Add(-time.Second), false, 0},
+		{"one hour ahead", t0.Add(time.Hour), true, time.Hour},
+		{"year 2263", time.Date(2263, 1, 1, 0, 0, 0, 0, time.UTC), true, sessions.DefaultAbsoluteLifetime},
+		{"year 3000", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), true, sessions.DefaultAbsoluteLifetime},
+		{"max time", time.Unix(1<<62, 0), true, sessions.DefaultAbsoluteLifetime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			var age time.Duration
+			res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+				must(t, s.Set("k", "v"))
+				s.SetExpiryAt(tt.at)
+				age = s.ExpiryAge()
+			})
+			if got := res.cookie != nil; got != tt.wantSaved {
+				t.Fatalf("cookie written %v, want %v (ExpiryAge %v)", got, tt.wantSaved, age)
+			}
+			if !tt.wantSaved {
+				if age > 0 {
+					t.Errorf("ExpiryAge %v, want <= 0", age)
+				}
+				return
+			}
+			// Creation is stamped a nanosecond or so after t0.
+			if d := tt.wantAge - age; d < 0 || d > time.Microsecond {
+				t.Errorf("ExpiryAge %v, want %v", age, tt.wantAge)
+			}
+			if _, _, k, _ := e.load(res.value()); k != "v" {
+				t.Error("saved session does not load")
+			}
+		})
+	}
+}
+
 func TestResealUnderPrimary(t *testing.T) {
 	e := newEnv(t)
 	old := e.keys.Keyring()

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -409,10 +410,30 @@ func (s *Session) SetExpiry(idle time.Duration) {
 	s.setExpiry(expiryIdle, int64(idle))
 }
 
-// SetExpiryAt makes the session expire at t. A time in the past expires it
-// now. Django: set_expiry(datetime).
+// SetExpiryAt makes the session expire at t. A time in the past (the zero
+// time included) expires it now; a time past the absolute lifetime is
+// capped by it, however far in the future. Django: set_expiry(datetime).
 func (s *Session) SetExpiryAt(t time.Time) {
-	s.setExpiry(expiryAt, t.UnixNano())
+	s.setExpiry(expiryAt, unixNanoSat(t))
+}
+
+// Bounds of the times an int64 of Unix nanoseconds can hold.
+var (
+	minUnixNano = time.Unix(0, math.MinInt64)
+	maxUnixNano = time.Unix(0, math.MaxInt64)
+)
+
+// unixNanoSat is t.UnixNano, saturated to the int64 range instead of
+// wrapping around (UnixNano is undefined before 1678 and after 2262: the
+// year 3000 would wrap into the past, the year 1500 into the future).
+func unixNanoSat(t time.Time) int64 {
+	switch {
+	case t.Before(minUnixNano):
+		return math.MinInt64
+	case t.After(maxUnixNano):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // SetExpireAtBrowserClose makes the cookie a browser-session cookie (no
@@ -443,7 +464,7 @@ func (s *Session) ExpiryAge() time.Duration {
 	now := s.m.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return time.Duration(s.m.expiresAt(&s.p, now) - now)
+	return time.Duration(addSat(s.m.expiresAt(&s.p, now), -now))
 }
 
 // ExpiryDate returns when the session would expire if saved now. Django:
