@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,7 +329,9 @@ func cookieValues(h http.Header, name string, dst []string) (n int, present bool
 // it after a Flush, and adds "Vary: Cookie" if the session was accessed.
 // Call it before writing the response body; Handler does. A session too
 // large for a cookie returns a *TooLargeError (matching ErrTooLarge) and
-// writes nothing, so the browser keeps its previous cookie.
+// writes nothing, so the browser keeps its previous cookie. Saving again
+// after a change (a handler's Save, then Handler's) replaces the cookie
+// line the first save added, so a response carries one session cookie.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	return m.commit(w.Header(), r, s)
 }
@@ -343,8 +346,11 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	now := nowT.UnixNano()
 	if s.empty() && (s.fresh || s.flushed) {
 		// Nothing worth a cookie: a new session left empty, or a flushed one.
+		// A cookie an earlier Save put in this response goes.
 		if s.flushed && s.incoming {
-			m.deleteCookie(h)
+			m.deleteCookie(h, s)
+		} else {
+			s.dropLine(h)
 		}
 		s.flushed = false
 		s.modified = false
@@ -362,14 +368,16 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 			err = m.revokeID(r.Context(), "save", s.p.id, m.revokeUntil(&s.p), true)
 		}
 		if s.incoming {
-			m.deleteCookie(h)
+			m.deleteCookie(h, s)
+		} else {
+			s.dropLine(h)
 		}
 		s.modified, s.reseal, s.flushed = false, false, false
 		return err
 	}
 	prevSaved := s.p.saved
 	s.p.saved = now
-	if err := m.setCookie(h, &s.p, nowT); err != nil {
+	if err := m.setCookie(h, s, nowT); err != nil {
 		s.p.saved = prevSaved
 		if errors.Is(err, ErrTooLarge) {
 			m.st.tooLarge.Add(1)
@@ -487,9 +495,11 @@ func (m *Manager) appendAttrs(b []byte) []byte {
 	return b
 }
 
-// setCookie seals p and adds its Set-Cookie header, built in one pooled
-// buffer.
-func (m *Manager) setCookie(h http.Header, p *payload, now time.Time) error {
+// setCookie seals s's payload and adds its Set-Cookie header, built in one
+// pooled buffer, in place of any this session added before. Callers hold
+// s.mu.
+func (m *Manager) setCookie(h http.Header, s *Session, now time.Time) error {
+	p := &s.p
 	lp := m.bufs.Get().(*[]byte)
 	defer m.bufs.Put(lp)
 	b := append((*lp)[:0], m.cfg.CookieName...)
@@ -509,19 +519,51 @@ func (m *Manager) setCookie(h http.Header, p *payload, now time.Time) error {
 	}
 	b = m.appendAttrs(b)
 	*lp = b
-	h.Add("Set-Cookie", string(b))
+	s.putLine(h, string(b))
 	addNoCacheSetCookie(h)
 	return nil
 }
 
-func (m *Manager) deleteCookie(h http.Header) {
+// deleteCookie adds a Set-Cookie header that deletes the cookie, in place
+// of any this session added before. Callers hold s.mu.
+func (m *Manager) deleteCookie(h http.Header, s *Session) {
 	b := make([]byte, 0, len(m.cfg.CookieName)+160)
 	b = append(b, m.cfg.CookieName...)
 	b = append(b, "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"...)
 	b = m.appendAttrs(b)
-	h.Add("Set-Cookie", string(b))
+	s.putLine(h, string(b))
 	m.st.deleted.Add(1)
 	addNoCacheSetCookie(h)
+}
+
+// putLine adds line to h's Set-Cookie headers, replacing the line this
+// session added before (a Save by the handler, then the middleware's), so
+// a response carries at most one session cookie. Callers hold s.mu.
+func (s *Session) putLine(h http.Header, line string) {
+	s.dropLine(h)
+	h.Add("Set-Cookie", line)
+	s.line = line
+}
+
+// dropLine removes the Set-Cookie line this session added to h, if it is
+// still there. Callers hold s.mu.
+func (s *Session) dropLine(h http.Header) {
+	if s.line == "" {
+		return
+	}
+	lines := h["Set-Cookie"]
+	for i := len(lines) - 1; i >= 0; i-- {
+		if lines[i] == s.line {
+			lines = slices.Delete(lines, i, i+1)
+			if len(lines) == 0 {
+				h.Del("Set-Cookie")
+			} else {
+				h["Set-Cookie"] = lines
+			}
+			break
+		}
+	}
+	s.line = ""
 }
 
 // addVary adds "Cookie" to the Vary header unless it is there.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,96 @@ func TestHandlerTwiceSavesOnce(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if got := len(rec.Header().Values("Set-Cookie")); got != 1 {
 		t.Errorf("%d Set-Cookie headers, want 1", got)
+	}
+}
+
+// A handler that calls Save and then changes the session again must not
+// send two cookies of one name (or a cookie for a session it then
+// flushed): the middleware's save replaces the handler's.
+func TestSaveThenMiddlewareOneCookie(t *testing.T) {
+	tests := []struct {
+		name     string
+		incoming bool
+		fn       func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session)
+		want     string // "set" (with keys a and b), "delete" or "none"
+	}{
+		{"set again", false, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("a", 1))
+			must(t, e.m.Save(w, r, s))
+			must(t, s.Set("b", 2))
+		}, "set"},
+		{"flush after save, no cookie came in", false, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("a", 1))
+			must(t, e.m.Save(w, r, s))
+			must(t, s.Flush(r.Context()))
+		}, "none"},
+		{"flush after save, a cookie came in", true, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("a", 1))
+			must(t, e.m.Save(w, r, s))
+			must(t, s.Flush(r.Context()))
+		}, "delete"},
+		{"set after a saved logout", true, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Logout(r.Context()))
+			must(t, e.m.Save(w, r, s))
+			must(t, s.Set("a", 1))
+			must(t, s.Set("b", 2))
+		}, "set"},
+		{"expired after save, no cookie came in", false, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("a", 1))
+			must(t, e.m.Save(w, r, s))
+			s.SetExpiry(-1)
+		}, "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			var in string
+			if tt.incoming {
+				in, _ = e.saved(map[string]any{"k": "v"})
+			}
+			req := httptest.NewRequest(http.MethodGet, "https://example.test/", nil)
+			if in != "" {
+				req.Header.Set("Cookie", "session="+in)
+			}
+			rec := httptest.NewRecorder()
+			e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s, err := e.m.Session(r)
+				must(t, err)
+				http.SetCookie(w, &http.Cookie{Name: "other", Value: "1"})
+				tt.fn(t, e, w, r, s)
+			})).ServeHTTP(rec, req)
+			var lines []string
+			for _, l := range rec.Header().Values("Set-Cookie") {
+				if strings.HasPrefix(l, "other=") {
+					continue
+				}
+				lines = append(lines, l)
+			}
+			if got := len(rec.Header().Values("Set-Cookie")) - len(lines); got != 1 {
+				t.Errorf("the handler's own cookie appears %d times, want 1", got)
+			}
+			switch tt.want {
+			case "none":
+				if len(lines) != 0 {
+					t.Fatalf("Set-Cookie %q, want none", lines)
+				}
+			case "delete":
+				if len(lines) != 1 || !strings.Contains(lines[0], "Max-Age=0") {
+					t.Fatalf("Set-Cookie %q, want one deletion", lines)
+				}
+			case "set":
+				if len(lines) != 1 {
+					t.Fatalf("Set-Cookie %q, want one", lines)
+				}
+				c, err := http.ParseSetCookie(lines[0])
+				must(t, err)
+				e.withCookie(c.Value, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+					if got := s.Keys(); !slices.Equal(got, []string{"a", "b"}) {
+						t.Errorf("saved keys %q, want [a b]", got)
+					}
+				})
+			}
+		})
 	}
 }
 

@@ -38,7 +38,8 @@ type Session struct {
 	flushed  bool   // Flush or Logout ran
 	modified bool
 	accessed bool
-	saved    bool // already saved during this request
+	saved    bool   // already saved during this request
+	line     string // the Set-Cookie line commit last added to the response
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
