@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -317,7 +318,6 @@ func (s *Server) routes() {
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	r.Use(cop.Handler)
 	r.Use(s.mgr.Handler)
-	r.Use(securityHeaders)
 
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticHandler()))
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
@@ -352,17 +352,30 @@ func (s *Server) routes() {
 	admin.HandleFunc("/revoke-user", s.adminRevokeUser).Methods(http.MethodPost)
 
 	s.router = r
-	s.handler = r
+	// The headers wrap the whole router, not r.Use: mux runs r.Use
+	// middleware only on a matched route, so 404, 405, its clean-path
+	// redirects and the cross-origin 403 would go out without them.
+	s.handler = securityHeaders(r)
 }
 
-// securityHeaders sets headers every page should carry.
+// contentSecurityPolicy allows the site's own stylesheet and nothing else:
+// no scripts at all, no plugins, no <base>, forms only to this origin, and
+// no framing by anyone.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders sets headers every response should carry. Pages are
+// personal (the user's name, cart, session), so they are not stored by any
+// cache; the static handler overrides Cache-Control for its files.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
 }
@@ -374,6 +387,11 @@ func staticHandler() http.Handler {
 	}
 	fsrv := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			// Files only: no directory listings.
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fsrv.ServeHTTP(w, r)
 	})

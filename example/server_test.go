@@ -737,3 +737,79 @@ func TestMetrics(t *testing.T) {
 		"go_goroutines ",
 	)
 }
+
+// TestSecurityHeaders checks that every kind of response carries the
+// security headers, including the ones mux answers without running r.Use
+// middleware (404, 405, clean-path redirects) and the cross-origin 403.
+func TestSecurityHeaders(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	crossSite := func() *testutil.Response {
+		req, err := http.NewRequest(http.MethodPost, s.http.URL+"/logout", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return &testutil.Response{Response: resp}
+	}
+	tests := []struct {
+		name       string
+		do         func() *testutil.Response
+		wantStatus int
+		wantCache  string
+	}{
+		{"home", func() *testutil.Response { return c.Get("/") }, http.StatusOK, "no-store"},
+		{"api session", func() *testutil.Response { return c.Get("/api/session") }, http.StatusOK, "no-store"},
+		{"healthz", func() *testutil.Response { return c.Get("/healthz") }, http.StatusOK, "no-store"},
+		{"metrics", func() *testutil.Response { return c.Get("/metrics") }, http.StatusOK, "no-store"},
+		{"stylesheet", func() *testutil.Response { return c.Get("/static/style.css") }, http.StatusOK, "public, max-age=3600"},
+		{"static directory", func() *testutil.Response { return c.Get("/static/") }, http.StatusNotFound, ""},
+		{"not found", func() *testutil.Response { return c.Get("/nope?<b>") }, http.StatusNotFound, "no-store"},
+		{"method not allowed", func() *testutil.Response { return c.Get("/logout") }, http.StatusMethodNotAllowed, "no-store"},
+		{"clean-path redirect", func() *testutil.Response { return c.Get("//evil.example/") }, http.StatusMovedPermanently, "no-store"},
+		{"cross-origin refused", crossSite, http.StatusForbidden, "no-store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := tt.do()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			for k, want := range map[string]string{
+				"X-Content-Type-Options":       "nosniff",
+				"X-Frame-Options":              "DENY",
+				"Referrer-Policy":              "same-origin",
+				"Content-Security-Policy":      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"Cross-Origin-Resource-Policy": "same-origin",
+			} {
+				if got := resp.Header.Get(k); got != want {
+					t.Errorf("%s: %q, want %q", k, got, want)
+				}
+			}
+			if tt.wantCache != "" {
+				if got := resp.Header.Get("Cache-Control"); got != tt.wantCache {
+					t.Errorf("Cache-Control: %q, want %q", got, tt.wantCache)
+				}
+			}
+			if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "//") || strings.Contains(loc, "://") {
+				t.Errorf("redirect off the site: Location %q", loc)
+			}
+			if strings.Contains(resp.Body, "<b>") || strings.Contains(resp.Body, "style.css</a>") {
+				t.Errorf("body echoes markup or lists a directory:\n%s", resp.Body)
+			}
+		})
+	}
+	// A response that writes the cookie keeps no-store (the session
+	// middleware does not weaken it to no-cache="Set-Cookie").
+	resp := c.PostForm("/cart/add", url.Values{"product": {"tea"}})
+	if resp.Header.Get("Set-Cookie") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("cart add: Set-Cookie %q Cache-Control %q, want a cookie and no-store",
+			resp.Header.Get("Set-Cookie"), resp.Header.Get("Cache-Control"))
+	}
+}
