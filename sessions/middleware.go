@@ -45,8 +45,10 @@ func (w *responseWriter) commit(status int) {
 	w.committed = true
 	if status >= 500 {
 		// Like Django: an error response saves no change, but still varies.
+		// A cookie the handler's own Save put in the headers goes too.
 		w.s.mu.Lock()
 		accessed := w.s.accessed
+		w.s.dropLine(w.Header())
 		w.s.mu.Unlock()
 		if accessed {
 			addVary(w.Header())

@@ -319,6 +319,24 @@ func TestSaveThenMiddlewareOneCookie(t *testing.T) {
 	}
 }
 
+// "A response with status 500 or more saves nothing" holds for a cookie
+// the handler's own Save put in the headers before the error.
+func TestErrorStatusDropsHandlerSave(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		http.SetCookie(w, &http.Cookie{Name: "other", Value: "1"})
+		must(t, s.Set("cart", "3 items"))
+		must(t, e.m.Save(w, r, s))
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	if got := res.rec.Header().Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], "other=") {
+		t.Errorf("Set-Cookie %q, want only the handler's other=1", got)
+	}
+	if res.rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d", res.rec.Code)
+	}
+}
+
 func TestSessionWithoutMiddleware(t *testing.T) {
 	e := newEnv(t)
 	if _, err := e.m.Session(httptest.NewRequest("GET", "/", nil)); !errors.Is(err, sessions.ErrNoSession) {
