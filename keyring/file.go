@@ -211,12 +211,22 @@ func readFile(path string, logger *slog.Logger) ([]byte, error) {
 		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
 			"path", path, "mode", st.Mode().Perm().String())
 	}
-	data, err := io.ReadAll(f)
+	// Read at most one byte past the limit: a path pointing at a huge file
+	// or a device (/dev/zero) must not eat memory, every Watcher tick.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
+	if len(data) > MaxFileSize {
+		return nil, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
+	}
 	return data, nil
 }
+
+// MaxFileSize is the largest keyring file (or $SEALED_KEYRING) that Load,
+// Watch and FromEnv read, about 6,000 keys: anything larger is refused
+// with an error matching ErrInvalidFile before it is parsed.
+const MaxFileSize = 1 << 20
 
 // WriteFile writes k to path atomically with mode 0600: a temporary file in
 // the same directory is written, synced and renamed over path, then the
@@ -335,6 +345,9 @@ func FromEnv() (*Keyring, error) {
 	v := os.Getenv(EnvVar)
 	if v == "" {
 		return nil, fmt.Errorf("keyring: environment variable %s is not set: %w", EnvVar, fs.ErrNotExist)
+	}
+	if len(v) > MaxFileSize {
+		return nil, &fileError{source: "$" + EnvVar, msg: fmt.Sprintf("larger than %d bytes; not a keyring", MaxFileSize)}
 	}
 	k, err := Parse([]byte(v))
 	if err != nil {

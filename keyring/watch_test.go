@@ -190,3 +190,53 @@ func TestWatchOptions(t *testing.T) {
 		t.Errorf("Watch of a missing file succeeded")
 	}
 }
+
+// A keyring file is small: Load, Watch, Reload and FromEnv refuse anything
+// over MaxFileSize before parsing, so a path pointing at a huge file (or a
+// device) can't make every watcher tick read it all into memory.
+func TestHugeFileRefused(t *testing.T) {
+	path, k := keyringFile(t)
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	good := w.Keyring()
+	data, err := k.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		padding int
+		wantErr bool
+	}{
+		{"exactly the limit", keyring.MaxFileSize - len(data), false},
+		{"one byte over", keyring.MaxFileSize - len(data) + 1, true},
+		{"8 MiB", 8 << 20, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Valid JSON followed by whitespace: it parses, if it is read.
+			big := append(append([]byte{}, data...), bytes.Repeat([]byte(" "), tt.padding)...)
+			if err := os.WriteFile(path, big, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, loadErr := keyring.Load(path)
+			reloadErr := w.Reload()
+			t.Setenv(keyring.EnvVar, string(big))
+			_, envErr := keyring.FromEnv()
+			for name, err := range map[string]error{"Load": loadErr, "Reload": reloadErr, "FromEnv": envErr} {
+				if tt.wantErr && !errors.Is(err, keyring.ErrInvalidFile) {
+					t.Errorf("%s of %d bytes = %v, want ErrInvalidFile", name, len(big), err)
+				}
+				if !tt.wantErr && err != nil {
+					t.Errorf("%s of %d bytes = %v, want nil", name, len(big), err)
+				}
+			}
+			if tt.wantErr && w.Keyring() != good && w.Keyring().Primary().ID != good.Primary().ID {
+				t.Error("the oversized file replaced the keyring")
+			}
+		})
+	}
+}
