@@ -115,12 +115,12 @@ func (w *Watcher) Reload() error {
 func (w *Watcher) reloadLocked() error {
 	data, err := readFile(w.path, nil)
 	if err != nil {
-		if w.badSum != ([sha256.Size]byte{}) {
-			// Same as last time: don't repeat the log line every tick.
-			return err
+		// Log each distinct failure once, not every tick: a file that was
+		// invalid and is then deleted is logged twice.
+		if sum := sha256.Sum256([]byte("read: " + err.Error())); sum != w.badSum {
+			w.badSum = sum
+			w.logger.Error("keyring: reload failed; keeping the keyring in force", "path", w.path, "err", err)
 		}
-		w.badSum = [sha256.Size]byte{1}
-		w.logger.Error("keyring: reload failed; keeping the keyring in force", "path", w.path, "err", err)
 		return err
 	}
 	sum := sha256.Sum256(data)

@@ -96,10 +96,15 @@ func TestWatcherReload(t *testing.T) {
 	if got := strings.Count(logs.String(), "reload failed"); got != n || n != len(bad) {
 		t.Errorf("reload failures logged %d then %d times, want %d both times", n, got, len(bad))
 	}
-	// A missing file keeps the keyring too.
+	// A missing file keeps the keyring too, and is logged once, even
+	// right after a bad content.
 	os.Remove(path)
 	if err := w.Reload(); err == nil || w.Keyring() != good {
 		t.Errorf("missing file: Reload = %v, keyring kept = %v", err, w.Keyring() == good)
+	}
+	w.Reload()
+	if got := strings.Count(logs.String(), "reload failed"); got != n+1 {
+		t.Errorf("reload failures logged %d times after the file went missing, want %d", got, n+1)
 	}
 	if _, err := w.Keyring().Open("s", before); err != nil {
 		t.Errorf("good keyring no longer opens: %v", err)
