@@ -456,12 +456,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if q != "" {
 		d.Searched = true
 		d.Results = searchCatalogue(q)
-		// Newest first, no duplicates, the last five.
-		recent = slices.DeleteFunc(recent, func(x string) bool { return x == q })
-		recent = append([]string{q}, recent...)
-		if len(recent) > recentSearchN {
-			recent = recent[:recentSearchN]
-		}
+	}
+	if q != "" && sameSiteNavigation(r) {
+		recent = addSearch(recent, q)
 		if err := sess.Set(keySearches, recent); err != nil {
 			s.serverError(w, r, "save searches", err)
 			return
@@ -469,6 +466,31 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Recent = recent
 	s.render(w, r, http.StatusOK, "search", "Search", d)
+}
+
+// addSearch puts q at the front of the history: newest first, no
+// duplicates, the last five.
+func addSearch(recent []string, q string) []string {
+	recent = slices.DeleteFunc(recent, func(x string) bool { return x == q })
+	recent = append([]string{q}, recent...)
+	if len(recent) > recentSearchN {
+		recent = recent[:recentSearchN]
+	}
+	return recent
+}
+
+// sameSiteNavigation reports whether a GET came from this site or from the
+// user (typed, bookmarked), going by Sec-Fetch-Site; a request without it
+// (an old browser, curl) counts as the user's. A GET is not behind
+// CrossOriginProtection and the SameSite=Lax cookie goes with a top-level
+// navigation from anywhere, so without this check any site could link its
+// visitors to /search?q=… and write into their session.
+func sameSiteNavigation(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
 }
 
 // ---- preferences ----

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -811,5 +813,50 @@ func TestSecurityHeaders(t *testing.T) {
 	if resp.Header.Get("Set-Cookie") == "" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("cart add: Set-Cookie %q Cache-Control %q, want a cookie and no-store",
 			resp.Header.Get("Set-Cookie"), resp.Header.Get("Cache-Control"))
+	}
+}
+
+// TestSearchFromAnotherSite: a link from another site shows the results
+// but does not write into the visitor's session; the site's own form and
+// a typed URL do.
+func TestSearchFromAnotherSite(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	get := func(q, fetchSite string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, s.http.URL+"/search?q="+url.QueryEscape(q), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fetchSite != "" {
+			req.Header.Set("Sec-Fetch-Site", fetchSite)
+		}
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Results for") {
+			t.Fatalf("search %q from %q: status %d", q, fetchSite, resp.StatusCode)
+		}
+	}
+	tests := []struct {
+		fetchSite string
+		recorded  bool
+	}{
+		{"same-origin", true},
+		{"none", true}, // typed or bookmarked
+		{"", true},     // no Fetch Metadata: can't tell
+		{"cross-site", false},
+		{"same-site", false},
+	}
+	for _, tt := range tests {
+		q := "q-" + tt.fetchSite
+		get(q, tt.fetchSite)
+		recorded := slices.Contains(apiSession(t, c).Searches, q)
+		if recorded != tt.recorded {
+			t.Errorf("Sec-Fetch-Site %q: recorded %v, want %v", tt.fetchSite, recorded, tt.recorded)
+		}
 	}
 }
