@@ -56,4 +56,8 @@ const (
 	maxQty        = 99 // per product, per add and in total
 	maxSearchLen  = 100
 	recentSearchN = 5
+	// recentSearchBytes bounds the search history's size in the cookie:
+	// five searches of 100 ASCII characters fit, five of 100 four-byte
+	// characters do not.
+	recentSearchBytes = 500
 )

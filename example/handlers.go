@@ -448,6 +448,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	recent := sessions.Get(sess, keySearches, []string(nil))
 	d := searchData{Query: q}
 	if utf8.RuneCountInString(q) > maxSearchLen || !utf8.ValidString(q) {
+		d.Query = truncate(q, maxSearchLen) // echo no more than the form takes
 		d.Recent = recent
 		d.Error = fmt.Sprintf("Searches are limited to %d characters.", maxSearchLen)
 		s.render(w, r, http.StatusBadRequest, "search", "Search", d)
@@ -469,12 +470,18 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 }
 
 // addSearch puts q at the front of the history: newest first, no
-// duplicates, the last five.
+// duplicates, at most recentSearchN searches and recentSearchBytes bytes
+// (the newest is always kept), so the history can't crowd the rest of the
+// session out of its 4 KB cookie.
 func addSearch(recent []string, q string) []string {
 	recent = slices.DeleteFunc(recent, func(x string) bool { return x == q })
 	recent = append([]string{q}, recent...)
-	if len(recent) > recentSearchN {
-		recent = recent[:recentSearchN]
+	n := len(q)
+	for i := 1; i < len(recent); i++ {
+		n += len(recent[i])
+		if i == recentSearchN || n > recentSearchBytes {
+			return recent[:i]
+		}
 	}
 	return recent
 }

@@ -860,3 +860,81 @@ func TestSearchFromAnotherSite(t *testing.T) {
 		}
 	}
 }
+
+func TestAddSearch(t *testing.T) {
+	long := func(r rune) string { return strings.Repeat(string(r), 100) }
+	tests := []struct {
+		name   string
+		recent []string
+		q      string
+		want   []string
+	}{
+		{"first", nil, "tea", []string{"tea"}},
+		{"newest first", []string{"mug"}, "tea", []string{"tea", "mug"}},
+		{"no duplicates", []string{"mug", "tea", "kettle"}, "tea", []string{"tea", "mug", "kettle"}},
+		{"five at most", []string{"a", "b", "c", "d", "e"}, "f", []string{"f", "a", "b", "c", "d"}},
+		{"five long ASCII fit", []string{long('b'), long('c'), long('d'), long('e')}, long('a'),
+			[]string{long('a'), long('b'), long('c'), long('d'), long('e')}},
+		{"bytes bound", []string{long('é'), long('è'), long('ê')}, long('ë'), []string{long('ë'), long('é')}},
+		{"newest always kept", []string{long('é'), "tea"}, long('𝄞'), []string{long('𝄞')}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := addSearch(slices.Clone(tt.recent), tt.q)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("addSearch(%q, %q) = %q, want %q", tt.recent, tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLargestSessionFits fills every part of the session to the most the
+// forms accept, with four-byte characters where text is free, and checks
+// the cookie is still written: no input can make a session too large to
+// save.
+func TestLargestSessionFits(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	login(t, c, "alice", "alice-password")
+	wide := strings.Repeat("𝄞", 100)
+	email := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 57) + ".com"
+	if len(email) != 254 {
+		t.Fatalf("test e-mail is %d bytes", len(email))
+	}
+	wantRedirect(t, "signup 1", c.PostForm("/signup/1", url.Values{"name": {wide}, "email": {email}}), "/signup/2")
+	wantRedirect(t, "signup 2", c.PostForm("/signup/2", url.Values{"plan": {"team"}}), "/signup/3")
+	wantRedirect(t, "signup 3", c.PostForm("/signup/3", url.Values{"confirm": {"on"}}), "/signup/done")
+	for _, p := range catalogue {
+		wantRedirect(t, "add "+p.ID, c.PostForm("/cart/add", url.Values{"product": {p.ID}, "qty": {"99"}}), "/cart")
+	}
+	wantRedirect(t, "prefs", c.PostForm("/preferences", url.Values{"theme": {"dark"}, "language": {"de"}, "remember": {"on"}}), "/preferences")
+	for i := range 6 {
+		q := strings.Repeat(string(rune('𝄞'+i)), 100)
+		resp := c.Get("/search?q=" + url.QueryEscape(q))
+		wantStatus(t, "search", resp, http.StatusOK)
+		if resp.Header.Get("Set-Cookie") == "" {
+			t.Fatalf("search %d: no cookie written; the session outgrew the cookie", i)
+		}
+	}
+	// A pending flash on top of it all.
+	wantRedirect(t, "add after", c.PostForm("/cart/remove", url.Values{"product": {"tea"}}), "/cart")
+	v := apiSession(t, c)
+	if v.Signup["name"] != wide || v.Signup["email"] != email || len(v.Cart) != len(catalogue)-1 || len(v.Searches) == 0 || !v.Preferences.Remember {
+		t.Errorf("the largest session lost data: %+v", v)
+	}
+	if got := s.mgr.Stats().TooLarge; got != 0 {
+		t.Errorf("%d saves refused as too large", got)
+	}
+}
+
+// TestLongSearchNotEchoed: a refused query is echoed no longer than the
+// form accepts.
+func TestLongSearchNotEchoed(t *testing.T) {
+	s := newSite(t, nil)
+	resp := s.client().Get("/search?q=" + strings.Repeat("x", 5000))
+	wantStatus(t, "long query", resp, http.StatusBadRequest)
+	if strings.Contains(resp.Body, strings.Repeat("x", 101)) {
+		t.Error("the refused query is echoed in full")
+	}
+	wantBody(t, "long query", resp, `value="`+strings.Repeat("x", 100)+`…"`)
+}
