@@ -66,7 +66,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	u, ok := authenticate(name, r.PostFormValue("password"))
 	if !ok {
-		s.logger.Info("login failed", "username", name)
+		// A name that is no user's is often a password typed one field
+		// too early: only known names reach the log.
+		logged := "(unknown user)"
+		if _, known := lookupUser(name); known {
+			logged = name
+		}
+		s.logger.Info("login failed", "username", logged)
 		s.render(w, r, http.StatusUnauthorized, "login", "Log in",
 			loginData{Username: name, Error: "Wrong username or password."})
 		return

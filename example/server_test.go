@@ -938,3 +938,22 @@ func TestLongSearchNotEchoed(t *testing.T) {
 	}
 	wantBody(t, "long query", resp, `value="`+strings.Repeat("x", 100)+`…"`)
 }
+
+// TestFailedLoginLog: a failed login logs a known user's name but never
+// what was typed as an unknown one (often the password, one field early).
+func TestFailedLoginLog(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newSite(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
+	c := s.client()
+	wantStatus(t, "unknown", c.PostForm("/login", url.Values{"username": {"Tr0ub4dor&3"}, "password": {"x"}}), http.StatusUnauthorized)
+	wantStatus(t, "wrong password", c.PostForm("/login", url.Values{"username": {"bob"}, "password": {"Tr0ub4dor&4"}}), http.StatusUnauthorized)
+	got := logs.String()
+	if strings.Contains(got, "Tr0ub4dor") {
+		t.Errorf("the log holds what was typed:\n%s", got)
+	}
+	for _, want := range []string{`msg="login failed" username="(unknown user)"`, `msg="login failed" username=bob`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %s:\n%s", want, got)
+		}
+	}
+}
