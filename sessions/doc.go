@@ -54,8 +54,9 @@
 //
 // # Security
 //
-// Cookies are Secure, HttpOnly and SameSite=Lax by default; weakening any
-// of this takes a field whose name starts with Insecure. Every expiry is
+// Cookies are Secure, HttpOnly and SameSite=Lax by default. Dropping Secure
+// or HttpOnly takes a field whose name starts with Insecure; SameSite is
+// Config.SameSite, and None is refused without Secure. Every expiry is
 // decided on the server from the sealed payload: the idle expiry
 // (Config.CookieAge, or SetExpiry), a custom date (SetExpiryAt), and the
 // absolute lifetime (Config.AbsoluteLifetime from creation or last Login),
