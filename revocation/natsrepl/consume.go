@@ -64,6 +64,8 @@ func (r *Replicator) consumeLoop() {
 // had been delivering, so the caller's backoff can start over.
 func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	ctx := r.ctx
+	// Taken before asking: whatever the stream held then is in info.
+	asked := r.cfg.Now().UnixNano()
 	ictx, cancel := context.WithTimeout(ctx, requestTimeout)
 	info, err := r.ensureStream(ictx)
 	cancel()
@@ -99,7 +101,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 			}
 			return
 		}
-		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending, data: m.Data()}
+		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending, data: m.Data(), at: r.cfg.Now().UnixNano()}
 		select {
 		case r.msgs <- d:
 		case <-genDone:
@@ -123,9 +125,20 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	r.setReason("")
 	r.consumerLive.Store(true)
 	defer r.consumerLive.Store(false)
-	r.touch()
+	// Contact counts only once nothing is left to apply: a consumer
+	// restarted after an outage has the outage's events still to deliver,
+	// and until they are applied the replica is as stale as before.
+	if !upToDate && cons.CachedInfo().NumPending == 0 {
+		// Nothing at or after start is left (aged out, purged or
+		// deleted): the position moves to the stream's end.
+		if err := r.advanceTo(info.State.LastSeq); err != nil {
+			return false, err
+		}
+		upToDate = true
+	}
 	if upToDate {
-		r.markCaughtUp(start - 1)
+		r.touchAt(asked)
+		r.markCaughtUp(max(start-1, info.State.LastSeq))
 	}
 	// Reconnects and probes from before now are what this consumer
 	// started from.
@@ -149,7 +162,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 		case <-r.statusCh:
 			return true, errors.New("reconnected to nats")
 		case p := <-r.probeCh:
-			if err := r.checkProbe(p); err != nil {
+			if err := r.checkProbe(p, cons); err != nil {
 				return true, err
 			}
 		case d := <-r.msgs:
@@ -241,7 +254,12 @@ func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
 // checkProbe looks at a periodic stream info: a deleted, recreated or
 // truncated stream restarts the consumer (which then resets); otherwise it
 // refreshes the stream's last sequence.
-func (r *Replicator) checkProbe(p probeResult) error {
+//
+// A probe is contact only if the replica has applied everything the stream
+// held when the probe asked: its last sequence, or, if it is behind that,
+// whatever the consumer says is left (nothing pending, nothing delivered
+// unapplied; the missing sequences were deleted).
+func (r *Replicator) checkProbe(p probeResult, cons jetstream.Consumer) error {
 	if errors.Is(p.err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("stream %s not found", r.cfg.Stream)
 	}
@@ -261,8 +279,42 @@ func (r *Replicator) checkProbe(p probeResult) error {
 	case p.info.State.LastSeq < applied:
 		return fmt.Errorf("stream's last sequence %d is below the applied position %d", p.info.State.LastSeq, applied)
 	case applied >= p.info.State.LastSeq:
+		r.touchAt(p.at)
 		r.markCaughtUp(applied)
+		return nil
 	}
+	ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
+	ci, err := cons.Info(ictx)
+	cancel()
+	if err != nil || ci.NumPending != 0 || ci.Delivered.Stream > applied {
+		return nil // still behind, or can't tell: no contact
+	}
+	if err := r.advanceTo(p.info.State.LastSeq); err != nil {
+		return err
+	}
+	r.touchAt(p.at)
+	r.markCaughtUp(p.info.State.LastSeq)
+	return nil
+}
+
+// advanceTo moves the applied position forward to seq with nothing to
+// apply: the sequences in between are gone from the stream.
+func (r *Replicator) advanceTo(seq uint64) error {
+	r.mu.Lock()
+	applied, created := r.state.applied, r.state.created
+	r.mu.Unlock()
+	if seq <= applied {
+		return nil
+	}
+	if err := r.store.Apply(r.ctx, nil, r.cursor(seq, created)); err != nil {
+		return fmt.Errorf("store the stream position: %w", err)
+	}
+	r.mu.Lock()
+	r.state.applied = max(r.state.applied, seq)
+	r.state.streamLast = max(r.state.streamLast, seq)
+	close(r.progress)
+	r.progress = make(chan struct{})
+	r.mu.Unlock()
 	return nil
 }
 
@@ -278,6 +330,7 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 	events := make([]revocation.Event, 0, len(batch))
 	last := applied
 	var pending uint64
+	var at int64
 	var gapErr error
 	n := 0
 	for _, d := range batch {
@@ -287,7 +340,7 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 		}
 		*lastCons = d.consSeq
 		n++
-		pending = d.pending
+		pending, at = d.pending, d.at
 		if d.streamSeq <= last {
 			continue // already applied
 		}
@@ -311,11 +364,10 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 		r.progress = make(chan struct{})
 		r.mu.Unlock()
 	}
-	if n > 0 {
-		r.touch()
-		if pending == 0 {
-			r.markCaughtUp(last)
-		}
+	if n > 0 && pending == 0 {
+		// Nothing was left in the stream when the last one was sent.
+		r.touchAt(at)
+		r.markCaughtUp(last)
 	}
 	return n, gapErr
 }
@@ -332,8 +384,9 @@ func (r *Replicator) markCaughtUp(applied uint64) {
 	}
 }
 
-// probeLoop asks the stream for its info every Staleness/4 (100 ms..5 s):
-// an answer is contact (an idle stream delivers nothing), and its creation
+// probeLoop asks the stream for its info every Staleness/4 (100 ms..5 s)
+// and hands it to the consume loop: an answer showing nothing left to
+// apply is contact (an idle stream delivers nothing), and its creation
 // time and last sequence reveal a recreated stream.
 func (r *Replicator) probeLoop() {
 	defer r.wg.Done()
@@ -345,14 +398,12 @@ func (r *Replicator) probeLoop() {
 			return
 		case <-t.C:
 		}
+		asked := r.cfg.Now().UnixNano()
 		ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
 		info, err := r.streamInfo(ictx)
 		cancel()
-		if err == nil {
-			r.touch()
-		}
 		select {
-		case r.probeCh <- probeResult{info, err}:
+		case r.probeCh <- probeResult{info, err, asked}:
 		default:
 		}
 	}

@@ -66,8 +66,10 @@
 // Propagation is not instant: between a revocation on one instance and its
 // arrival on another (milliseconds when healthy; as long as an outage
 // lasts otherwise) a revoked cookie still opens on the others. Health says
-// when an instance is stale (no contact with the stream for longer than
-// Config.Staleness) and, with Config.FailClosedWhenStale, Revoked then
+// when an instance is stale (for longer than Config.Staleness, no message
+// or probe has shown it holding everything the stream held; after a
+// reconnect, that needs what was missed meanwhile applied first) and,
+// with Config.FailClosedWhenStale, Revoked then
 // returns [ErrStale] so a sessions.Manager refuses sessions rather than
 // serve from a list that may be missing revocations. Until the first
 // catch-up after Start completes, the instance is not healthy and, with

@@ -898,3 +898,99 @@ func TestReplicatorRevokerContract(t *testing.T) {
 		return in.repl
 	})
 }
+
+// An instance cut off from NATS past the staleness bound fails closed; when
+// the link comes back it must go on failing closed until it has applied
+// what was published meanwhile, not from the moment its consumer restarts.
+func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	proxy := testutil.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
+	clock := testutil.NewClock(time.Now())
+	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
+	waitCaughtUp(t, a, 5*time.Second)
+	if _, err := a.repl.Revoked(newID(t), "", time.Now()); err != nil {
+		t.Fatalf("Revoked while healthy: %v", err)
+	}
+
+	proxy.Cut()
+	eventually(t, 5*time.Second, "A never fails closed while cut off", func() bool {
+		clock.Advance(3 * time.Second) // past Staleness (2s)
+		_, err := a.repl.Revoked(newID(t), "", time.Now())
+		return errors.Is(err, ErrStale)
+	})
+
+	// Published while A is cut off.
+	_, js := connect(t, srv.URL())
+	evs := sessionEvents(t, 5000, "elsewhere")
+	publishAll(t, js, a.cfg, evs)
+	last := evs[len(evs)-1].Session
+
+	proxy.Restore()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		dead, err := a.repl.Revoked(last, "", time.Now())
+		if err == nil && !dead {
+			t.Fatalf("A answered 'not revoked' for an event it has not applied yet (health %+v)", a.repl.Health())
+		}
+		if dead {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A never applied the events published while it was cut off (health %+v)", a.repl.Health())
+		}
+	}
+	eventually(t, 10*time.Second, "A never answers again after catching up", func() bool {
+		_, err := a.repl.Revoked(newID(t), "", time.Now())
+		return err == nil
+	})
+	if h := a.repl.Health(); !h.Healthy || h.Lag != 0 {
+		t.Errorf("health after catching up %+v, want healthy, no lag", h)
+	}
+}
+
+// An instance away while every event after its position left the stream
+// (aged out; a purge here) has nothing to deliver: it must still count as
+// caught up, at the stream's end, and say it missed events, instead of
+// waiting forever for sequences that are gone.
+func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	a := newInstance(t, srv.URL(), "a")
+	c := newInstance(t, srv.URL(), "c", func(c *Config) { c.FailClosedWhenStale = true })
+	waitCaughtUp(t, c, 5*time.Second)
+	ctx := context.Background()
+	id := newID(t)
+	if err := a.repl.RevokeSession(ctx, id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "C misses the first revocation", func() bool { return c.revoked(id) })
+	c.stop()
+
+	_, js := connect(t, srv.URL())
+	publishAll(t, js, a.cfg, sessionEvents(t, 5, "elsewhere"))
+	s, err := js.Stream(ctx, DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := streamInfo(t, js, DefaultStream).State.LastSeq
+
+	c.start()
+	waitCaughtUp(t, c, 5*time.Second)
+	eventually(t, 5*time.Second, "C never healthy", func() bool { return c.repl.Health().Healthy })
+	h := c.repl.Health()
+	if h.AppliedSeq != last || h.Lag != 0 || !h.MissedEvents {
+		t.Errorf("health %+v, want applied %d, no lag, missed events", h, last)
+	}
+	if _, err := c.repl.Revoked(newID(t), "", time.Now()); err != nil {
+		t.Errorf("Revoked once caught up: %v", err)
+	}
+	cur, err := c.store.Cursor("natsrepl/" + DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, _, err := decodeCursor(cur); err != nil || seq != last {
+		t.Errorf("stored position %d (%v), want %d", seq, err, last)
+	}
+}

@@ -32,7 +32,7 @@ type Replicator struct {
 
 	// Read on the request path without locks.
 	caughtUp    atomic.Bool
-	lastContact atomic.Int64 // cfg.Now() in Unix nanoseconds at the last contact with the stream; 0 never
+	lastContact atomic.Int64 // cfg.Now() in Unix nanoseconds when the replica last held everything the stream did; 0 never
 	closed      atomic.Bool
 	// consumerLive: a consumer is running. Contact counts only then, so an
 	// instance whose consumer can't run goes stale even if the stream
@@ -73,8 +73,11 @@ type Health struct {
 	CaughtUp bool `json:"caught_up"`
 	// Lag is how many stream events are known but not yet applied.
 	Lag uint64 `json:"lag"`
-	// LastContact is when the stream last answered (a message or a probe)
-	// while this instance's consumer was running; zero if never.
+	// LastContact is the last time the replica was known to hold every
+	// event the stream held (the stream said so in a message or a probe)
+	// while this instance's consumer was running; zero if never. A
+	// reconnect is not contact until the events missed meanwhile are
+	// applied.
 	LastContact time.Time `json:"last_contact"`
 	// OutboxDepth is how many local events still wait to be published.
 	OutboxDepth int `json:"outbox_depth"`
@@ -100,11 +103,13 @@ type delivery struct {
 	consSeq   uint64
 	pending   uint64
 	data      []byte
+	at        int64 // cfg.Now() when it arrived, Unix nanoseconds
 }
 
 type probeResult struct {
 	info *jetstream.StreamInfo
 	err  error
+	at   int64 // cfg.Now() when the probe asked, Unix nanoseconds
 }
 
 // Start connects to NATS (or uses cfg.Conn), creates the stream if it is
@@ -268,20 +273,27 @@ var (
 // revoked gets ErrStale while the replica is stale or still catching up
 // after Start: the caller (a sessions.Manager) then fails closed.
 func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (bool, error) {
+	if !r.cfg.FailClosedWhenStale {
+		return r.store.Revoked(id, userID, created)
+	}
+	// Freshness is read before the store: contact means the store already
+	// held the stream's events, so a store read after it sees them. Read
+	// after the store, a batch applied in between would make a lookup that
+	// missed it look fresh.
+	var stale error
+	switch {
+	case r.closed.Load():
+		stale = ErrClosed
+	case !r.caughtUp.Load():
+		stale = errCatchingUp
+	case r.cfg.Now().UnixNano()-r.lastContact.Load() > int64(r.cfg.Staleness):
+		stale = errNoContact
+	}
 	dead, err := r.store.Revoked(id, userID, created)
-	if dead || err != nil || !r.cfg.FailClosedWhenStale {
+	if dead || err != nil {
 		return dead, err
 	}
-	if r.closed.Load() {
-		return false, ErrClosed
-	}
-	if !r.caughtUp.Load() {
-		return false, errCatchingUp
-	}
-	if r.cfg.Now().UnixNano()-r.lastContact.Load() > int64(r.cfg.Staleness) {
-		return false, errNoContact
-	}
-	return false, nil
+	return false, stale
 }
 
 // RevokeSession revokes the session in the store (which records the event
@@ -399,12 +411,19 @@ func (r *Replicator) WaitCaughtUp(ctx context.Context) error {
 	}
 }
 
-// touch records contact with the stream now, if a consumer is running.
-func (r *Replicator) touch() {
+// touchAt records that at (cfg.Now() in Unix nanoseconds) everything the
+// stream held has been applied, if a consumer is running. Contact never
+// moves back.
+func (r *Replicator) touchAt(at int64) {
 	if !r.consumerLive.Load() {
 		return
 	}
-	r.lastContact.Store(r.cfg.Now().UnixNano())
+	for {
+		old := r.lastContact.Load()
+		if at <= old || r.lastContact.CompareAndSwap(old, at) {
+			return
+		}
+	}
 }
 
 func (r *Replicator) setReason(s string) {
