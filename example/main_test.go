@@ -304,3 +304,56 @@ func waitHealthy(t *testing.T, c *testutil.Client) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestDataDirMode: a new data directory is created 0700 with the keyring
+// 0600 in it; an existing one that others can read is kept but warned about.
+func TestDataDirMode(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing os.FileMode // 0: Open creates it
+		wantWarn bool
+	}{
+		{"created", 0, false},
+		{"existing 0700", 0o700, false},
+		{"existing 0755", 0o755, true},
+		{"existing 0770", 0o770, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			if tt.existing != 0 {
+				if err := os.Mkdir(dir, tt.existing); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(dir, tt.existing); err != nil { // past the umask
+					t.Fatal(err)
+				}
+			}
+			logs := &syncBuffer{}
+			srv, err := Open(Config{DataDir: dir, KeyringPollInterval: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Close(); err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(logs.String(), "run chmod 700")
+			if warned != tt.wantWarn {
+				t.Errorf("warned %v, want %v; logs:\n%s", warned, tt.wantWarn, logs)
+			}
+			want := tt.existing
+			if want == 0 {
+				want = 0o700
+			}
+			for path, want := range map[string]os.FileMode{dir: want, filepath.Join(dir, "keyring.json"): 0o600} {
+				fi, err := os.Stat(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode().Perm(); got != want {
+					t.Errorf("%s: mode %v, want %v", path, got, want)
+				}
+			}
+		})
+	}
+}

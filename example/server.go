@@ -133,6 +133,12 @@ func Open(cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("example: open: data directory: %w", err)
 	}
+	// MkdirAll leaves an existing directory's mode alone. It is the user's
+	// to change, but the keyring in it is every session's key: say so.
+	if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.logger.Warn("group or others can access the data directory, which holds the keyring by default; run chmod 700 on it",
+			"dir", cfg.DataDir, "mode", fi.Mode().Perm().String())
+	}
 	if err := s.openKeyring(); err != nil {
 		return nil, err
 	}
