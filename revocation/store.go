@@ -41,7 +41,8 @@ type Config struct {
 	// AbsoluteLifetime is the longest a session may live from its
 	// creation (sessions.Config.AbsoluteLifetime; keep the two equal).
 	// User and all entries live this long after their cut-off; session
-	// entries are clamped to at most this long from now. Default 30*24h.
+	// entries are clamped to at most this long from now. Default 30*24h;
+	// at most MaxAbsoluteLifetime.
 	AbsoluteLifetime time.Duration
 	// Node names this instance in the events it makes. Default: the
 	// hostname, cut to MaxOriginLen bytes.
@@ -64,6 +65,11 @@ type Config struct {
 
 // DefaultAbsoluteLifetime is Config.AbsoluteLifetime's default.
 const DefaultAbsoluteLifetime = 30 * 24 * time.Hour
+
+// MaxAbsoluteLifetime is the longest Config.AbsoluteLifetime Open accepts
+// (100 years): entries' expiry times must stay within Unix nanoseconds
+// (year 2262), which longer lifetimes overflow.
+const MaxAbsoluteLifetime = 100 * 365 * 24 * time.Hour
 
 // Key layout in Badger. One-byte prefixes; values are big-endian.
 const (
@@ -131,6 +137,9 @@ func Open(dir string, cfg Config) (*Store, error) {
 	}
 	if dir == "" {
 		return nil, fmt.Errorf("revocation: open: %w: empty directory name", ErrInvalid)
+	}
+	if cfg.AbsoluteLifetime > MaxAbsoluteLifetime {
+		return nil, fmt.Errorf("revocation: open %s: %w: AbsoluteLifetime %v is longer than MaxAbsoluteLifetime (%v)", dir, ErrInvalid, cfg.AbsoluteLifetime, MaxAbsoluteLifetime)
 	}
 	switch fi, err := os.Stat(dir); {
 	case errors.Is(err, fs.ErrNotExist):

@@ -535,3 +535,39 @@ func TestRevokedAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A very long absolute lifetime must not overflow the clamping arithmetic
+// (now + lifetime in Unix nanoseconds wraps past 2262), which silently
+// dropped replicated revocations. Up to MaxAbsoluteLifetime works; beyond
+// it Open refuses.
+func TestLongAbsoluteLifetime(t *testing.T) {
+	ctx := context.Background()
+	year := 365 * 24 * time.Hour
+	if _, err := revocation.Open(filepath.Join(t.TempDir(), "r"), revocation.Config{AbsoluteLifetime: 250 * year}); !errors.Is(err, revocation.ErrInvalid) {
+		t.Fatalf("Open with a 250-year lifetime: err %v, want ErrInvalid", err)
+	}
+
+	clock := newClock()
+	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: revocation.MaxAbsoluteLifetime})
+	local, remote, user := newID(t), newID(t), "alice"
+	if err := s.RevokeSession(ctx, local, time.Time{}); err != nil {
+		t.Fatalf("RevokeSession: %v", err)
+	}
+	now := clock.Now()
+	evs := []revocation.Event{
+		{ID: newID(t), Kind: revocation.KindSession, Session: remote, At: now, Until: now.Add(time.Hour), Origin: "b"},
+		{ID: newID(t), Kind: revocation.KindUser, User: user, At: now, Origin: "b"},
+	}
+	if err := s.Apply(ctx, evs, revocation.Cursor{}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		id   [16]byte
+		user string
+	}{{"local session", local, ""}, {"remote session", remote, ""}, {"remote user", newID(t), user}} {
+		if !mustRevoked(t, s, c.id, c.user, now.Add(-time.Second)) {
+			t.Errorf("%s not revoked with a %v lifetime", c.name, revocation.MaxAbsoluteLifetime)
+		}
+	}
+}
