@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -355,5 +357,45 @@ func TestDataDirMode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCloseCutsSlowRequests: a request still in flight when the shutdown
+// timeout runs out has its connection closed by Close, instead of running
+// on against a closed revocation store.
+func TestCloseCutsSlowRequests(t *testing.T) {
+	srv, err := Open(Config{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), InsecureCookies: true, KeyringPollInterval: -1,
+		ShutdownTimeout: 100 * time.Millisecond,
+		Logger:          slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A login whose body never comes: the handler waits in ParseForm. The
+	// server answers "100 Continue" when the handler starts reading, so
+	// the test knows the request is in flight.
+	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
+	}
+	if err := srv.Close(); err == nil || !strings.Contains(err.Error(), "connections closed") {
+		t.Errorf("Close with a request in flight: %v, want an error saying connections were closed", err)
+	}
+	// The server's ReadTimeout is 30 s; the connection must go well before.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Errorf("the slow request's connection is still open after Close: %v", err)
 	}
 }

@@ -73,6 +73,10 @@ type Config struct {
 	// KeyringPollInterval is how often the keyring file is checked for
 	// changes; zero means the keyring package's default.
 	KeyringPollInterval time.Duration
+
+	// ShutdownTimeout is how long Close waits for requests in flight
+	// before it closes their connections; zero means 10 s.
+	ShutdownTimeout time.Duration
 }
 
 // Server is the example site: the keyring watcher, the revocation store, the
@@ -274,15 +278,23 @@ func (s *Server) Done() <-chan error { return s.done }
 // Handler is the whole site, for httptest or another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the HTTP server gracefully (waiting up to 10 s for requests in
-// flight), then stops replication and closes the revocation store and the
-// keyring watcher. It is safe on a partly opened Server.
+// Close stops the HTTP server gracefully (waiting up to
+// Config.ShutdownTimeout for requests in flight, then closing their
+// connections), then stops replication and closes the revocation store and
+// the keyring watcher. It is safe on a partly opened Server.
 func (s *Server) Close() error {
 	var errs []error
 	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		timeout := s.cfg.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		if err := s.http.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: http: %w", err))
+			// Requests still running past the timeout: cut their
+			// connections rather than leave them to a closed store.
+			s.http.Close()
+			errs = append(errs, fmt.Errorf("example: close: http: requests still running after %v, connections closed: %w", timeout, err))
 		}
 		cancel()
 		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
