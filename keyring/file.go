@@ -72,11 +72,15 @@ func withSource(err error, source string) error {
 	return fmt.Errorf("keyring: %s: %w", source, err)
 }
 
-// Parse decodes a keyring file. Decoding is strict: unknown fields, a
-// version other than 1, a missing or malformed field, duplicate IDs, zero
-// or two primaries and a secret that is not 32 bytes of standard base64
-// are all errors matching [ErrInvalidFile] that name the field.
+// Parse decodes a keyring file. Decoding is strict: unknown fields, field
+// names in another case ("Secret") or given twice, a version other than 1,
+// a missing or malformed field, duplicate IDs, zero or two primaries and a
+// secret that is not 32 bytes of standard base64 are all errors matching
+// [ErrInvalidFile] that name the field.
 func Parse(data []byte) (*Keyring, error) {
+	if err := checkFieldNames(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f fileV1
@@ -157,6 +161,69 @@ func Parse(data []byte) (*Keyring, error) {
 		return nil, invalid("%s", strings.TrimPrefix(err.Error(), "keyring: "))
 	}
 	return k, nil
+}
+
+// fileFields are the field names of a keyring file, in the only case
+// accepted.
+var fileFields = map[string]bool{
+	"version": true, "keys": true,
+	"id": true, "state": true, "created": true, "promoted": true, "demoted": true, "secret": true,
+}
+
+// checkFieldNames refuses what encoding/json lets through: a field name in
+// another case, which it matches case-insensitively, and a field given
+// twice in one object, where it silently keeps the last (a merge conflict
+// left with two secrets would load one of them). Unknown names and syntax
+// errors are left to the decoder, which names them better.
+func checkFieldNames(data []byte) error {
+	type frame struct {
+		obj     bool
+		wantKey bool
+		seen    map[string]bool
+	}
+	var stack []*frame
+	// valueDone: the value of the innermost object's field has ended.
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].obj {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF, or a syntax error that Decode reports
+		}
+		if n := len(stack); n > 0 && stack[n-1].wantKey {
+			if tok == json.Delim('}') {
+				stack = stack[:n-1]
+				valueDone()
+				continue
+			}
+			top := stack[n-1]
+			key, _ := tok.(string)
+			if !fileFields[key] && fileFields[strings.ToLower(key)] {
+				return invalid("field %q: write it %q", key, strings.ToLower(key))
+			}
+			if top.seen[key] {
+				return invalid("field %q given twice in one object", key)
+			}
+			top.seen[key] = true
+			top.wantKey = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{obj: true, wantKey: true, seen: map[string]bool{}})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // MarshalJSON encodes k as a keyring file (version 1, keys sorted by ID,

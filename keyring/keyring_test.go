@@ -505,6 +505,11 @@ func TestParseErrors(t *testing.T) {
 		{"missing created", `{"version":1,"keys":[{"id":"abcd","state":"primary","secret":"` + secret + `"}]}`, "keys[0].created: missing"},
 		{"bad created", strings.Replace(file(key("abcd", "primary", "")), "2026-01-02T03:04:05Z", "yesterday", 1), "parsing time"},
 		{"trailing data", file(key("abcd", "primary", "")) + `{}`, "data after"},
+		{"field name in upper case", `{"VERSION":1,"keys":[` + key("abcd", "primary", "") + `]}`, `field "VERSION": write it "version"`},
+		{"key field in mixed case", file(key("abcd", "primary", `,"Demoted":"2026-01-02T03:04:05Z"`)), `field "Demoted"`},
+		{"version twice", `{"version":1,"version":1,"keys":[` + key("abcd", "primary", "") + `]}`, `field "version" given twice`},
+		{"secret twice", file(key("abcd", "primary", `,"secret":"`+base64.StdEncoding.EncodeToString(make([]byte, 32))+`"`)), `field "secret" given twice`},
+		{"keys twice", `{"version":1,"keys":[` + key("abcd", "primary", "") + `],"keys":[` + key("efgh", "primary", "") + `]}`, `field "keys" given twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
