@@ -69,7 +69,7 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
 	until := fs.String("until", "", "session only: when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
 	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "the servers' absolute session lifetime: how long an entry is kept")
-	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (for an instance that runs with NATS)")
+	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -140,6 +140,20 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
+	if !*outbox {
+		// Without the outbox, a revocation made in a replicating
+		// instance's directory would never reach the other instances.
+		pos, err := s.Cursor(natsrepl.PositionName(""))
+		if err == nil && pos != nil {
+			if err := s.Close(); err != nil {
+				return fmt.Errorf("revoke: %w", err)
+			}
+			fmt.Fprintf(stderr, "note: %s replicates through NATS (stream %s): the event is also queued for publishing when the instance starts\n", *data, natsrepl.DefaultStream)
+			if s, err = openData(*data, *life, true, stderr); err != nil {
+				return fmt.Errorf("revoke: %w", err)
+			}
+		}
+	}
 	switch ev.Kind {
 	case revocation.KindSession:
 		err = s.RevokeSession(ctx, ev.Session, ev.Until)
@@ -176,6 +190,9 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration", s)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("%s is in the past: a session past its expiry is dead anyway", s)
 	}
 	return t, nil
 }

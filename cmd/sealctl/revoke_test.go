@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/revocation"
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -148,5 +149,52 @@ func TestParseUntil(t *testing.T) {
 		if (err == nil) != tt.ok || !got.Equal(tt.want) {
 			t.Errorf("parseUntil(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// A directory that replicates through NATS (it holds natsrepl's stream
+// position) gets the event queued in its outbox even without --outbox:
+// otherwise the revocation would stay on that one instance, silently.
+func TestRevokeDataReplicatingQueuesOutbox(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	s, err := revocation.Open(dir, revocation.Config{Outbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(context.Background(), nil, revocation.Cursor{Name: natsrepl.PositionName(""), Value: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	plain := newDataDir(t)
+	for _, d := range []string{dir, plain} {
+		if out, errOut, code := runCLI(t, "revoke", "user", "alice", "--data", d); code != 0 {
+			t.Fatalf("revoke --data %s: exit %d, stdout %q, stderr %q", d, code, out, errOut)
+		}
+	}
+	for _, c := range []struct {
+		dir  string
+		want int
+	}{{dir, 1}, {plain, 0}} {
+		s, err := revocation.Open(c.dir, revocation.Config{Outbox: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := s.Stats().OutboxDepth
+		s.Close()
+		if got != c.want {
+			t.Errorf("%s: outbox depth %d after revoke --data, want %d", c.dir, got, c.want)
+		}
+	}
+}
+
+// An --until in the past would be a silent no-op reported as "revoked".
+func TestRevokeUntilInThePast(t *testing.T) {
+	dir := newDataDir(t)
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	_, errOut, code := runCLI(t, "revoke", "session", strings.Repeat("ab", 16), "--until", past, "--data", dir)
+	if code != 2 || !strings.Contains(errOut, "past") {
+		t.Errorf("--until %s: exit %d, stderr %q; want 2 and a message about the past", past, code, errOut)
 	}
 }

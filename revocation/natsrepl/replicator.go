@@ -148,7 +148,7 @@ func Start(ctx context.Context, store *revocation.Store, cfg Config) (*Replicato
 		log:       cfg.Logger.With("component", "natsrepl", "node", cfg.Node, "stream", cfg.Stream),
 		msgs:      make(chan delivery, 1024),
 		probeCh:   make(chan probeResult, 1),
-		cursorKey: "natsrepl/" + cfg.Stream,
+		cursorKey: PositionName(cfg.Stream),
 		progress:  make(chan struct{}),
 	}
 	cur, err := store.Cursor(r.cursorKey)

@@ -73,6 +73,17 @@ func decodeCursor(b []byte) (uint64, time.Time, error) {
 	return seq, created, nil
 }
 
+// PositionName is the revocation.Cursor name under which a Replicator
+// stores its position in the stream named stream ("" means DefaultStream).
+// A store holding one replicates: `sealctl revoke --data` then queues its
+// event in the outbox.
+func PositionName(stream string) string {
+	if stream == "" {
+		stream = DefaultStream
+	}
+	return "natsrepl/" + stream
+}
+
 func (r *Replicator) cursor(seq uint64, created time.Time) revocation.Cursor {
 	return revocation.Cursor{Name: r.cursorKey, Value: encodeCursor(seq, created)}
 }
