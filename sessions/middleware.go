@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 )
 
-// Handler returns middleware that loads the session before next runs and
-// saves it when the response starts (first WriteHeader, Write or Flush),
-// before the body. It has the shape of gorilla/mux's MiddlewareFunc, so
+// Handler returns middleware that loads the session before next runs (or
+// takes the one an earlier Load put in the request) and saves it when the
+// response starts (first WriteHeader, Write or Flush), before the body.
+// Nested Handlers of one Manager save once, in the outermost. It has the shape of gorilla/mux's MiddlewareFunc, so
 // router.Use(m.Handler) works. Handlers get the session with m.Session(r).
 //
 // A response with status 500 or above saves no change. Errors that can't
@@ -19,11 +20,15 @@ import (
 // that could not be recorded) go to Config.ErrorHandler or the log.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := m.Session(r); err == nil {
-			next.ServeHTTP(w, r) // already loaded by this Manager
+		r, s := m.Load(r) // the session already in r if Load ran before
+		s.mu.Lock()
+		outer := s.handled
+		s.handled = true
+		s.mu.Unlock()
+		if outer {
+			next.ServeHTTP(w, r) // an outer Handler of this Manager saves it
 			return
 		}
-		r, s := m.Load(r)
 		sw := &responseWriter{ResponseWriter: w, m: m, r: r, s: s}
 		next.ServeHTTP(sw, r)
 		if !sw.committed {

@@ -337,6 +337,33 @@ func TestErrorStatusDropsHandlerSave(t *testing.T) {
 	}
 }
 
+// A session loaded by code outside the Handler (m.Load in an outer
+// middleware, say to log the user) is still saved by the Handler: it used
+// to see the session in the context, assume an outer Handler would save
+// it, and drop every change.
+func TestHandlerSavesSessionLoadedOutside(t *testing.T) {
+	e := newEnv(t)
+	inner := e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := e.m.Session(r)
+		must(t, err)
+		must(t, s.Set("k", "v"))
+	}))
+	outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, s := e.m.Load(r)
+		_ = s.UserID()
+		inner.ServeHTTP(w, r)
+	})
+	rec := httptest.NewRecorder()
+	outer.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	c := sessionCookie(t, rec.Header(), e.m)
+	if c == nil {
+		t.Fatal("the change made inside the Handler was not saved")
+	}
+	if _, _, k, _ := e.load(c.Value); k != "v" {
+		t.Errorf("saved k = %q, want v", k)
+	}
+}
+
 func TestSessionWithoutMiddleware(t *testing.T) {
 	e := newEnv(t)
 	if _, err := e.m.Session(httptest.NewRequest("GET", "/", nil)); !errors.Is(err, sessions.ErrNoSession) {

@@ -40,6 +40,7 @@ type Session struct {
 	accessed bool
 	saved    bool   // already saved during this request
 	line     string // the Set-Cookie line commit last added to the response
+	handled  bool   // a Handler of the Manager saves this session
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
