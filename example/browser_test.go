@@ -26,7 +26,10 @@ const ScreenshotEnvVar = "SEALED_SCREENSHOTS"
 // dark theme, log out; then it puts the cookie saved before logout back into
 // the browser and checks that it no longer logs anyone in.
 func TestBrowser(t *testing.T) {
-	ctx := testutil.Browser(t, 90*time.Second)
+	// A bound, not a pace: every step waits on a condition, and this whole
+	// walk takes about 10 s on a quiet machine. CI runs it under -race on
+	// two cores shared with other packages' tests.
+	ctx := testutil.Browser(t, 3*time.Minute)
 
 	srv, err := Open(Config{
 		DataDir:             t.TempDir(),
@@ -84,6 +87,10 @@ func TestBrowser(t *testing.T) {
 	wantText("#greeting", "Hello, Guest")
 	if got := eval(`document.documentElement.dataset.theme`); got != "light" {
 		t.Errorf("theme %q, want light", got)
+	}
+	// The stylesheet applies under the Content-Security-Policy.
+	if bg := eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(247, 245, 242)" {
+		t.Errorf("light theme background %q, want rgb(247, 245, 242): is the stylesheet blocked?", bg)
 	}
 	shots.take(ctx, "01-home-guest-light")
 

@@ -40,7 +40,8 @@ func FindBrowser() string {
 // user-data-dir under t.TempDir and runs with flags that suit a root user on
 // a machine with no outside network: --no-sandbox, --disable-gpu,
 // --disable-quic, no first-run UI, no background networking, no component
-// updates and no sync.
+// updates and no sync. Starting the browser may take up to timeout too
+// (chromedp's own limit is 20 s).
 //
 // Without a browser, Browser calls t.Skip with a message saying how to get
 // one, except when the environment variable CI is "true": there the missing
@@ -69,6 +70,10 @@ func Browser(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-domain-reliability", true),
 		chromedp.WindowSize(1200, 900),
+		// chromedp gives Chromium 20 s to start by default, which a cold
+		// start on a loaded two-core CI machine can exceed; the test's own
+		// timeout is the bound instead.
+		chromedp.WSURLReadTimeout(timeout),
 	)
 
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
