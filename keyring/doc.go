@@ -52,7 +52,7 @@
 //
 // "state" is "primary" (exactly one) or "enabled"; "promoted" and
 // "demoted" are omitted when the key never was. Decoding is strict (see
-// [Parse]). [WriteFile] writes atomically; [Update] and [Create] also take
+// [Parse]), and a file larger than [MaxFileSize] is refused unread. [WriteFile] writes atomically; [Update] and [Create] also take
 // an exclusive lock on FILE.lock so that concurrent editors (sealctl) never
 // lose a change. The lock file is left in place.
 //
