@@ -298,15 +298,25 @@ const MaxFileSize = 1 << 20
 // WriteFile writes k to path atomically with mode 0600: a temporary file in
 // the same directory is written, synced and renamed over path, then the
 // directory is synced. A reader sees the old file or the new one, never
-// half of either. WriteFile replaces an existing file; to refuse, use
-// [Create]; to edit safely against concurrent writers, use [Update].
+// half of either. If path is a symbolic link, the file it points to is
+// replaced and the link stays. WriteFile replaces an existing file; to
+// refuse, use [Create]; to edit safely against concurrent writers, use
+// [Update].
 func WriteFile(path string, k *Keyring) error {
 	data, err := k.MarshalJSON()
 	if err != nil {
 		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	dir, base := filepath.Split(path)
+	target := path
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// Renaming over the link would replace the link itself, leaving
+		// the file it points to (which other instances may read) stale.
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return fmt.Errorf("keyring: write %s: %w", path, err)
+		}
+	}
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
@@ -333,7 +343,7 @@ func WriteFile(path string, k *Keyring) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}
 	done = true

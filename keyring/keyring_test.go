@@ -735,3 +735,39 @@ func TestNilAndZeroKeyring(t *testing.T) {
 		t.Errorf("zero.Open = %v, want ErrUnknownKey", err)
 	}
 }
+
+// Editing a keyring path that is a symbolic link (a shared file linked
+// into each app's directory) must change the shared file, not replace the
+// link with a private copy.
+func TestWriteFileThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared.json")
+	link := filepath.Join(dir, "link.json")
+	k := mustNew(t)
+	if err := keyring.WriteFile(shared, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("shared.json", link); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := keyring.Update(link, func(k *keyring.Keyring) (*keyring.Keyring, error) {
+		nk, _, err := k.Rotate(time.Now())
+		return nk, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("link replaced by a file (Lstat %v, %v)", st, err)
+	}
+	got, err := keyring.Load(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Primary().ID != rotated.Primary().ID {
+		t.Errorf("shared file's primary %s, want the rotated %s", got.Primary().ID, rotated.Primary().ID)
+	}
+	if st, err := os.Stat(shared); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("shared file mode %v, %v; want 0600", st.Mode().Perm(), err)
+	}
+}
