@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/keyring"
 )
@@ -956,4 +958,116 @@ func TestFailedLoginLog(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, got)
 		}
 	}
+}
+
+// TestEveryRouteCrossSite walks the router: every POST route refuses a
+// cross-site request, and no GET route writes the session when another
+// site sends the visitor there (a GET is not behind CrossOriginProtection).
+func TestEveryRouteCrossSite(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	login(t, c, "alice", "alice-password")
+	wantRedirect(t, "add", c.PostForm("/cart/add", url.Values{"product": {"tea"}}), "/cart")
+	c.Get("/cart") // read the flash, so no GET has one to consume
+	before := apiSession(t, c)
+
+	var posts, gets int
+	err := s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tmpl, err := route.GetPathTemplate()
+		if err != nil {
+			return nil // a prefix-only route such as a subrouter
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			methods = []string{http.MethodGet} // /static/
+		}
+		path := strings.NewReplacer("{step:[123]}", "1").Replace(tmpl)
+		if strings.HasSuffix(path, "/static/") {
+			path += "style.css"
+		}
+		if path == "/search" {
+			path += "?q=mug"
+		}
+		for _, m := range methods {
+			if m == http.MethodHead {
+				continue
+			}
+			req, err := http.NewRequest(m, s.http.URL+path, strings.NewReader("username=bob&product=tea&qty=1&theme=dark&language=fr&name=X&email=x@example.com&plan=pro&confirm=on"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			switch m {
+			case http.MethodPost:
+				posts++
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("cross-site POST %s: status %d, want 403", path, resp.StatusCode)
+				}
+			case http.MethodGet:
+				gets++
+			default:
+				t.Errorf("%s %s: a route with a method this test does not know", m, path)
+			}
+			if ck := resp.Header.Get("Set-Cookie"); ck != "" {
+				t.Errorf("cross-site %s %s wrote the session: %.60s…", m, path, ck)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts < 10 || gets < 13 {
+		t.Errorf("walked %d POST and %d GET routes; the router has more", posts, gets)
+	}
+	after := apiSession(t, c)
+	if after.SessionID != before.SessionID || len(after.Searches) != 0 || after.Cart["tea"] != 1 || after.Preferences.Theme != "light" || !after.Authenticated {
+		t.Errorf("cross-site requests changed the session:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// TestNoMarkupEchoed sends markup through every field the site echoes
+// back (in text, attribute and URL contexts) and checks it comes back
+// escaped everywhere it shows.
+func TestNoMarkupEchoed(t *testing.T) {
+	const payload = `x"'><script>alert(1)</script><img src=x onerror=alert(2)>`
+	s := newSite(t, nil)
+	c := s.client()
+	check := func(what string, resp *testutil.Response) {
+		t.Helper()
+		for _, bad := range []string{"<script>", "<img", `"'>`} {
+			if strings.Contains(resp.Body, bad) {
+				t.Errorf("%s: body holds %q unescaped", what, bad)
+			}
+		}
+	}
+	check("login username", c.PostForm("/login", url.Values{"username": {payload}, "password": {"x"}}))
+	check("cart product", c.PostForm("/cart/add", url.Values{"product": {payload}}))
+	check("cart qty", c.PostForm("/cart/add", url.Values{"product": {"tea"}, "qty": {payload}}))
+	check("cart remove", c.PostForm("/cart/remove", url.Values{"product": {payload}}))
+	check("signup bad email", c.PostForm("/signup/1", url.Values{"name": {payload}, "email": {payload}}))
+	wantRedirect(t, "signup", c.PostForm("/signup/1", url.Values{"name": {payload}, "email": {"ada@example.com"}}), "/signup/2")
+	wantRedirect(t, "signup 2", c.PostForm("/signup/2", url.Values{"plan": {"pro"}}), "/signup/3")
+	check("signup summary", c.Get("/signup/3"))
+	check("signup plan", c.PostForm("/signup/2", url.Values{"plan": {payload}}))
+	wantRedirect(t, "signup 3", c.PostForm("/signup/3", url.Values{"confirm": {"on"}}), "/signup/done")
+	check("signup done", c.Get("/signup/done"))
+	resp := c.Get("/search?q=" + url.QueryEscape(payload))
+	check("search", resp)
+	wantBody(t, "search history link", c.Get("/search"), `href="/search?q=x%22%27%3e%3cscript%3ealert%281%29%3c%2fscript%3e`)
+	check("preferences", c.PostForm("/preferences", url.Values{"theme": {payload}, "language": {payload}}))
+	check("not found", c.Get("/" + url.PathEscape(payload)))
+	check("session page", c.Get("/session"))
+	api := c.Get("/api/session")
+	if strings.Contains(api.Body, "<") {
+		t.Errorf("/api/session holds a raw '<':\n%s", api.Body)
+	}
+	login(t, c, "alice", "alice-password")
+	check("admin unknown user", c.PostForm("/admin/revoke-user", url.Values{"username": {payload}}))
 }
