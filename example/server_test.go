@@ -1062,7 +1062,7 @@ func TestNoMarkupEchoed(t *testing.T) {
 	check("search", resp)
 	wantBody(t, "search history link", c.Get("/search"), `href="/search?q=x%22%27%3e%3cscript%3ealert%281%29%3c%2fscript%3e`)
 	check("preferences", c.PostForm("/preferences", url.Values{"theme": {payload}, "language": {payload}}))
-	check("not found", c.Get("/" + url.PathEscape(payload)))
+	check("not found", c.Get("/"+url.PathEscape(payload)))
 	check("session page", c.Get("/session"))
 	api := c.Get("/api/session")
 	if strings.Contains(api.Body, "<") {
