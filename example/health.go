@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -38,7 +39,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	_, err := s.store.Revoked([16]byte{}, "", s.now())
 	rep.Revocation = revocationHealth{OK: err == nil, Stats: s.store.Stats()}
 	if err != nil {
-		rep.Revocation.Error = err.Error()
+		rep.Revocation.Error = publicStoreError(err)
 		rep.Status = "unhealthy"
 	}
 	if s.repl != nil {
@@ -75,4 +76,16 @@ type replicator interface {
 	sessions.Revoker
 	Close() error
 	health() replHealth
+}
+
+// publicStoreError is what /healthz says about a store that can't answer:
+// the sentinel only. The full error names the data directory and Badger's
+// failure; the store logs it when it fails, and /healthz is often public.
+func publicStoreError(err error) string {
+	for _, e := range []error{revocation.ErrClosed, revocation.ErrFailed} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "revocation: store unavailable"
 }

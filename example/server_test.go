@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/revocation"
 )
 
 // site is the example app opened with the binary's Open, served by
@@ -713,7 +716,10 @@ func TestHealthz(t *testing.T) {
 	}
 	resp = c.Get("/healthz")
 	wantStatus(t, "GET /healthz with the store closed", resp, http.StatusServiceUnavailable)
-	wantBody(t, "unhealthy", resp, `"status": "unhealthy"`)
+	wantBody(t, "unhealthy", resp, `"status": "unhealthy"`, `"error": "revocation: store closed"`)
+	if strings.Contains(resp.Body, s.cfg.DataDir) {
+		t.Errorf("/healthz names the data directory:\n%s", resp.Body)
+	}
 }
 
 func TestMetrics(t *testing.T) {
@@ -1070,4 +1076,22 @@ func TestNoMarkupEchoed(t *testing.T) {
 	}
 	login(t, c, "alice", "alice-password")
 	check("admin unknown user", c.PostForm("/admin/revoke-user", url.Values{"username": {payload}}))
+}
+
+// TestPublicStoreError: /healthz names what is wrong with the store, never
+// the data directory or Badger's error.
+func TestPublicStoreError(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{revocation.ErrClosed, "revocation: store closed"},
+		{fmt.Errorf("%w: %s: %v", revocation.ErrFailed, "/srv/secret-data/revocations", errors.New("sync: disk full")), "revocation: store failed"},
+		{errors.New("open /srv/secret-data: permission denied"), "revocation: store unavailable"},
+	}
+	for _, tt := range tests {
+		if got := publicStoreError(tt.err); got != tt.want {
+			t.Errorf("publicStoreError(%q) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
 }
