@@ -173,7 +173,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg, b
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".", "/")
+	s.fail(w, r, http.StatusNotFound, "There is no page at "+truncate(r.URL.Path, 100)+".", "/")
 }
 
 // crossOriginDenied is http.CrossOriginProtection's deny handler. It runs

@@ -150,6 +150,12 @@ func TestNotFoundAndMethod(t *testing.T) {
 	wantStatus(t, "GET /nope", c.Get("/nope"), http.StatusNotFound)
 	wantStatus(t, "GET /logout", c.Get("/logout"), http.StatusMethodNotAllowed)
 	wantStatus(t, "GET /signup/4", c.Get("/signup/4"), http.StatusNotFound)
+	long := c.Get("/" + strings.Repeat("p", 5000))
+	wantStatus(t, "long path", long, http.StatusNotFound)
+	wantBody(t, "long path", long, "There is no page at /"+strings.Repeat("p", 99)+"….")
+	if strings.Contains(long.Body, strings.Repeat("p", 100)) {
+		t.Error("the 404 page echoes a long path in full")
+	}
 }
 
 func TestLogin(t *testing.T) {
