@@ -76,11 +76,11 @@
 // (Config.InsecureNoRevocation) logout only deletes the browser's cookie and
 // a copy keeps working until it expires, as with other cookie stores.
 // Session revocations last until no cookie carrying the ID can still be
-// alive (the later of now plus the idle age and any custom expiry, capped by
-// the absolute lifetime); user and global revocations compare creation
-// times, and this Manager's creation stamps and revocation cut-offs are
-// strictly increasing, so a login right after "log out everywhere" on the
-// same instance survives it.
+// alive: the end of its absolute lifetime, since an earlier cookie with the
+// same ID may carry a longer custom expiry than the current one. User and
+// global revocations compare creation times, and this Manager's creation
+// stamps and revocation cut-offs are strictly increasing, so a login right
+// after "log out everywhere" on the same instance survives it.
 //
 // A cookie opened under a non-primary key is re-sealed under the primary on
 // that response, so key rotation converges as users return.

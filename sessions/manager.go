@@ -106,22 +106,17 @@ func (m *Manager) browserClose(p *payload) bool {
 }
 
 // revokeUntil returns how long a revocation of p's ID must last: until no
-// cookie carrying that ID can still be alive. Every such cookie was saved
-// at or before now, so none lives past now plus the longest idle age it
-// could carry, nor past the absolute lifetime. Callers hold the session's
-// lock.
+// cookie carrying that ID can still be alive. One ID is carried by every
+// cookie saved between its creation and its next CycleID, Login or Flush,
+// each with the expiry it had then: an earlier "remember me" cookie may
+// outlive the current one by far, and its expiry is not known here. What
+// bounds them all is the absolute lifetime: an ID never changes its
+// creation time (Login and Flush give a new ID with a new one), so no
+// cookie carrying it lives past created plus AbsoluteLifetime. Callers hold
+// the session's lock.
 func (m *Manager) revokeUntil(p *payload) time.Time {
 	now := m.now().UnixNano()
-	idle := int64(m.cfg.CookieAge)
-	if p.expKind == expiryIdle {
-		idle = max(idle, p.expVal)
-	}
-	until := addSat(now, idle)
-	if p.expKind == expiryAt {
-		until = max(until, p.expVal)
-	}
-	until = min(until, addSat(p.created, int64(m.cfg.AbsoluteLifetime)))
-	return time.Unix(0, max(until, now))
+	return time.Unix(0, max(addSat(p.created, int64(m.cfg.AbsoluteLifetime)), now))
 }
 
 // revokeID records a retired session ID, if it was ever issued.

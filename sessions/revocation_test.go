@@ -103,8 +103,38 @@ func TestRevokeUntil(t *testing.T) {
 		t.Fatalf("%d revoked sessions, want 1", len(got))
 	}
 	for _, until := range got {
-		if want := e.clock.Now().Add(sessions.DefaultCookieAge); !until.Equal(want) {
-			t.Errorf("until %v, want now + cookie age %v", until, want)
+		// Login stamped the session's creation a nanosecond or so after t0.
+		if want := t0.Add(sessions.DefaultAbsoluteLifetime); until.Before(want) || until.After(want.Add(time.Microsecond)) {
+			t.Errorf("until %v, want the end of the absolute lifetime %v", until, want)
+		}
+	}
+}
+
+// A session ID can be carried by several cookies over its life, with
+// different expiries: a "remember me" cookie with a long custom expiry,
+// then a later one back on the default. Revoking the ID from the later
+// cookie must also outlive the earlier, longer-lived copy.
+func TestRevocationOutlivesEarlierLongerCookie(t *testing.T) {
+	e := newEnv(t)
+	long := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Login(r.Context(), "alice"))
+		s.SetExpiry(29 * 24 * time.Hour) // remember me
+	}).value()
+	e.clock.Advance(time.Hour)
+	short := e.withCookie(long, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		s.ResetExpiry() // remember me turned off; same session ID
+	}).value()
+	if short == "" {
+		t.Fatal("ResetExpiry saved no cookie")
+	}
+	e.clock.Advance(time.Hour)
+	e.withCookie(short, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Logout(r.Context()))
+	})
+	for _, d := range []time.Duration{time.Hour, sessions.DefaultCookieAge, 10 * time.Hour} {
+		e.clock.Advance(d)
+		if _, user, _, _ := e.load(long); user != "" {
+			t.Fatalf("%v after logout, the earlier remember-me cookie is logged in as %q again", e.clock.Now().Sub(t0), user)
 		}
 	}
 }
