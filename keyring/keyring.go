@@ -204,8 +204,14 @@ func (k *Keyring) Prune(olderThan time.Duration, now time.Time) (*Keyring, []str
 // Keys returns the keys, sorted by ID.
 func (k *Keyring) Keys() []Key { return slices.Clone(k.keys) }
 
-// Primary returns the key that seals.
-func (k *Keyring) Primary() Key { return k.keys[k.primary] }
+// Primary returns the key that seals; a zero Key for a Keyring that was
+// not made by New, Parse or Load (which has none).
+func (k *Keyring) Primary() Key {
+	if k == nil || len(k.keys) == 0 {
+		return Key{}
+	}
+	return k.keys[k.primary]
+}
 
 // Key returns the key with the given ID.
 func (k *Keyring) Key(id string) (Key, bool) {
@@ -217,7 +223,12 @@ func (k *Keyring) Key(id string) (Key, bool) {
 }
 
 // Len returns the number of keys.
-func (k *Keyring) Len() int { return len(k.keys) }
+func (k *Keyring) Len() int {
+	if k == nil {
+		return 0
+	}
+	return len(k.keys)
+}
 
 // WithMaxAge returns a keyring with the same keys whose Open refuses values
 // sealed more than d ago (ErrExpired). 0 turns the age check off. The
@@ -282,8 +293,8 @@ func (k Keyring) Format(f fmt.State, verb rune) {
 // LogValue implements slog.LogValuer: the primary's ID and every key's
 // metadata, never secrets.
 func (k *Keyring) LogValue() slog.Value {
-	if k == nil {
-		return slog.StringValue("keyring(nil)")
+	if k == nil || len(k.keys) == 0 {
+		return slog.StringValue("keyring(empty)")
 	}
 	ids := make([]string, len(k.keys))
 	for i, key := range k.keys {

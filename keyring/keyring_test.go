@@ -734,6 +734,22 @@ func TestNilAndZeroKeyring(t *testing.T) {
 	if _, err := zero.Open("s", "abcd.efgh"); !errors.Is(err, keyring.ErrUnknownKey) {
 		t.Errorf("zero.Open = %v, want ErrUnknownKey", err)
 	}
+	// Nothing panics on a ring without keys: callers such as package
+	// sessions ask for the primary and the sealed length before sealing.
+	for _, k := range []*keyring.Keyring{nilRing, &zero} {
+		if got := k.Primary(); got.ID != "" {
+			t.Errorf("Primary of an empty ring = %v, want a zero Key", got)
+		}
+		if got := k.Len(); got != 0 {
+			t.Errorf("Len of an empty ring = %d", got)
+		}
+		if got := k.SealedLen("s", 10); got <= 10 {
+			t.Errorf("SealedLen of an empty ring = %d", got)
+		}
+		if got := k.LogValue().String(); got != "keyring(empty)" {
+			t.Errorf("LogValue of an empty ring = %q", got)
+		}
+	}
 }
 
 // Editing a keyring path that is a symbolic link (a shared file linked

@@ -76,7 +76,7 @@ type Opened struct {
 // a p of plaintextLen bytes, for the current primary key and a timestamp of
 // ten digits (until the year 2286).
 func (k *Keyring) SealedLen(name string, plaintextLen int) int {
-	return k.sealedLen(len(k.keys[k.primary].ID), name, plaintextLen, 10)
+	return k.sealedLen(len(k.Primary().ID), name, plaintextLen, 10)
 }
 
 func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int {

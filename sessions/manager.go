@@ -44,8 +44,8 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Keys.Keyring() == nil {
-		return nil, fmt.Errorf("sessions: new: %w: Keys returned no keyring", ErrInvalidConfig)
+	if c.Keys.Keyring().Len() == 0 {
+		return nil, fmt.Errorf("sessions: new: %w: Keys returned no keyring, or one without keys (make it with keyring.New, Load or Watch)", ErrInvalidConfig)
 	}
 	m := &Manager{cfg: c, key: &contextKey{name: "sessions:" + c.CookieName}}
 	m.bufs.New = func() any { b := make([]byte, 0, 2048); return &b }
@@ -391,8 +391,8 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 // refuses a cookie (name plus value) too big for the browser.
 func (m *Manager) appendSealed(dst []byte, p *payload) ([]byte, error) {
 	kr := m.cfg.Keys.Keyring()
-	if kr == nil {
-		return dst, errors.New("sessions: save: the keyring source returned no keyring")
+	if kr.Len() == 0 {
+		return dst, errors.New("sessions: save: the keyring source returned no keyring, or one without keys")
 	}
 	name := m.cfg.CookieName
 	bp := m.bufs.Get().(*[]byte)

@@ -139,6 +139,39 @@ func TestRevocationOutlivesEarlierLongerCookie(t *testing.T) {
 	}
 }
 
+// A keyring.Source that returns nil or a zero keyring.Keyring (no keys)
+// is refused by New, and if it does so later, requests still get a fresh
+// session and a 200, never a panic.
+func TestEmptyKeyringSource(t *testing.T) {
+	for _, kr := range []*keyring.Keyring{nil, {}} {
+		_, err := sessions.New(sessions.Config{Keys: newRingSource(kr), InsecureNoRevocation: true})
+		if !errors.Is(err, sessions.ErrInvalidConfig) {
+			t.Errorf("New with keyring %v = %v, want ErrInvalidConfig", kr, err)
+		}
+	}
+	var saveErrs []error
+	e := newEnv(t, func(c *sessions.Config) {
+		c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { saveErrs = append(saveErrs, err) }
+	})
+	v, _ := e.saved(map[string]any{"k": "v"})
+	for _, kr := range []*keyring.Keyring{nil, {}} {
+		e.keys.set(kr)
+		saveErrs = nil
+		res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			if !s.IsNew() {
+				t.Error("a cookie opened under an empty keyring")
+			}
+			must(t, s.Set("k", "v2"))
+		})
+		if res.rec.Code != http.StatusOK || res.cookie != nil {
+			t.Errorf("keyring %v: status %d, cookie %v; want 200 and no cookie", kr, res.rec.Code, res.cookie)
+		}
+		if len(saveErrs) != 1 {
+			t.Errorf("keyring %v: save errors %v, want one", kr, saveErrs)
+		}
+	}
+}
+
 func TestRevokerFailure(t *testing.T) {
 	t.Run("fail closed", func(t *testing.T) {
 		e := newEnv(t)
