@@ -328,6 +328,9 @@ func cookieValues(h http.Header, name string, dst []string) (n int, present bool
 // after a change (a handler's Save, then Handler's) replaces the cookie
 // line the first save added, so a response carries one session cookie.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if s == nil {
+		return fmt.Errorf("sessions: save: %w (nil Session)", ErrNoSession)
+	}
 	return m.commit(w.Header(), r, s)
 }
 

@@ -372,6 +372,9 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 	if _, err := e.m.Session(nil); !errors.Is(err, sessions.ErrNoSession) {
 		t.Errorf("nil request: err = %v, want ErrNoSession", err)
 	}
+	if err := e.m.Save(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil); !errors.Is(err, sessions.ErrNoSession) {
+		t.Errorf("Save(nil Session) = %v, want ErrNoSession", err)
+	}
 	// Another Manager's session is not visible.
 	other := newEnv(t)
 	r, _ := other.m.Load(httptest.NewRequest("GET", "/", nil))
