@@ -1,10 +1,13 @@
 package sessions_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"slices"
 	"strings"
 	"testing"
@@ -659,5 +662,83 @@ func TestCookieAttributes(t *testing.T) {
 				t.Errorf("Set-Cookie %q, want name %q and attributes ending %q", got, e.name(), tt.want)
 			}
 		})
+	}
+}
+
+// Responses that are not a plain 200 through a real server: informational
+// 1xx responses go out before the session is saved and without its
+// cookie; a handler that panics saves nothing, whether a recovering
+// middleware sits outside or inside the session Handler; HEAD saves like
+// GET.
+func TestMiddlewareEdgeResponses(t *testing.T) {
+	e := newEnv(t, func(c *sessions.Config) { c.InsecureCookies = true })
+	recoverTo500 := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if recover() != nil {
+					http.Error(w, "oops", http.StatusInternalServerError)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := e.m.Session(r)
+		must(t, err)
+		must(t, s.Set("k", r.URL.Path))
+		switch strings.TrimPrefix(r.URL.Path, "/outer") {
+		case "/hints":
+			w.Header().Set("Link", "</style.css>; rel=preload; as=style")
+			w.WriteHeader(http.StatusEarlyHints)
+			io.WriteString(w, "body")
+		case "/panic":
+			panic("handler bug")
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/outer/", recoverTo500(e.m.Handler(app)))
+	mux.Handle("/", e.m.Handler(recoverTo500(app)))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	do := func(method, path string, hints *[]http.Header) *http.Response {
+		t.Helper()
+		ctx := context.Background()
+		if hints != nil {
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+				*hints = append(*hints, http.Header(h))
+				return nil
+			}})
+		}
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, nil)
+		must(t, err)
+		resp, err := srv.Client().Do(req)
+		must(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+
+	var hints []http.Header
+	resp := do("GET", "/hints", &hints)
+	if len(hints) != 1 || hints[0].Get("Link") == "" {
+		t.Fatalf("103 responses %v, want one with the Link header", hints)
+	}
+	if got := hints[0].Values("Set-Cookie"); len(got) != 0 {
+		t.Errorf("103 Early Hints carried Set-Cookie %q", got)
+	}
+	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 1 {
+		t.Errorf("final response: status %d, cookies %v; want 200 and the session cookie", resp.StatusCode, resp.Cookies())
+	}
+
+	for _, path := range []string{"/panic", "/outer/panic"} {
+		resp := do("GET", path, nil)
+		if resp.StatusCode != http.StatusInternalServerError || len(resp.Cookies()) != 0 {
+			t.Errorf("%s: status %d, cookies %v; want 500 and no cookie", path, resp.StatusCode, resp.Cookies())
+		}
+	}
+
+	if resp := do("HEAD", "/head", nil); resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 1 {
+		t.Errorf("HEAD: status %d, cookies %v; want 200 and the session cookie", resp.StatusCode, resp.Cookies())
 	}
 }
