@@ -32,7 +32,7 @@ func TestBrowser(t *testing.T) {
 	ctx := testutil.Browser(t, 3*time.Minute)
 
 	srv, err := Open(Config{
-		DataDir:             t.TempDir(),
+		DataDir:             filepath.Join(t.TempDir(), "data"),
 		InsecureCookies:     true,
 		Logger:              slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		KeyringPollInterval: -1,
@@ -163,7 +163,19 @@ func TestBrowser(t *testing.T) {
 	)
 	wantText("#signup-done", "Welcome aboard, Ada Lovelace!")
 
-	// Switch to the dark theme (and French, remembered).
+	// Search with the site's own form (Sec-Fetch-Site: same-origin) and by
+	// typing the URL (none): both go into the history a real browser keeps
+	// sending.
+	step("search",
+		chromedp.Navigate(base+"/search"),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "tea"),
+		chromedp.Click(chromedp.CSS("#search-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#results")),
+		chromedp.Navigate(base+"/search?q=mug"),
+		chromedp.WaitVisible(chromedp.CSS("#results")),
+	)
+	wantText("#recent", "mug\ntea")
 	step("preferences",
 		chromedp.Navigate(base+"/preferences"),
 		chromedp.WaitVisible(chromedp.CSS("#theme-dark")),

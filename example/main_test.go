@@ -365,7 +365,7 @@ func TestDataDirMode(t *testing.T) {
 // on against a closed revocation store.
 func TestCloseCutsSlowRequests(t *testing.T) {
 	srv, err := Open(Config{
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(), InsecureCookies: true, KeyringPollInterval: -1,
+		Addr: "127.0.0.1:0", DataDir: filepath.Join(t.TempDir(), "data"), InsecureCookies: true, KeyringPollInterval: -1,
 		ShutdownTimeout: 100 * time.Millisecond,
 		Logger:          slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError})),
 	})

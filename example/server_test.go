@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,7 +38,7 @@ func newSite(t *testing.T, edit func(*Config)) *site {
 	t.Helper()
 	clock := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	cfg := Config{
-		DataDir:             t.TempDir(),
+		DataDir:             filepath.Join(t.TempDir(), "data"),
 		InsecureCookies:     true, // httptest speaks plain HTTP
 		Now:                 clock.Now,
 		Logger:              slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
