@@ -42,7 +42,8 @@
 // writes nothing, an accessed one adds "Vary: Cookie", a written cookie adds
 // Cache-Control: no-cache="Set-Cookie". A response with status 500 or more
 // saves nothing. Code that can't use middleware calls [Manager.Load] and
-// [Manager.Save].
+// [Manager.Save]. [Manager.Inspect] (sealctl inspect) describes a cookie
+// value, for debugging.
 //
 // Values are stored in a compact binary form: strings, bools, every integer
 // and float type, []byte and time.Time keep their type (an int comes back an

@@ -229,3 +229,25 @@ func ExampleManager_RevokeUser() {
 	// user "", new session: true
 	// revoked cookies seen: 1
 }
+
+// Inspect describes a session cookie, for support and debugging (sealctl
+// inspect uses it): who it belongs to, what it holds, when it expires.
+func ExampleManager_Inspect() {
+	m := newExampleManager()
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := m.Session(r)
+		if err := s.Login(r.Context(), "ann"); err != nil {
+			http.Error(w, "login failed", http.StatusServiceUnavailable)
+			return
+		}
+		_ = s.Set("cart", 3)
+	}))
+	cookie := request(h, nil)
+
+	info, err := m.Inspect(cookie.Value)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.UserID, info.Data["cart"], info.Expired, info.Expires.Sub(info.Saved))
+	// Output: ann 3 false 336h0m0s
+}
