@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/sessions"
 )
 
 func TestInspect(t *testing.T) {
@@ -109,5 +111,79 @@ func TestInspectFromEnvAndMissingFile(t *testing.T) {
 	_, stderr, code = sealctl(t, "inspect", "--keyring", missing, v)
 	if code != 1 || !strings.Contains(stderr, "sealctl keys init --keyring "+missing) {
 		t.Errorf("inspect with a missing file: exit %d, %q", code, stderr)
+	}
+}
+
+// A session cookie is decoded: user, data, expiry, and whether it expired
+// under the application's lifetimes (given by flags).
+func TestInspectSession(t *testing.T) {
+	path := newRing(t)
+	k := load(t, path)
+	cookie := func(age time.Duration) string {
+		t.Helper()
+		m, err := sessions.New(sessions.Config{
+			Keys: k, InsecureNoRevocation: true,
+			Now: func() time.Time { return time.Now().Add(-age) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, s := m.Load(httptest.NewRequest("GET", "/", nil))
+		if err := s.Login(r.Context(), "ann"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set("cart", 3); err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		if err := m.Save(w, r, s); err != nil {
+			t.Fatal(err)
+		}
+		return w.Result().Cookies()[0].Value
+	}
+	type out struct {
+		Opens   bool `json:"opens"`
+		Session *struct {
+			UserID  string         `json:"user_id"`
+			Data    map[string]any `json:"data"`
+			Expired bool           `json:"expired"`
+		} `json:"session"`
+	}
+	tests := []struct {
+		name        string
+		age         time.Duration
+		flags       []string
+		wantExpired bool
+	}{
+		{"fresh", 0, nil, false},
+		{"idle 20 days, default cookie age", 20 * 24 * time.Hour, nil, true},
+		{"idle 20 days, cookie age 21d", 20 * 24 * time.Hour, []string{"--cookie-age", "21d"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"inspect", "--keyring", path}, tt.flags...), cookie(tt.age))
+			stdout, stderr, code := sealctl(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var o out
+			if err := json.Unmarshal([]byte(stdout), &o); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+			}
+			if o.Session == nil || o.Session.UserID != "ann" || o.Session.Data["cart"] != 3.0 {
+				t.Fatalf("session %+v, want user ann with cart 3\n%s", o.Session, stdout)
+			}
+			if o.Session.Expired != tt.wantExpired {
+				t.Errorf("expired %v, want %v", o.Session.Expired, tt.wantExpired)
+			}
+		})
+	}
+	// A value that is not a session has no "session" part.
+	v, _ := k.Seal("session", []byte(`{"a":1}`))
+	if stdout, _, _ := sealctl(t, "inspect", "--keyring", path, v); strings.Contains(stdout, `"session": {`) {
+		t.Errorf("non-session value described as a session:\n%s", stdout)
+	}
+	if _, _, code := sealctl(t, "inspect", "--keyring", path, "--cookie-age", "40d", v); code != 2 {
+		t.Errorf("--cookie-age over --absolute-lifetime: exit %d, want 2", code)
 	}
 }
