@@ -128,9 +128,11 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	// Contact counts only once nothing is left to apply: a consumer
 	// restarted after an outage has the outage's events still to deliver,
 	// and until they are applied the replica is as stale as before.
-	if !upToDate && cons.CachedInfo().NumPending == 0 {
-		// Nothing at or after start is left (aged out, purged or
-		// deleted): the position moves to the stream's end.
+	if !upToDate && info.State.Msgs == 0 {
+		// Every event after the position has left the stream (aged out or
+		// purged): the position moves to the stream's end. (Only an
+		// empty stream, by its leader's count, proves that: a consumer's
+		// own pending count may come from a replica still catching up.)
 		if err := r.advanceTo(info.State.LastSeq); err != nil {
 			return false, err
 		}
@@ -162,7 +164,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 		case <-r.statusCh:
 			return true, errors.New("reconnected to nats")
 		case p := <-r.probeCh:
-			if err := r.checkProbe(p, cons); err != nil {
+			if err := r.checkProbe(p); err != nil {
 				return true, err
 			}
 		case d := <-r.msgs:
@@ -256,10 +258,9 @@ func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
 // refreshes the stream's last sequence.
 //
 // A probe is contact only if the replica has applied everything the stream
-// held when the probe asked: its last sequence, or, if it is behind that,
-// whatever the consumer says is left (nothing pending, nothing delivered
-// unapplied; the missing sequences were deleted).
-func (r *Replicator) checkProbe(p probeResult, cons jetstream.Consumer) error {
+// held when the probe asked: up to its last sequence, or, if the stream is
+// empty, nothing (the position then moves to the stream's end).
+func (r *Replicator) checkProbe(p probeResult) error {
 	if errors.Is(p.err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("stream %s not found", r.cfg.Stream)
 	}
@@ -281,19 +282,13 @@ func (r *Replicator) checkProbe(p probeResult, cons jetstream.Consumer) error {
 	case applied >= p.info.State.LastSeq:
 		r.touchAt(p.at)
 		r.markCaughtUp(applied)
-		return nil
+	case p.info.State.Msgs == 0:
+		if err := r.advanceTo(p.info.State.LastSeq); err != nil {
+			return err
+		}
+		r.touchAt(p.at)
+		r.markCaughtUp(p.info.State.LastSeq)
 	}
-	ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
-	ci, err := cons.Info(ictx)
-	cancel()
-	if err != nil || ci.NumPending != 0 || ci.Delivered.Stream > applied {
-		return nil // still behind, or can't tell: no contact
-	}
-	if err := r.advanceTo(p.info.State.LastSeq); err != nil {
-		return err
-	}
-	r.touchAt(p.at)
-	r.markCaughtUp(p.info.State.LastSeq)
 	return nil
 }
 
