@@ -216,6 +216,10 @@ func RedactURL(urls string) string {
 	parts := strings.Split(urls, ",")
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
+		if !strings.Contains(p, "://") {
+			// As nats.Connect reads it: "u:p@host" is user u, password p.
+			p = "nats://" + p
+		}
 		u, err := url.Parse(p)
 		switch {
 		case err != nil:

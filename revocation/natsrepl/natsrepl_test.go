@@ -842,6 +842,10 @@ func TestRedactURL(t *testing.T) {
 		{"nats://tok3n@n1:4222", "nats://redacted@n1:4222"},
 		{"tls://u:p@n1:4222, tls://u:p@n2:4222", "tls://redacted@n1:4222,tls://redacted@n2:4222"},
 		{"nats://u:p%zz@n1", "(unparsable URL with user information)"},
+		// nats.Connect takes URLs without a scheme too (it adds nats://).
+		{"alice:s3cret@n1:4222", "nats://redacted@n1:4222"},
+		{"n1:4222,tok3n@n2:4222", "n1:4222,nats://redacted@n2:4222"},
+		{"u:p@n1", "nats://redacted@n1"},
 	}
 	for _, tt := range tests {
 		got := RedactURL(tt.in)
