@@ -68,7 +68,7 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
 	fs.StringVar(&nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
 	until := fs.String("until", "", "session only: when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
-	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "the servers' absolute session lifetime: how long an entry is kept")
+	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "with --data: the instance's absolute session lifetime, how long an entry is kept (through --nats each server uses its own)")
 	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -102,8 +102,10 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil || len(id) != 16 {
 			return usagef("revoke session: %q is not a session ID (32 hex characters)", pos[1])
 		}
+		// Without --until, Until stays zero: "as late as allowed", which
+		// each store reads as now plus its own absolute lifetime (over
+		// NATS, the servers', whatever --absolute-lifetime says).
 		ev.Kind, ev.Session = revocation.KindSession, [16]byte(id)
-		ev.Until = now.Add(*life)
 		if *until != "" {
 			if ev.Until, err = parseUntil(*until, now); err != nil {
 				return usagef("revoke session: --until: %v", err)
@@ -170,7 +172,11 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch ev.Kind {
 	case revocation.KindSession:
-		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, ev.Until.UTC().Format(time.RFC3339), *data)
+		shown := ev.Until
+		if shown.IsZero() || shown.After(now.Add(*life)) {
+			shown = now.Add(*life)
+		}
+		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, shown.UTC().Format(time.RFC3339), *data)
 	case revocation.KindUser:
 		fmt.Fprintf(stdout, "revoked every session of user %q created up to %s in %s\n", ev.User, ev.At.UTC().Format(time.RFC3339Nano), *data)
 	case revocation.KindAll:

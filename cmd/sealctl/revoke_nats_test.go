@@ -172,3 +172,43 @@ func TestRevokeNATSFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+// Without --until, a session revoked through NATS stays revoked as long as
+// the servers' own absolute lifetime, not sealctl's --absolute-lifetime
+// default: the servers may keep sessions longer than 30 days.
+func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	quiet := slog.New(slog.DiscardHandler)
+	clock := testutil.NewClock(time.Now())
+	const life = 90 * 24 * time.Hour
+	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet, AbsoluteLifetime: life, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repl.Close() })
+	id := [16]byte{0xfe, 15: 0xed}
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL()}, &stdout, &stderr); err != nil {
+		t.Fatalf("revoke: %v (stderr %q)", err, stderr.String())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for dead, _ := st.Revoked(id, "", time.Now()); !dead; dead, _ = st.Revoked(id, "", time.Now()) {
+		if time.Now().After(deadline) {
+			t.Fatal("the running instance never applied the revocation")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	clock.Advance(60 * 24 * time.Hour) // past sealctl's 30-day default, within the servers' 90 days
+	if err := st.RunGC(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if dead, err := st.Revoked(id, "", time.Now()); !dead || err != nil {
+		t.Errorf("60 days on, within the servers' 90-day lifetime: Revoked = %v, %v; want true", dead, err)
+	}
+}
