@@ -269,25 +269,44 @@ func Load(path string) (*Keyring, error) {
 // readFile reads path and warns on logger if its mode lets group or
 // others read or write it.
 func readFile(path string, logger *slog.Logger) ([]byte, error) {
+	data, mode, err := readFileMode(path)
+	if err == nil && logger != nil {
+		warnMode(logger, path, mode)
+	}
+	return data, err
+}
+
+// warnMode logs a warning if mode lets group or others at the file.
+func warnMode(logger *slog.Logger, path string, mode fs.FileMode) {
+	if mode.Perm()&0o077 != 0 {
+		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
+			"path", path, "mode", mode.Perm().String())
+	}
+}
+
+// readFileMode reads path, at most MaxFileSize bytes, and returns its
+// mode as seen through the open file (the file read, even if path was
+// replaced meanwhile).
+func readFileMode(path string) ([]byte, fs.FileMode, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
+		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 && logger != nil {
-		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
-			"path", path, "mode", st.Mode().Perm().String())
+	var mode fs.FileMode
+	if st, err := f.Stat(); err == nil {
+		mode = st.Mode()
 	}
 	// Read at most one byte past the limit: a path pointing at a huge file
 	// or a device (/dev/zero) must not eat memory, every Watcher tick.
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
+		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
+		return nil, 0, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
 	}
-	return data, nil
+	return data, mode, nil
 }
 
 // MaxFileSize is the largest keyring file (or $SEALED_KEYRING) that Load,

@@ -113,7 +113,7 @@ func (w *Watcher) Reload() error {
 }
 
 func (w *Watcher) reloadLocked() error {
-	data, err := readFile(w.path, nil)
+	data, mode, err := readFileMode(w.path)
 	if err != nil {
 		// Log each distinct failure once, not every tick: a file that was
 		// invalid and is then deleted is logged twice.
@@ -139,6 +139,7 @@ func (w *Watcher) reloadLocked() error {
 	w.goodSum, w.badSum = sum, [sha256.Size]byte{}
 	w.cur.Store(k)
 	w.logger.Info("keyring: reloaded", "path", w.path, "primary", k.Primary().ID, "keys", k.Len())
+	warnMode(w.logger, w.path, mode) // as Watch does for the first file
 	return nil
 }
 

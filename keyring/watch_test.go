@@ -245,3 +245,47 @@ func TestHugeFileRefused(t *testing.T) {
 		})
 	}
 }
+
+// A rotated file that group or others can read is warned about when the
+// Watcher loads it, as Load and Watch warn about the first one.
+func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
+	path, k := keyringFile(t)
+	var logs syncBuffer
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if strings.Contains(logs.String(), "group or others") {
+		t.Fatalf("warning for a 0600 file: %s", logs.String())
+	}
+	k2, _, err := k.Rotate(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := k2.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Copied in place by hand, world-readable.
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Keyring().Primary().ID != k2.Primary().ID {
+		t.Fatal("rotated file not loaded")
+	}
+	if got := strings.Count(logs.String(), "group or others"); got != 1 {
+		t.Errorf("%d warnings after loading a 0644 file, want 1; log:\n%s", got, logs.String())
+	}
+	// Unchanged content: no new warning every tick.
+	w.Reload()
+	if got := strings.Count(logs.String(), "group or others"); got != 1 {
+		t.Errorf("%d warnings after an unchanged reload, want still 1", got)
+	}
+}
