@@ -787,3 +787,30 @@ func TestWriteFileThroughSymlink(t *testing.T) {
 		t.Errorf("shared file mode %v, %v; want 0600", st.Mode().Perm(), err)
 	}
 }
+
+// Names are bytes: empty, non-ASCII, long, and names that differ only in
+// Unicode normalization or by a NUL each bind the value to exactly that
+// name, and SealedLen stays exact for them.
+func TestSealOpenNames(t *testing.T) {
+	k := mustNew(t)
+	names := []string{"", "é", "e\u0301", "séance", "名前", "a\x00", "a", strings.Repeat("n", 300)}
+	for _, name := range names {
+		v := mustSeal(t, k, name, []byte("p"))
+		if len(v) != k.SealedLen(name, 1) {
+			t.Errorf("name %q: len %d, SealedLen %d", name, len(v), k.SealedLen(name, 1))
+		}
+		for _, other := range names {
+			o, err := k.Open(other, v)
+			switch {
+			case other == name && (err != nil || string(o.Plaintext) != "p"):
+				t.Errorf("sealed for %q, opened as %q: %q, %v", name, other, o.Plaintext, err)
+			case other != name && !errors.Is(err, keyring.ErrWrongName):
+				t.Errorf("sealed for %q, opened as %q: %v, want ErrWrongName", name, other, err)
+			}
+		}
+	}
+	// A name so long that no value fits is refused, not truncated.
+	if _, err := k.Seal(strings.Repeat("n", keyring.MaxValueLen), nil); !errors.Is(err, keyring.ErrTooLong) {
+		t.Errorf("Seal with a %d-byte name = %v, want ErrTooLong", keyring.MaxValueLen, err)
+	}
+}
