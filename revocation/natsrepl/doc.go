@@ -92,7 +92,8 @@
 //
 // A Replicator is safe for concurrent use. Revoked reads memory only and
 // allocates nothing (with FailClosedWhenStale it also reads the clock and
-// two atomics). Start runs three goroutines (publisher, consumer, stream
+// three atomics, before the store, so an answer is never fresher than the
+// list it came from). Start runs three goroutines (publisher, consumer, stream
 // probe); Close stops them and waits for them, stops the consumer and
 // closes the connection Start dialled (never Config.Conn). Close the
 // Replicator before the Store.
