@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,3 +435,77 @@ func TestMemRevokerContract(t *testing.T) {
 		return testutil.NewMemRevoker(now)
 	})
 }
+
+// Every Session method at once from several goroutines, with saves in
+// between (run with -race): no race or panic, and each flash message is
+// handed out exactly once across all Flashes calls and the final cookie.
+func TestConcurrentSessionMethods(t *testing.T) {
+	e := newEnv(t)
+	v := e.login("alice").value()
+	const workers, rounds = 6, 50
+	var got sync.Map // flash message -> times returned
+	count := func(msgs []string) {
+		for _, m := range msgs {
+			n, _ := got.LoadOrStore(m, new(atomic.Int32))
+			n.(*atomic.Int32).Add(1)
+		}
+	}
+	res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		var wg sync.WaitGroup
+		for g := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range rounds {
+					key := fmt.Sprint("k", g%3)
+					s.AddFlash(fmt.Sprint(g, "/", i))
+					_ = s.Set(key, i)
+					_ = sessions.Get(s, key, 0)
+					_, _ = sessions.SetDefault(s, "d", g)
+					_ = sessions.Pop(s, key, 0)
+					_ = s.Update(map[string]any{key: "x", "y": i})
+					_, _, _ = s.Keys(), s.Values(), s.Items()
+					_, _ = s.ExpiryAge(), s.ExpiryDate()
+					switch i % 10 {
+					case 1:
+						count(s.Flashes())
+					case 3:
+						s.SetExpiry(time.Hour)
+					case 5:
+						_ = s.CycleID(r.Context())
+					case 7:
+						h := http.Header{}
+						_ = e.m.Save(headerOnly{h}, r, s)
+					case 9:
+						s.Delete("y")
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	if res.cookie == nil {
+		t.Fatal("no cookie saved")
+	}
+	e.withCookie(res.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		count(s.Flashes())
+	})
+	n := 0
+	got.Range(func(k, c any) bool {
+		n++
+		if c.(*atomic.Int32).Load() != 1 {
+			t.Errorf("flash %v returned %d times, want once", k, c.(*atomic.Int32).Load())
+		}
+		return true
+	})
+	if n != workers*rounds {
+		t.Errorf("%d distinct flashes returned, want %d", n, workers*rounds)
+	}
+}
+
+// headerOnly is a ResponseWriter whose headers are h, for Save.
+type headerOnly struct{ h http.Header }
+
+func (w headerOnly) Header() http.Header         { return w.h }
+func (w headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (w headerOnly) WriteHeader(int)             {}
