@@ -363,7 +363,11 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 		// may carry a later expiry, dies too.
 		var err error
 		if !s.fresh {
-			err = m.revokeID(r.Context(), "save", s.p.id, m.revokeUntil(&s.p), true)
+			ctx := context.Background()
+			if r != nil {
+				ctx = r.Context()
+			}
+			err = m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), true)
 		}
 		if s.incoming {
 			m.deleteCookie(h, s)

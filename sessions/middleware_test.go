@@ -378,6 +378,17 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 	if err := e.m.Save(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil); !errors.Is(err, sessions.ErrNoSession) {
 		t.Errorf("Save(nil Session) = %v, want ErrNoSession", err)
 	}
+	// Save only needs the request for its context: a nil one does not
+	// panic, even on the path that revokes (an expiry set in the past).
+	v, _ := e.saved(map[string]any{"k": "v"})
+	_, s := e.m.Load(cookieRequest("session", v))
+	s.SetExpiry(-1)
+	if err := e.m.Save(httptest.NewRecorder(), nil, s); err != nil {
+		t.Errorf("Save(nil request) = %v", err)
+	}
+	if len(e.rev.Sessions()) != 1 {
+		t.Errorf("expired session not revoked by Save(nil request)")
+	}
 	// Another Manager's session is not visible.
 	other := newEnv(t)
 	r, _ := other.m.Load(httptest.NewRequest("GET", "/", nil))
