@@ -310,7 +310,7 @@ func readFileMode(path string) ([]byte, fs.FileMode, error) {
 }
 
 // MaxFileSize is the largest keyring file (or $SEALED_KEYRING) that Load,
-// Watch and FromEnv read, about 6,000 keys: anything larger is refused
+// Watch and FromEnv read, over 4,000 keys: anything larger is refused
 // with an error matching ErrInvalidFile before it is parsed.
 const MaxFileSize = 1 << 20
 
