@@ -282,6 +282,10 @@ func (r *Replicator) checkProbe(p probeResult) error {
 	case applied >= p.info.State.LastSeq:
 		r.touchAt(p.at)
 		r.markCaughtUp(applied)
+	case p.lastMsg != 0 && applied >= p.lastMsg:
+		// Everything after the last message was deleted.
+		r.touchAt(p.at)
+		r.markCaughtUp(applied)
 	case p.info.State.Msgs == 0:
 		if err := r.advanceTo(p.info.State.LastSeq); err != nil {
 			return err
@@ -379,6 +383,31 @@ func (r *Replicator) markCaughtUp(applied uint64) {
 	}
 }
 
+// probe asks the stream for its info and, when the replica is behind its
+// last sequence, for the sequence of its last message: a message deleted
+// by hand at the tail leaves the last sequence above anything the replica
+// can ever apply.
+func (r *Replicator) probe() probeResult {
+	p := probeResult{at: r.cfg.Now().UnixNano()}
+	ctx, cancel := context.WithTimeout(r.ctx, requestTimeout)
+	defer cancel()
+	s, err := r.js.Stream(ctx, r.cfg.Stream)
+	if err != nil {
+		p.err = err
+		return p
+	}
+	p.info = s.CachedInfo()
+	r.mu.Lock()
+	applied := r.state.applied
+	r.mu.Unlock()
+	if p.info.State.LastSeq > applied && p.info.State.Msgs > 0 {
+		if m, err := s.GetLastMsgForSubject(ctx, r.cfg.SubjectPrefix+".>"); err == nil {
+			p.lastMsg = m.Sequence
+		}
+	}
+	return p
+}
+
 // probeLoop asks the stream for its info every Staleness/4 (100 ms..5 s)
 // and hands it to the consume loop: an answer showing nothing left to
 // apply is contact (an idle stream delivers nothing), and its creation
@@ -393,12 +422,9 @@ func (r *Replicator) probeLoop() {
 			return
 		case <-t.C:
 		}
-		asked := r.cfg.Now().UnixNano()
-		ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
-		info, err := r.streamInfo(ictx)
-		cancel()
+		p := r.probe()
 		select {
-		case r.probeCh <- probeResult{info, err, asked}:
+		case r.probeCh <- p:
 		default:
 		}
 	}

@@ -998,3 +998,41 @@ func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
 		t.Errorf("stored position %d (%v), want %d", seq, err, last)
 	}
 }
+
+// The stream's last message deleted by hand (nats stream rmm) before an
+// instance applied it leaves the stream's last sequence above anything the
+// instance can apply: once it has every remaining message it must count as
+// in contact, not go stale until the next revocation.
+func TestContactWithLastMessageDeleted(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	clock := testutil.NewClock(time.Now())
+	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
+	waitCaughtUp(t, a, 5*time.Second)
+	a.stop()
+
+	_, js := connect(t, srv.URL())
+	evs := sessionEvents(t, 2, "elsewhere")
+	publishAll(t, js, a.cfg, evs)
+	ctx := context.Background()
+	s, err := js.Stream(ctx, DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMsg(ctx, streamInfo(t, js, DefaultStream).State.LastSeq); err != nil {
+		t.Fatal(err)
+	}
+
+	a.start()
+	eventually(t, 5*time.Second, "A never applied the remaining event", func() bool {
+		_, err := a.repl.Revoked(newID(t), "", time.Now())
+		return a.revoked(evs[0].Session) && err == nil
+	})
+	clock.Advance(3 * time.Second) // past Staleness (2s)
+	eventually(t, 5*time.Second, "A stays stale with every remaining message applied", func() bool {
+		_, err := a.repl.Revoked(newID(t), "", time.Now())
+		return err == nil
+	})
+	if a.revoked(evs[1].Session) {
+		t.Error("a deleted message was applied")
+	}
+}

@@ -107,9 +107,10 @@ type delivery struct {
 }
 
 type probeResult struct {
-	info *jetstream.StreamInfo
-	err  error
-	at   int64 // cfg.Now() when the probe asked, Unix nanoseconds
+	info    *jetstream.StreamInfo
+	err     error
+	at      int64  // cfg.Now() when the probe asked, Unix nanoseconds
+	lastMsg uint64 // sequence of the stream's last message, if asked (0 if not)
 }
 
 // Start connects to NATS (or uses cfg.Conn), creates the stream if it is
