@@ -1023,6 +1023,7 @@ func TestContactWithLastMessageDeleted(t *testing.T) {
 	}
 
 	a.start()
+	waitCaughtUp(t, a, 5*time.Second)
 	eventually(t, 5*time.Second, "A never applied the remaining event", func() bool {
 		_, err := a.repl.Revoked(newID(t), "", time.Now())
 		return a.revoked(evs[0].Session) && err == nil

@@ -377,12 +377,21 @@ func (r *Replicator) WaitCaughtUp(ctx context.Context) error {
 			return ErrClosed
 		}
 		ictx, cancel := context.WithTimeout(ctx, requestTimeout)
-		info, err := r.streamInfo(ictx)
-		cancel()
+		s, err := r.js.Stream(ictx, r.cfg.Stream)
 		if err == nil {
+			info := s.CachedInfo()
 			target, created = info.State.LastSeq, info.Created
+			if info.State.Msgs > 0 {
+				// Messages deleted at the tail can never be applied: the
+				// last one left is the target.
+				if m, err := s.GetLastMsgForSubject(ictx, r.cfg.SubjectPrefix+".>"); err == nil {
+					target = m.Sequence
+				}
+			}
+			cancel()
 			break
 		}
+		cancel()
 		if ctx.Err() != nil {
 			return fmt.Errorf("natsrepl: wait caught up: %w (last error: %v)", ctx.Err(), err)
 		}

@@ -40,15 +40,6 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg Config) (*jet
 	return info, nil
 }
 
-// streamInfo fetches the stream's current info.
-func (r *Replicator) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
-	s, err := r.js.Stream(ctx, r.cfg.Stream)
-	if err != nil {
-		return nil, err
-	}
-	return s.CachedInfo(), nil
-}
-
 // The stored position: version(1)=1, stream sequence(8), stream creation
 // time in Unix nanoseconds(8), big-endian. The creation time tells a
 // recreated stream (which restarts at sequence 1) from the one the
