@@ -266,3 +266,73 @@ func TestNoOutboxByDefault(t *testing.T) {
 		t.Errorf("AckOutbox() = %v", err)
 	}
 }
+
+// Replicated events at the edges of time: an until already past or a
+// cut-off already out of the lifetime change nothing; a cut-off ahead of
+// now but within the lifetime applies (a remote clock a little ahead); one
+// beyond the lifetime is skipped; an until beyond it is clamped, not
+// refused. Applied in either order, the answers are the same.
+func TestApplyPastAndFutureEvents(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	now := clock.Now()
+	life := revocation.DefaultAbsoluteLifetime
+	past, near, far, clamp := newID(t), newID(t), newID(t), newID(t)
+	evs := []revocation.Event{
+		{ID: newID(t), Kind: revocation.KindSession, Session: past, At: now.Add(-2 * time.Hour), Until: now.Add(-time.Hour), Origin: "r"},
+		{ID: newID(t), Kind: revocation.KindUser, User: "old", At: now.Add(-life - time.Second), Origin: "r"},
+		{ID: newID(t), Kind: revocation.KindUser, User: "ahead", At: now.Add(time.Minute), Origin: "r"},
+		{ID: newID(t), Kind: revocation.KindUser, User: "toofar", At: now.Add(life + time.Hour), Origin: "r"},
+		{ID: newID(t), Kind: revocation.KindSession, Session: clamp, At: now, Until: now.Add(10 * life), Origin: "r"},
+		{ID: newID(t), Kind: revocation.KindSession, Session: near, At: now, Until: now.Add(time.Nanosecond), Origin: "r"},
+	}
+	type probe struct {
+		name    string
+		id      [16]byte
+		user    string
+		created time.Time
+		want    bool
+	}
+	probes := []probe{
+		{"session until past", past, "", now.Add(-3 * time.Hour), false},
+		{"user cut-off out of the lifetime", far, "old", now.Add(-life - 2*time.Second), false},
+		{"user cut-off a minute ahead", far, "ahead", now.Add(30 * time.Second), true},
+		{"after the cut-off ahead", far, "ahead", now.Add(time.Minute + 1), false},
+		{"user cut-off beyond the lifetime", far, "toofar", now, false},
+		{"session until clamped", clamp, "", now, true},
+		{"session until a nanosecond ahead", near, "", now, true},
+	}
+	for _, order := range []string{"forward", "reverse"} {
+		s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, GCInterval: -1})
+		in := append([]revocation.Event(nil), evs...)
+		if order == "reverse" {
+			for i, j := 0, len(in)-1; i < j; i, j = i+1, j-1 {
+				in[i], in[j] = in[j], in[i]
+			}
+		}
+		if err := s.Apply(ctx, in, revocation.Cursor{}); err != nil {
+			t.Fatalf("%s: Apply: %v", order, err)
+		}
+		for _, p := range probes {
+			if got := mustRevoked(t, s, p.id, p.user, p.created); got != p.want {
+				t.Errorf("%s: %s: revoked %v, want %v", order, p.name, got, p.want)
+			}
+		}
+		// The clamped entry lives the lifetime, no longer.
+		clock.Set(now.Add(life - time.Second))
+		if err := s.RunGC(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !mustRevoked(t, s, clamp, "", now) {
+			t.Errorf("%s: clamped session entry gone before the lifetime", order)
+		}
+		clock.Set(now.Add(life))
+		if err := s.RunGC(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if mustRevoked(t, s, clamp, "", now) {
+			t.Errorf("%s: clamped session entry outlived the lifetime", order)
+		}
+		clock.Set(now)
+	}
+}
