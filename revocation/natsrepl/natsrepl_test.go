@@ -1037,3 +1037,40 @@ func TestContactWithLastMessageDeleted(t *testing.T) {
 		t.Error("a deleted message was applied")
 	}
 }
+
+// After the wall clock steps back (an NTP correction), contact recorded
+// before the step must not keep the replica fresh for the size of the
+// step: staleness counts from the latest contact as the clock now reads.
+func TestStalenessAfterClockStepsBack(t *testing.T) {
+	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := testutil.NewClock(time.Now())
+	cfg, err := Config{Node: "t", URL: "x", Logger: testLogger(t), Now: clock.Now, FailClosedWhenStale: true, Staleness: 2 * time.Second, Heartbeat: 500 * time.Millisecond}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, progress: make(chan struct{})}
+	r.caughtUp.Store(true)
+	r.consumerLive.Store(true)
+
+	r.touchAt(clock.Now().UnixNano())
+	clock.Advance(-time.Hour)
+	// Contact an hour "in the future" proves nothing about now.
+	if _, err := r.Revoked(newID(t), "", time.Now()); !errors.Is(err, ErrStale) {
+		t.Errorf("Revoked right after the clock stepped back an hour: %v, want ErrStale", err)
+	}
+	r.touchAt(clock.Now().UnixNano()) // contact after the step
+	if _, err := r.Revoked(newID(t), "", time.Now()); err != nil {
+		t.Fatalf("Revoked right after contact: %v", err)
+	}
+	clock.Advance(3 * time.Second) // no contact since, past Staleness
+	if _, err := r.Revoked(newID(t), "", time.Now()); !errors.Is(err, ErrStale) {
+		t.Errorf("Revoked 3s after the last contact: %v, want ErrStale", err)
+	}
+	if h := r.Health(); !h.Stale || h.Healthy {
+		t.Errorf("health %+v, want stale", h)
+	}
+}

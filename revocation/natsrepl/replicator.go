@@ -287,7 +287,7 @@ func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (boo
 		stale = ErrClosed
 	case !r.caughtUp.Load():
 		stale = errCatchingUp
-	case r.cfg.Now().UnixNano()-r.lastContact.Load() > int64(r.cfg.Staleness):
+	case isStale(r.cfg.Now().UnixNano()-r.lastContact.Load(), r.cfg.Staleness):
 		stale = errNoContact
 	}
 	dead, err := r.store.Revoked(id, userID, created)
@@ -340,7 +340,7 @@ func (r *Replicator) Health() Health {
 		h.LastContact = time.Unix(0, n)
 	}
 	now := r.cfg.Now()
-	h.Stale = h.LastContact.IsZero() || now.Sub(h.LastContact) > r.cfg.Staleness
+	h.Stale = h.LastContact.IsZero() || isStale(now.Sub(h.LastContact).Nanoseconds(), r.cfg.Staleness)
 	h.Healthy = h.CaughtUp && !h.Stale && !r.closed.Load()
 	switch {
 	case r.closed.Load():
@@ -350,6 +350,8 @@ func (r *Replicator) Health() Health {
 		if st.reason != "" {
 			h.Reason += ": " + st.reason
 		}
+	case h.Stale && now.Before(h.LastContact):
+		h.Reason = fmt.Sprintf("stale: the clock stepped back %v past the last contact with the stream", h.LastContact.Sub(now).Round(time.Millisecond))
 	case h.Stale:
 		h.Reason = fmt.Sprintf("stale: no contact with the stream for %v (staleness %v)", now.Sub(h.LastContact).Round(time.Millisecond), r.cfg.Staleness)
 		if st.reason != "" {
@@ -421,19 +423,24 @@ func (r *Replicator) WaitCaughtUp(ctx context.Context) error {
 	}
 }
 
+// isStale reports whether contact since nanoseconds ago is too old; a
+// contact more than staleness in the future means the clock stepped back
+// since, and proves nothing until the next one.
+func isStale(since int64, staleness time.Duration) bool {
+	return since > int64(staleness) || since < -int64(staleness)
+}
+
 // touchAt records that at (cfg.Now() in Unix nanoseconds) everything the
-// stream held has been applied, if a consumer is running. Contact never
-// moves back.
+// stream held has been applied, if a consumer is running. The latest
+// report wins even if its time is earlier: after the clock steps back, a
+// contact time from before the step would otherwise keep the replica
+// fresh for the size of the step (an older probe's time only makes it
+// look staler, which is safe).
 func (r *Replicator) touchAt(at int64) {
 	if !r.consumerLive.Load() {
 		return
 	}
-	for {
-		old := r.lastContact.Load()
-		if at <= old || r.lastContact.CompareAndSwap(old, at) {
-			return
-		}
-	}
+	r.lastContact.Store(at)
 }
 
 func (r *Replicator) setReason(s string) {
