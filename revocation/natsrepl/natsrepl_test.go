@@ -910,7 +910,10 @@ func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
 	srv := testutil.StartNATS(t)
 	proxy := testutil.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
 	clock := testutil.NewClock(time.Now())
-	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
+	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) {
+		c.FailClosedWhenStale, c.Now = true, clock.Now
+		c.Options = []nats.Option{nats.IgnoreDiscoveredServers()} // only through the proxy
+	})
 	waitCaughtUp(t, a, 5*time.Second)
 	if _, err := a.repl.Revoked(newID(t), "", time.Now()); err != nil {
 		t.Fatalf("Revoked while healthy: %v", err)
