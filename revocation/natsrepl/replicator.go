@@ -297,13 +297,13 @@ func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (boo
 	return false, stale
 }
 
-// RevokeSession revokes the session in the store (which records the event
-// in its outbox in the same transaction) and wakes the publisher. The
-// revocation is in force locally when it returns, even if NATS is down.
 // AbsoluteLifetime returns the store's absolute lifetime, so that
 // sessions.New can check it against its own.
 func (r *Replicator) AbsoluteLifetime() time.Duration { return r.store.AbsoluteLifetime() }
 
+// RevokeSession revokes the session in the store (which records the event
+// in its outbox in the same transaction) and wakes the publisher. The
+// revocation is in force locally when it returns, even if NATS is down.
 func (r *Replicator) RevokeSession(ctx context.Context, id [16]byte, until time.Time) error {
 	return r.store.RevokeSession(ctx, id, until)
 }
