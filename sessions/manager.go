@@ -344,10 +344,11 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	now := nowT.UnixNano()
 	if s.empty() && (s.fresh || s.flushed) {
 		// Nothing worth a cookie: a new session left empty, or a flushed one.
-		// A cookie an earlier Save put in this response goes.
+		// A cookie an earlier Save put in this response goes, if the
+		// session changed since (not the deletion that Save wrote).
 		if s.flushed && s.incoming {
 			m.deleteCookie(h, s)
-		} else {
+		} else if s.modified {
 			s.dropLine(h)
 		}
 		s.flushed = false

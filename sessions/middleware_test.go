@@ -263,6 +263,14 @@ func TestSaveThenMiddlewareOneCookie(t *testing.T) {
 			must(t, s.Set("a", 1))
 			must(t, s.Set("b", 2))
 		}, "set"},
+		{"save after flush, a cookie came in", true, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Flush(r.Context()))
+			must(t, e.m.Save(w, r, s))
+		}, "delete"},
+		{"save after expiring, a cookie came in", true, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			s.SetExpiry(-1)
+			must(t, e.m.Save(w, r, s))
+		}, "delete"},
 		{"expired after save, no cookie came in", false, func(t *testing.T, e *env, w http.ResponseWriter, r *http.Request, s *sessions.Session) {
 			must(t, s.Set("a", 1))
 			must(t, e.m.Save(w, r, s))
