@@ -69,7 +69,10 @@ type Config struct {
 	// the request a fresh session.
 	InsecureFailOpen bool
 
-	// CookieName is the cookie's name. Default "session".
+	// CookieName is the cookie's name. Default "session". A "__Host-" name
+	// (recommended: the cookie can't be set by a sibling subdomain) needs
+	// Secure, Path "/" and no Domain; "__Secure-" needs Secure. New refuses
+	// a Config that breaks these, since browsers would drop the cookie.
 	CookieName string
 
 	// Path is the cookie's Path. Default "/".
@@ -171,6 +174,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Partitioned && c.InsecureCookies {
 		return bad("Partitioned requires Secure cookies; unset InsecureCookies")
+	}
+	// Cookie prefixes (RFC 6265bis): browsers silently drop a cookie that
+	// breaks its prefix's rules, so every save would be lost.
+	if strings.HasPrefix(c.CookieName, "__Secure-") && c.InsecureCookies {
+		return bad("CookieName %q needs Secure cookies; unset InsecureCookies", c.CookieName)
+	}
+	if strings.HasPrefix(c.CookieName, "__Host-") && (c.InsecureCookies || c.Domain != "" || c.Path != "/") {
+		return bad("CookieName %q needs Secure cookies, Path \"/\" and no Domain", c.CookieName)
 	}
 	if c.CookieAge < 0 || c.AbsoluteLifetime < 0 {
 		return bad("CookieAge and AbsoluteLifetime must not be negative")

@@ -368,6 +368,12 @@ func TestConfigValidation(t *testing.T) {
 		{"negative age", sessions.Config{Keys: kr, Revoker: rev, CookieAge: -1}, false},
 		{"age over lifetime", sessions.Config{Keys: kr, Revoker: rev, CookieAge: 40 * 24 * time.Hour}, false},
 		{"age and lifetime", sessions.Config{Keys: kr, Revoker: rev, CookieAge: 40 * 24 * time.Hour, AbsoluteLifetime: 90 * 24 * time.Hour}, true},
+		{"__Host- prefix", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Host-session"}, true},
+		{"__Host- prefix with Domain", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Host-session", Domain: "example.com"}, false},
+		{"__Host- prefix with Path", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Host-session", Path: "/app"}, false},
+		{"__Host- prefix insecure", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Host-session", InsecureCookies: true}, false},
+		{"__Secure- prefix", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Secure-session", Domain: "example.com"}, true},
+		{"__Secure- prefix insecure", sessions.Config{Keys: kr, Revoker: rev, CookieName: "__Secure-session", InsecureCookies: true}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
