@@ -39,9 +39,11 @@
 //
 // The middleware writes the cookie when the response starts (first
 // WriteHeader, Write or Flush), never after the body; an untouched session
-// writes nothing, an accessed one adds "Vary: Cookie", a written cookie adds
-// Cache-Control: no-cache="Set-Cookie". A response with status 500 or more
-// saves nothing. Code that can't use middleware calls [Manager.Load] and
+// writes nothing (unless Config.SaveEveryRequest is set, or it must be
+// re-sealed under a new primary key), an accessed one adds "Vary: Cookie",
+// a written cookie adds Cache-Control: no-cache="Set-Cookie". A response
+// with status 500 or more saves nothing, not even what the handler's own
+// Save put in its headers. Code that can't use middleware calls [Manager.Load] and
 // [Manager.Save]. [Manager.Inspect] (sealctl inspect) describes a cookie
 // value, for debugging.
 //
