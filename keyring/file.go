@@ -386,7 +386,7 @@ var ErrExists = errors.New("keyring: file already exists")
 // matching ErrExists if path already exists. It holds the lock [Update]
 // uses.
 func Create(path string, k *Keyring) error {
-	unlock, err := lockFile(path)
+	unlock, err := lockFile(lockTarget(path))
 	if err != nil {
 		return err
 	}
@@ -399,8 +399,19 @@ func Create(path string, k *Keyring) error {
 	return WriteFile(path, k)
 }
 
+// lockTarget is the path whose ".lock" guards path: the file a symbolic
+// link points to, so that editors going through the link and editors
+// naming the file take one lock.
+func lockTarget(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	return path
+}
+
 // Update edits the keyring file at path: it takes an exclusive lock on
-// path+".lock" (created if needed and left in place), loads the file, calls
+// path+".lock" (created if needed and left in place; beside the file a
+// symbolic link points to), loads the file, calls
 // edit, writes the result atomically if edit returns a different keyring,
 // and releases the lock. Concurrent Updates of one file, from goroutines
 // or processes, run one after the other, so no edit is lost. If edit
@@ -410,7 +421,7 @@ func Update(path string, edit func(*Keyring) (*Keyring, error)) (*Keyring, error
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
-	unlock, err := lockFile(path)
+	unlock, err := lockFile(lockTarget(path))
 	if err != nil {
 		return nil, err
 	}

@@ -636,14 +636,24 @@ func TestFromEnv(t *testing.T) {
 
 func TestUpdateConcurrent(t *testing.T) {
 	path, k := keyringFile(t)
+	// Half the editors go through a symbolic link to the file: they must
+	// take the same lock.
+	link := filepath.Join(t.TempDir(), "link.json")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
 	const n = 16
 	ids := make(chan string, n)
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := keyring.Update(path, func(k *keyring.Keyring) (*keyring.Keyring, error) {
+			p := path
+			if i%2 == 1 {
+				p = link
+			}
+			_, err := keyring.Update(p, func(k *keyring.Keyring) (*keyring.Keyring, error) {
 				nk, key, err := k.Add(time.Now())
 				ids <- key.ID
 				return nk, err
