@@ -87,7 +87,7 @@
 // panics, whatever its input (FuzzOpen).
 //
 // Printing a [Key] or a [Keyring] with any fmt verb, String or slog never
-// shows secret bytes. [Keyring.MarshalJSON] is the file format and does.
+// shows secret bytes. [Keyring.Marshal] is the file format and does.
 // [Load] warns (slog) when the file is readable by group or others.
 //
 // # Performance

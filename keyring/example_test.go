@@ -139,7 +139,7 @@ func ExampleWatch() {
 
 func ExampleFromEnv() {
 	k, _ := keyring.New(time.Now())
-	data, _ := k.MarshalJSON()
+	data, _ := k.Marshal()
 	os.Setenv(keyring.EnvVar, string(data)) // normally set by the deployment
 	defer os.Unsetenv(keyring.EnvVar)
 

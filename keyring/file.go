@@ -226,10 +226,12 @@ func checkFieldNames(data []byte) error {
 	}
 }
 
-// MarshalJSON encodes k as a keyring file (version 1, keys sorted by ID,
+// Marshal encodes k as a keyring file (version 1, keys sorted by ID,
 // indented). The result CONTAINS THE SECRETS: write it only where a
-// private key may go.
-func (k *Keyring) MarshalJSON() ([]byte, error) {
+// private key may go. It is deliberately not MarshalJSON: encoding/json
+// (or a JSON log handler) given a *Keyring, or a struct holding one, must
+// not write the secrets; it writes {} instead.
+func (k *Keyring) Marshal() ([]byte, error) {
 	f := fileV1{Version: FileVersion, Keys: make([]fileKeyV1, len(k.keys))}
 	for i, key := range k.keys {
 		fk := fileKeyV1{
@@ -322,7 +324,7 @@ const MaxFileSize = 1 << 20
 // refuse, use [Create]; to edit safely against concurrent writers, use
 // [Update].
 func WriteFile(path string, k *Keyring) error {
-	data, err := k.MarshalJSON()
+	data, err := k.Marshal()
 	if err != nil {
 		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}

@@ -126,15 +126,15 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		out, err := k.MarshalJSON()
+		out, err := k.Marshal()
 		if err != nil {
 			t.Fatal(err)
 		}
 		k2, err := Parse(out)
 		if err != nil {
-			t.Fatalf("re-parse of MarshalJSON output: %v\n%s", err, out)
+			t.Fatalf("re-parse of Marshal output: %v\n%s", err, out)
 		}
-		out2, _ := k2.MarshalJSON()
+		out2, _ := k2.Marshal()
 		if !bytes.Equal(out, out2) {
 			t.Fatalf("round trip not stable:\n%s\n%s", out, out2)
 		}

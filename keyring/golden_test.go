@@ -44,7 +44,7 @@ func fixedRing(t testing.TB) *Keyring {
 func TestGoldenFile(t *testing.T) {
 	golden := filepath.Join("testdata", "keyring-v1.json")
 	k := fixedRing(t)
-	got, err := k.MarshalJSON()
+	got, err := k.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestGoldenFile(t *testing.T) {
 		t.Fatalf("%v (run go test ./keyring -run TestGoldenFile -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("MarshalJSON differs from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
+		t.Fatalf("Marshal differs from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
 	}
 
 	// The golden file parses back to the same keys and secrets, and a
@@ -102,7 +102,7 @@ func TestGoldenFile(t *testing.T) {
 	if err != nil || string(o.Plaintext) != "hello" || o.KeyID != "mfrggzdf" {
 		t.Fatalf("Open(%s) = %+v, %v; want hello from mfrggzdf", sealedFile, o, err)
 	}
-	again, err := back.MarshalJSON()
+	again, err := back.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,9 @@ var (
 // swapped atomically (see [Watcher]).
 //
 // String, Format and LogValue list key IDs and states, never secrets.
-// MarshalJSON, by contrast, is the keyring file and does contain the
-// secrets: store it like a private key.
+// Marshal, by contrast, is the keyring file and does contain the
+// secrets: store it like a private key. A *Keyring is not a json.Marshaler,
+// so encoding/json writes it as {}.
 type Keyring struct {
 	keys    []Key          // sorted by ID
 	byID    map[string]int // index into keys

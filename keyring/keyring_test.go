@@ -422,7 +422,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSeal(t, k, "session", []byte("something"))
-	file, err := k.MarshalJSON()
+	file, err := k.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,9 +457,21 @@ func TestNoSecretInOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Write(js)
+	// encoding/json of the ring itself, or of a config struct holding it.
+	type config struct {
+		Ring *keyring.Keyring
+		Keys keyring.Source
+	}
+	for _, v := range []any{k, config{Ring: k, Keys: k}} {
+		js, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(js)
+	}
 	for _, h := range []slog.Handler{slog.NewTextHandler(&out, nil), slog.NewJSONHandler(&out, nil)} {
 		l := slog.New(h)
-		l.Info("ring", "k", k, "key", k.Primary(), "keys", k.Keys())
+		l.Info("ring", "k", k, "key", k.Primary(), "keys", k.Keys(), "config", config{Ring: k, Keys: k})
 	}
 	if !strings.Contains(out.String(), k.Primary().ID) {
 		t.Fatalf("output does not even show the key ID; the test is not printing anything useful:\n%s", out.String())
@@ -607,7 +619,7 @@ func TestLoadWarnsOnOpenMode(t *testing.T) {
 
 func TestFromEnv(t *testing.T) {
 	k := mustNew(t)
-	data, err := k.MarshalJSON()
+	data, err := k.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

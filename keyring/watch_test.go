@@ -207,7 +207,7 @@ func TestHugeFileRefused(t *testing.T) {
 	}
 	defer w.Close()
 	good := w.Keyring()
-	data, err := k.MarshalJSON()
+	data, err := k.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := k2.MarshalJSON()
+	data, err := k2.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

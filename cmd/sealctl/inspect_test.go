@@ -100,7 +100,7 @@ func TestInspectFromEnvAndMissingFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := k.MarshalJSON()
+	data, _ := k.Marshal()
 	t.Setenv(keyring.EnvVar, string(data))
 	v, _ := k.Seal("session", []byte(`"hi"`))
 	stdout, stderr, code := sealctl(t, "inspect", v)
