@@ -4,7 +4,7 @@
 // Usage:
 //
 //	sealctl keys init|add|promote|rotate|retire|prune|list --keyring FILE
-//	sealctl inspect --keyring FILE [--name COOKIE_NAME] VALUE
+//	sealctl inspect --keyring FILE [--name COOKIE_NAME] [--max-age D] [--cookie-age D] [--absolute-lifetime D] VALUE
 //	sealctl revoke session ID | user ID | all (--data DIR | --nats URL)
 //	sealctl revocations stats --data DIR
 //
@@ -32,7 +32,7 @@ func usagef(format string, args ...any) error {
 
 const usage = `usage:
   sealctl keys init|add|promote|rotate|retire|prune|list --keyring FILE [flags]
-  sealctl inspect --keyring FILE [--name COOKIE_NAME] VALUE
+  sealctl inspect --keyring FILE [--name COOKIE_NAME] [--max-age D] [--cookie-age D] [--absolute-lifetime D] VALUE
   sealctl revoke session ID | user ID | all (--data DIR | --nats URL)
   sealctl revocations stats --data DIR
 Run "sealctl COMMAND -h" for a command's flags.`
