@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/keyring"
@@ -1099,6 +1100,28 @@ func TestPublicStoreError(t *testing.T) {
 	for _, tt := range tests {
 		if got := publicStoreError(tt.err); got != tt.want {
 			t.Errorf("publicStoreError(%q) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestUnknownUserCostsABcrypt guards the login's timing: the hash compared
+// for an unknown name must be a well-formed bcrypt hash of the same cost
+// as the users' (a malformed one fails at once, and a fast answer would
+// tell which names exist) and must match no demo password.
+func TestUnknownUserCostsABcrypt(t *testing.T) {
+	cost, err := bcrypt.Cost(dummyHash)
+	if err != nil {
+		t.Fatalf("dummy hash: %v", err)
+	}
+	for name, u := range users {
+		uc, err := bcrypt.Cost(u.hash)
+		if err != nil || uc != cost {
+			t.Errorf("%s: cost %d (%v), dummy's %d", name, uc, err, cost)
+		}
+	}
+	for _, pw := range []string{"alice-password", "bob-password", "x"} {
+		if err := bcrypt.CompareHashAndPassword(dummyHash, []byte(pw)); !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			t.Errorf("dummy hash against %q: %v, want a mismatch", pw, err)
 		}
 	}
 }
