@@ -41,8 +41,11 @@ type Config struct {
 	// AbsoluteLifetime is the longest a session may live from its
 	// creation (sessions.Config.AbsoluteLifetime; keep the two equal).
 	// User and all entries live this long after their cut-off; session
-	// entries are clamped to at most this long from now. Default 30*24h;
-	// at most MaxAbsoluteLifetime.
+	// entries are clamped to at most this long from now. Default: the
+	// lifetime this directory recorded when it was last opened with one,
+	// else 30*24h (so sealctl, opening a server's directory, keeps entries
+	// as long as the server does); at most MaxAbsoluteLifetime. Open
+	// records the lifetime it settles on.
 	AbsoluteLifetime time.Duration
 	// Node names this instance in the events it makes. Default: the
 	// hostname, cut to MaxOriginLen bytes.
@@ -78,6 +81,7 @@ const (
 	prefixAll     = 'a' // 'a' -> at(8); TTL at+AbsoluteLifetime
 	prefixCursor  = 'c' // 'c' name -> value; no TTL
 	prefixOutbox  = 'o' // 'o' seq(8) -> Event; no TTL
+	prefixMeta    = 'm' // 'm' name -> value; no TTL
 )
 
 // Store is the revocation and flush list: Badger on disk, an in-memory
@@ -117,7 +121,8 @@ type Store struct {
 // into memory. dir's parent must exist. A directory held by another process
 // gives an error wrapping ErrLocked.
 func Open(dir string, cfg Config) (*Store, error) {
-	if cfg.AbsoluteLifetime <= 0 {
+	lifeGiven := cfg.AbsoluteLifetime > 0
+	if !lifeGiven {
 		cfg.AbsoluteLifetime = DefaultAbsoluteLifetime
 	}
 	if cfg.Node == "" {
@@ -173,6 +178,10 @@ func Open(dir string, cfg Config) (*Store, error) {
 		subs:     make(map[uint64]func(Event)),
 		gcStop:   make(chan struct{}),
 		gcDone:   make(chan struct{}),
+	}
+	if err := s.lifetime(lifeGiven); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)
 	}
 	if err := s.load(); err != nil {
 		db.Close()
@@ -285,6 +294,52 @@ func (s *Store) load() error {
 }
 
 func (s *Store) now() int64 { return s.cfg.Now().UnixNano() }
+
+// metaLifetime is where a store records its absolute lifetime, so that a
+// tool opening the directory without being told (sealctl) keeps entries
+// as long as the server that owns it.
+var metaLifetime = []byte{prefixMeta, 'l', 'i', 'f', 'e'}
+
+// lifetime settles the store's absolute lifetime: the one given in Config,
+// else the one the directory recorded, else the default; and records it.
+func (s *Store) lifetime(given bool) error {
+	var stored time.Duration
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(metaLifetime)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("recorded absolute lifetime of %d bytes, want 8", len(v))
+			}
+			stored = time.Duration(binary.BigEndian.Uint64(v))
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("read absolute lifetime: %w", err)
+	}
+	if !given && stored > 0 && stored <= MaxAbsoluteLifetime {
+		s.cfg.AbsoluteLifetime = stored
+	}
+	if stored == s.cfg.AbsoluteLifetime {
+		return nil
+	}
+	if stored != 0 {
+		s.log.Info("revocation: absolute lifetime changed", "was", stored, "now", s.cfg.AbsoluteLifetime)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(metaLifetime, binary.BigEndian.AppendUint64(nil, uint64(s.cfg.AbsoluteLifetime)))
+	})
+	if err != nil {
+		return fmt.Errorf("record absolute lifetime: %w", err)
+	}
+	return nil
+}
 
 // AbsoluteLifetime returns how long user and global entries are kept, and
 // the longest a session entry is kept: Config.AbsoluteLifetime after

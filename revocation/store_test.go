@@ -571,3 +571,27 @@ func TestLongAbsoluteLifetime(t *testing.T) {
 		}
 	}
 }
+
+// A store records its absolute lifetime; opening the directory without one
+// uses it, and an explicit one replaces it.
+func TestAbsoluteLifetimeRecorded(t *testing.T) {
+	const day = 24 * time.Hour
+	store, dir := testutil.RevocationStore(t, revocation.Config{AbsoluteLifetime: 90 * day, GCInterval: -1})
+	steps := []struct {
+		give, want time.Duration
+	}{
+		{0, 90 * day},        // recorded
+		{45 * day, 45 * day}, // explicit wins and is recorded
+		{0, 45 * day},
+	}
+	for _, st := range steps {
+		store = testutil.ReopenRevocationStore(t, store, dir, revocation.Config{AbsoluteLifetime: st.give, GCInterval: -1})
+		if got := store.AbsoluteLifetime(); got != st.want {
+			t.Errorf("reopened with AbsoluteLifetime %v: got %v, want %v", st.give, got, st.want)
+		}
+	}
+	fresh, _ := testutil.RevocationStore(t, revocation.Config{GCInterval: -1})
+	if got := fresh.AbsoluteLifetime(); got != revocation.DefaultAbsoluteLifetime {
+		t.Errorf("a new directory: %v, want the default %v", got, revocation.DefaultAbsoluteLifetime)
+	}
+}

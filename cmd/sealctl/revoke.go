@@ -68,7 +68,7 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
 	fs.StringVar(&nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
 	until := fs.String("until", "", "session only: when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
-	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "with --data: the instance's absolute session lifetime, how long an entry is kept (through --nats each server uses its own)")
+	life := fs.Duration("absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
 	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -84,8 +84,14 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *natsURL == "" && (nopts.creds != "" || nopts.ca != "" || nopts.stream != natsrepl.DefaultStream || nopts.prefix != natsrepl.DefaultSubjectPrefix) {
 		return usagef("revoke: --nats-creds, --nats-ca, --stream and --subject-prefix go with --nats")
 	}
-	if *life <= 0 {
-		return usagef("revoke: --absolute-lifetime must be positive")
+	if *life < 0 {
+		return usagef("revoke: --absolute-lifetime must not be negative")
+	}
+	// Informational for user and all events (every store keeps them for
+	// its own lifetime); the store opened below settles the real one.
+	evLife := *life
+	if evLife == 0 {
+		evLife = revocation.DefaultAbsoluteLifetime
 	}
 	if *until != "" && pos[0] != "session" {
 		return usagef("revoke: --until applies to sessions only")
@@ -115,12 +121,12 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if len(pos) != 2 || pos[1] == "" {
 			return usagef("revoke user: want one user ID")
 		}
-		ev.Kind, ev.User, ev.Until = revocation.KindUser, pos[1], now.Add(*life)
+		ev.Kind, ev.User, ev.Until = revocation.KindUser, pos[1], now.Add(evLife)
 	case "all":
 		if len(pos) != 1 {
 			return usagef("revoke all: takes no arguments")
 		}
-		ev.Kind, ev.Until = revocation.KindAll, now.Add(*life)
+		ev.Kind, ev.Until = revocation.KindAll, now.Add(evLife)
 	default:
 		fmt.Fprintln(stderr, revokeUsage)
 		return usagef("revoke: unknown scope %q (want session, user or all)", pos[0])
@@ -164,6 +170,7 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case revocation.KindAll:
 		err = s.RevokeAll(ctx, ev.At)
 	}
+	storeLife := s.AbsoluteLifetime()
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
@@ -173,8 +180,8 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	switch ev.Kind {
 	case revocation.KindSession:
 		shown := ev.Until
-		if shown.IsZero() || shown.After(now.Add(*life)) {
-			shown = now.Add(*life)
+		if shown.IsZero() || shown.After(now.Add(storeLife)) {
+			shown = now.Add(storeLife)
 		}
 		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, shown.UTC().Format(time.RFC3339), *data)
 	case revocation.KindUser:
@@ -236,7 +243,7 @@ func runRevocations(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Usage = func() { fmt.Fprintln(stderr, revocationsUsage); fs.PrintDefaults() }
 	data := fs.String("data", "", "a stopped instance's revocation `DIR`ectory")
 	asJSON := fs.Bool("json", false, "print JSON")
-	life := fs.Duration("absolute-lifetime", revocation.DefaultAbsoluteLifetime, "the servers' absolute session lifetime")
+	life := fs.Duration("absolute-lifetime", 0, "the servers' absolute session lifetime (default: what the directory recorded, else 720h)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagError(err)

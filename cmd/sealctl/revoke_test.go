@@ -198,3 +198,43 @@ func TestRevokeUntilInThePast(t *testing.T) {
 		t.Errorf("--until %s: exit %d, stderr %q; want 2 and a message about the past", past, code, errOut)
 	}
 }
+
+// Without --absolute-lifetime, sealctl keeps entries as long as the server
+// that owns the directory: the lifetime it recorded, not the 30-day default.
+func TestRevokeDataUsesRecordedLifetime(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	const life = 90 * 24 * time.Hour
+	s, err := revocation.Open(dir, revocation.Config{AbsoluteLifetime: life})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const sid = "00112233445566778899aabbccddeeff"
+	before := time.Now()
+	out, errOut, code := runCLI(t, "revoke", "session", sid, "--data", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	// "revoked session ID until TIME in DIR": the until is now + 90 days.
+	f := strings.Fields(out)
+	if len(f) < 5 {
+		t.Fatalf("stdout %q", out)
+	}
+	until, err := time.Parse(time.RFC3339, f[4])
+	if err != nil {
+		t.Fatalf("stdout %q: %v", out, err)
+	}
+	if want := before.Add(life); until.Before(want.Add(-time.Minute)) || until.After(want.Add(time.Hour)) {
+		t.Errorf("session revoked until %v, want about %v (the directory's 90-day lifetime)", until, want)
+	}
+	s, err = revocation.Open(dir, revocation.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.AbsoluteLifetime(); got != life {
+		t.Errorf("after sealctl, the directory's lifetime is %v, want %v", got, life)
+	}
+}
