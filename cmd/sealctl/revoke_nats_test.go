@@ -15,26 +15,36 @@ import (
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
-// revoke --nats reaches a running instance through a real NATS server.
-func TestRevokeViaNATS(t *testing.T) {
-	srv := testutil.StartNATS(t)
+// replicatingInstance is a running app instance for revoke --nats to reach:
+// a store in a temp dir with a replicator on srv, caught up.
+func replicatingInstance(t *testing.T, srv *testutil.NATSServer, scfg revocation.Config, rcfg natsrepl.Config) (*natsrepl.Replicator, *revocation.Store) {
+	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
-	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet})
+	scfg.Node, scfg.Outbox, scfg.GCInterval, scfg.Logger = "app", true, -1, quiet
+	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ctx := context.Background()
-	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Logger: quiet})
+	rcfg.URL, rcfg.Node, rcfg.Logger = srv.URL(), "app", quiet
+	repl, err := natsrepl.Start(context.Background(), st, rcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { repl.Close() })
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := repl.WaitCaughtUp(wctx); err != nil {
+	if err := repl.WaitCaughtUp(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return repl, st
+}
+
+// revoke --nats reaches a running instance through a real NATS server.
+func TestRevokeViaNATS(t *testing.T) {
+	srv := testutil.StartNATS(t)
+	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{})
+	ctx := context.Background()
 
 	var id [16]byte
 	id[0], id[15] = 0xab, 0xcd
@@ -110,21 +120,11 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 // with --stream and --subject-prefix; a mismatch fails and says which flags.
 func TestRevokeViaNATSCustomStream(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	quiet := slog.New(slog.DiscardHandler)
-	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations"})
 	ctx := context.Background()
-	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { repl.Close() })
 
 	var stdout, stderr bytes.Buffer
-	err = run(ctx, []string{"revoke", "user", "finn", "--nats", srv.URL()}, &stdout, &stderr)
+	err := run(ctx, []string{"revoke", "user", "finn", "--nats", srv.URL()}, &stdout, &stderr)
 	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "--stream and --subject-prefix") {
 		t.Errorf("default stream against a custom one: exit %d, stderr %q; want 1 naming --stream and --subject-prefix", code, stderr.String())
 	}
@@ -178,20 +178,10 @@ func TestRevokeNATSFlagErrors(t *testing.T) {
 // default: the servers may keep sessions longer than 30 days.
 func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	quiet := slog.New(slog.DiscardHandler)
 	clock := testutil.NewClock(time.Now())
 	const life = 90 * 24 * time.Hour
-	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), revocation.Config{Node: "app", Outbox: true, GCInterval: -1, Logger: quiet, AbsoluteLifetime: life, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	_, st := replicatingInstance(t, srv, revocation.Config{AbsoluteLifetime: life, Now: clock.Now}, natsrepl.Config{})
 	ctx := context.Background()
-	repl, err := natsrepl.Start(ctx, st, natsrepl.Config{URL: srv.URL(), Node: "app", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { repl.Close() })
 	id := [16]byte{0xfe, 15: 0xed}
 	var stdout, stderr bytes.Buffer
 	if err := run(ctx, []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL()}, &stdout, &stderr); err != nil {
