@@ -189,15 +189,25 @@ func (s *Server) cartError(w http.ResponseWriter, r *http.Request, sess *session
 	s.render(w, r, http.StatusBadRequest, "cart", "Cart", d)
 }
 
-func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
+// cartForm reads a cart form's session and product; on failure it has
+// answered the request.
+func (s *Server) cartForm(w http.ResponseWriter, r *http.Request) (*sessions.Session, string, product, bool) {
 	sess, ok := s.formSession(w, r)
 	if !ok {
-		return
+		return nil, "", product{}, false
 	}
 	id := r.PostFormValue("product")
 	p, ok := findProduct(id)
 	if !ok {
 		s.cartError(w, r, sess, fmt.Sprintf("Unknown product %q.", truncate(id, 40)))
+		return nil, "", product{}, false
+	}
+	return sess, id, p, true
+}
+
+func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
+	sess, id, p, ok := s.cartForm(w, r)
+	if !ok {
 		return
 	}
 	qtyText := strings.TrimSpace(r.PostFormValue("qty"))
@@ -224,14 +234,8 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.formSession(w, r)
+	sess, id, p, ok := s.cartForm(w, r)
 	if !ok {
-		return
-	}
-	id := r.PostFormValue("product")
-	p, ok := findProduct(id)
-	if !ok {
-		s.cartError(w, r, sess, fmt.Sprintf("Unknown product %q.", truncate(id, 40)))
 		return
 	}
 	c := cart(sess)
