@@ -325,15 +325,25 @@ func firstMissingStep(v map[string]string) int {
 	return 0
 }
 
+// signupStep reads the step from the URL; if an earlier step is still
+// unanswered it redirects there and reports false.
+func signupStep(w http.ResponseWriter, r *http.Request, answers map[string]string) (int, bool) {
+	step, _ := strconv.Atoi(mux.Vars(r)["step"])
+	if m := firstMissingStep(answers); m != 0 && m < step {
+		redirect(w, r, fmt.Sprintf("/signup/%d", m))
+		return 0, false
+	}
+	return step, true
+}
+
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.session(w, r)
 	if !ok {
 		return
 	}
-	step, _ := strconv.Atoi(mux.Vars(r)["step"])
 	v := signup(sess)
-	if m := firstMissingStep(v); m != 0 && m < step {
-		redirect(w, r, fmt.Sprintf("/signup/%d", m))
+	step, ok := signupStep(w, r, v)
+	if !ok {
 		return
 	}
 	s.renderSignup(w, r, http.StatusOK, step, v, nil)
@@ -350,10 +360,9 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	step, _ := strconv.Atoi(mux.Vars(r)["step"])
 	saved := signup(sess)
-	if m := firstMissingStep(saved); m != 0 && m < step {
-		redirect(w, r, fmt.Sprintf("/signup/%d", m))
+	step, ok := signupStep(w, r, saved)
+	if !ok {
 		return
 	}
 	// typed is the saved answers overlaid with this step's fields, so a
