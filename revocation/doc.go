@@ -78,8 +78,7 @@
 // with its own RWMutex; it allocates nothing and does no I/O. Writers take
 // a Badger transaction each (retrying conflicts with each other) and
 // update the index after the commit, keeping the maximum, so concurrent
-// and out-of-order writes converge. Subscribe callbacks run in the
-// writer's goroutine after the commit. Close waits for writes in progress;
+// and out-of-order writes converge. Close waits for writes in progress;
 // afterwards every method returns ErrClosed.
 //
 // # Performance

@@ -210,6 +210,12 @@ func TestOutboxLifecycle(t *testing.T) {
 	if evs[0].Session != id || evs[1].User != "alice" {
 		t.Errorf("outbox events carry the wrong subject: %+v", evs[:2])
 	}
+	latest := clock.Now().Add(revocation.DefaultAbsoluteLifetime)
+	for i, ev := range evs {
+		if ev.ID == ([16]byte{}) || !ev.Until.Equal(latest) {
+			t.Errorf("event %d: ID %x, until %v; want a random ID and until %v (now + absolute lifetime)", i, ev.ID, ev.Until, latest)
+		}
+	}
 	if got, _ := s.Outbox(ctx, 1); len(got) != 1 || got[0].ID != evs[0].ID {
 		t.Errorf("Outbox(1) = %v, want the oldest event only", got)
 	}

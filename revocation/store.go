@@ -107,10 +107,6 @@ type Store struct {
 	outSeq uint64
 	ready  chan struct{}
 
-	subMu   sync.Mutex
-	subs    map[uint64]func(Event)
-	subNext uint64
-
 	gcStop chan struct{}
 	gcDone chan struct{}
 	gcMu   sync.Mutex   // one RunGC at a time
@@ -175,7 +171,6 @@ func Open(dir string, cfg Config) (*Store, error) {
 		users:    newUserIndex(),
 		outbox:   make(map[[16]byte]uint64),
 		ready:    make(chan struct{}, 1),
-		subs:     make(map[uint64]func(Event)),
 		gcStop:   make(chan struct{}),
 		gcDone:   make(chan struct{}),
 	}
@@ -546,17 +541,10 @@ func (s *Store) markFailed(cause error) {
 }
 
 // local records a local revocation: its effect and (with Config.Outbox) an
-// outbox record, in one synced transaction; then the index and subscribers.
+// outbox record, in one synced transaction; then the index.
 func (s *Store) local(ctx context.Context, ev Event) error {
-	ev, changed, err := s.commitLocal(ctx, ev)
-	if err != nil {
-		return err
-	}
-	if changed {
-		// Outside the Close guard, so a subscriber may call back into the Store.
-		s.notify(ev)
-	}
-	return nil
+	_, _, err := s.commitLocal(ctx, ev)
+	return err
 }
 
 // commitLocal does local's work under the Close guard. changed is false for
@@ -648,34 +636,6 @@ func (s *Store) signalReady() {
 	}
 }
 
-func (s *Store) notify(ev Event) {
-	s.subMu.Lock()
-	fns := make([]func(Event), 0, len(s.subs))
-	for _, fn := range s.subs {
-		fns = append(fns, fn)
-	}
-	s.subMu.Unlock()
-	for _, fn := range fns {
-		fn(ev)
-	}
-}
-
-// Subscribe calls fn with every local event after it is committed, in the
-// goroutine that made it; fn must not block. Events applied with Apply are
-// not delivered. cancel stops delivery.
-func (s *Store) Subscribe(fn func(Event)) (cancel func()) {
-	s.subMu.Lock()
-	id := s.subNext
-	s.subNext++
-	s.subs[id] = fn
-	s.subMu.Unlock()
-	return func() {
-		s.subMu.Lock()
-		delete(s.subs, id)
-		s.subMu.Unlock()
-	}
-}
-
 // Cursor is a replication consumer's position, stored with Apply.
 type Cursor struct {
 	Name  string // which consumer; empty means don't store a cursor
@@ -685,9 +645,9 @@ type Cursor struct {
 // Apply applies events from another instance and stores cur, in one synced
 // transaction, so a crash loses or keeps both together. Applying is
 // idempotent and order-insensitive (session entries keep the latest until,
-// user and all entries the latest cut-off). Apply writes no outbox records
-// and notifies no subscribers. A malformed event is logged and skipped, so
-// one bad message can't stop replication. A batch too big for one Badger
+// user and all entries the latest cut-off). Apply writes no outbox
+// records. A malformed event is logged and skipped, so one bad message
+// can't stop replication. A batch too big for one Badger
 // transaction is split; the cursor goes with the last part.
 func (s *Store) Apply(ctx context.Context, events []Event, cur Cursor) error {
 	if err := s.begin(ctx); err != nil {

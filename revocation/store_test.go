@@ -434,47 +434,6 @@ func TestOpenBadDirectory(t *testing.T) {
 	}
 }
 
-func TestSubscribe(t *testing.T) {
-	ctx := context.Background()
-	clock := newClock()
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, Node: "node-a"})
-	var mu sync.Mutex
-	var got []revocation.Event
-	cancel := s.Subscribe(func(ev revocation.Event) {
-		mu.Lock()
-		got = append(got, ev)
-		mu.Unlock()
-		// Called after commit: the change is visible.
-		if ev.Kind == revocation.KindSession {
-			if r, err := s.Revoked(ev.Session, "", time.Now()); !r || err != nil {
-				t.Errorf("in subscriber: Revoked = %v, %v; want the entry committed", r, err)
-			}
-		}
-	})
-	id := newID(t)
-	if err := s.RevokeSession(ctx, id, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RevokeUser(ctx, "alice", clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	if err := s.RevokeAll(ctx, clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 2 {
-		t.Fatalf("got %d events, want 2 (none after cancel)", len(got))
-	}
-	if got[0].Kind != revocation.KindSession || got[0].Session != id || got[0].Origin != "node-a" || got[0].ID == ([16]byte{}) {
-		t.Errorf("first event = %+v", got[0])
-	}
-	if got[1].Kind != revocation.KindUser || got[1].User != "alice" || !got[1].Until.Equal(clock.Now().Add(revocation.DefaultAbsoluteLifetime)) {
-		t.Errorf("second event = %+v", got[1])
-	}
-}
-
 func TestConcurrentRevokes(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
