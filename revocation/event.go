@@ -36,6 +36,14 @@ const (
 	MaxOriginLen = 255  // longest origin node name, in bytes
 )
 
+// cutOrigin cuts a node name to MaxOriginLen bytes.
+func cutOrigin(node string) string {
+	if len(node) > MaxOriginLen {
+		return node[:MaxOriginLen]
+	}
+	return node
+}
+
 // Event is one change to the revocation list. Every local revocation is an
 // event; replication carries events between instances and applies them with
 // [Store.Apply]. Applying an event twice, or events in any order, gives the

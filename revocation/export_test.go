@@ -16,14 +16,14 @@ func CloseBadger(s *Store) error { return s.db.Close() }
 func BulkLoad(s *Store, ids [][16]byte, until time.Time) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	eff := effect{kind: KindSession, val: until.UnixNano(), exp: until.UnixNano()}
+	eff := entry{kind: KindSession, val: until.UnixNano(), exp: until.UnixNano()}
 	for _, id := range ids {
 		eff.key = append([]byte{prefixSession}, id[:]...)
 		e := &badger.Entry{Key: eff.key, Value: be64(eff.val), ExpiresAt: uint64(until.Unix() + 1)}
 		if err := wb.SetEntry(e); err != nil {
 			return err
 		}
-		s.index(eff)
+		s.index.apply(eff)
 	}
 	return wb.Flush()
 }

@@ -9,6 +9,61 @@ import (
 	"sync/atomic"
 )
 
+// memIndex is the list in memory, what Revoked reads: revoked session IDs,
+// users' cut-offs and the global cut-off. Updates keep the later value, so
+// writers in any order converge.
+type memIndex struct {
+	sessions *sessionIndex
+	users    *userIndex
+	all      atomic.Int64 // global cut-off, Unix nanoseconds; 0 none
+}
+
+func newMemIndex() memIndex {
+	return memIndex{sessions: newSessionIndex(), users: newUserIndex()}
+}
+
+// revoked reports whether the session is dead; created is in Unix
+// nanoseconds.
+func (x *memIndex) revoked(id *[16]byte, user string, created int64) bool {
+	if a := x.all.Load(); a != 0 && a >= created {
+		return true
+	}
+	if user != "" {
+		if at, ok := x.users.get(user); ok && at >= created {
+			return true
+		}
+	}
+	_, ok := x.sessions.get(id)
+	return ok
+}
+
+// apply adds e, once it is committed.
+func (x *memIndex) apply(e entry) {
+	switch e.kind {
+	case KindSession:
+		x.sessions.put([16]byte(e.key[1:]), e.val)
+	case KindUser:
+		x.users.put(string(e.key[1:]), e.val)
+	case KindAll:
+		for {
+			old := x.all.Load()
+			if old >= e.val || x.all.CompareAndSwap(old, e.val) {
+				break
+			}
+		}
+	}
+}
+
+// sweep drops the entries expired at now; user and all entries live life
+// after their cut-off.
+func (x *memIndex) sweep(now, life int64) {
+	x.sessions.sweep(now)
+	x.users.sweep(now, life)
+	if a := x.all.Load(); a != 0 && a+life <= now {
+		x.all.CompareAndSwap(a, 0)
+	}
+}
+
 // sessionIndex is the in-memory set of revoked session IDs with the time
 // each entry may be dropped. It is a table of 256 shards, each an
 // open-addressing hash table with linear probing over 24-byte slots

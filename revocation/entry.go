@@ -1,0 +1,153 @@
+package revocation
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Key layout in Badger. One-byte prefixes; values are big-endian.
+const (
+	prefixSession = 's' // 's' id(16) -> until(8); TTL until
+	prefixUser    = 'u' // 'u' user -> at(8); TTL at+AbsoluteLifetime
+	prefixAll     = 'a' // 'a' -> at(8); TTL at+AbsoluteLifetime
+	prefixCursor  = 'c' // 'c' name -> value; no TTL
+	prefixOutbox  = 'o' // 'o' seq(8) -> Event; no TTL
+	prefixMeta    = 'm' // 'm' name -> value; no TTL
+)
+
+// entry is one key of the list, what an event does to it: the key set to
+// at least val, kept until exp.
+type entry struct {
+	kind Kind
+	key  []byte
+	val  int64 // session: until; user/all: cut-off; Unix nanoseconds
+	exp  int64 // when the entry may go, Unix nanoseconds
+}
+
+// effectOf works out ev's entry at now. ok is false when the event changes
+// nothing (its entry would already have expired).
+func (s *Store) effectOf(ev *Event, now int64) (entry, bool, error) {
+	life := int64(s.cfg.AbsoluteLifetime)
+	at, _ := nanos(ev.At)
+	until, _ := nanos(ev.Until)
+	switch ev.Kind {
+	case KindSession:
+		if until == 0 || until > now+life {
+			until = now + life
+		}
+		if until <= now {
+			return entry{}, false, nil
+		}
+		return entry{kind: KindSession, key: append([]byte{prefixSession}, ev.Session[:]...), val: until, exp: until}, true, nil
+	case KindUser, KindAll:
+		if at > now+life {
+			return entry{}, false, fmt.Errorf("%w: cut-off %v is more than the absolute lifetime ahead", ErrInvalid, ev.At)
+		}
+		exp := at + life
+		if exp <= now {
+			return entry{}, false, nil
+		}
+		key := []byte{prefixAll}
+		if ev.Kind == KindUser {
+			key = append([]byte{prefixUser}, ev.User...)
+		}
+		return entry{kind: ev.Kind, key: key, val: at, exp: exp}, true, nil
+	}
+	return entry{}, false, fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(ev.Kind))
+}
+
+// writeEntry writes e in txn, keeping the larger value if the key exists.
+func writeEntry(txn *badger.Txn, e entry) error {
+	old, found, err := getValue(txn, e.key)
+	if err != nil {
+		return err
+	}
+	if found && len(old) == 8 && int64(binary.BigEndian.Uint64(old)) >= e.val {
+		return nil
+	}
+	val := binary.BigEndian.AppendUint64(nil, uint64(e.val))
+	// Badger's TTL has one-second granularity: round up, never drop early.
+	expSec := (e.exp + int64(time.Second) - 1) / int64(time.Second)
+	return txn.SetEntry(&badger.Entry{Key: e.key, Value: val, ExpiresAt: uint64(expSec)})
+}
+
+// getValue returns a copy of key's value in txn; found is false if the key
+// is missing.
+func getValue(txn *badger.Txn, key []byte) (_ []byte, found bool, _ error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	v, err := item.ValueCopy(nil)
+	return v, err == nil, err
+}
+
+// scan calls entryFn with every entry of the list in txn (session, user
+// and all keys, decoded), expired ones included: Badger drops them by the
+// real clock, the index by Config.Now. other, if not nil, gets every other
+// item.
+func (s *Store) scan(txn *badger.Txn, entryFn func(entry) error, other func(*badger.Item) error) error {
+	opt := badger.DefaultIteratorOptions
+	opt.PrefetchValues = false
+	it := txn.NewIterator(opt)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		key := item.Key()
+		if len(key) == 0 {
+			continue
+		}
+		var err error
+		switch key[0] {
+		case prefixSession, prefixUser, prefixAll:
+			var e entry
+			if e, err = s.decodeEntry(item); err == nil {
+				err = entryFn(e)
+			}
+		default:
+			if other != nil {
+				err = other(item)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeEntry decodes a session, user or all entry. Its key is Badger's:
+// valid only until the iteration moves on.
+func (s *Store) decodeEntry(item *badger.Item) (entry, error) {
+	key := item.Key()
+	var v int64
+	err := item.Value(func(val []byte) error {
+		if len(val) != 8 {
+			return fmt.Errorf("entry %q: value of %d bytes, want 8", key, len(val))
+		}
+		v = int64(binary.BigEndian.Uint64(val))
+		return nil
+	})
+	if err != nil {
+		return entry{}, err
+	}
+	life := int64(s.cfg.AbsoluteLifetime)
+	switch key[0] {
+	case prefixSession:
+		if len(key) != 17 {
+			return entry{}, fmt.Errorf("session entry key of %d bytes, want 17", len(key))
+		}
+		return entry{kind: KindSession, key: key, val: v, exp: v}, nil
+	case prefixUser:
+		return entry{kind: KindUser, key: key, val: v, exp: v + life}, nil
+	default:
+		return entry{kind: KindAll, key: key, val: v, exp: v + life}, nil
+	}
+}

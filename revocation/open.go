@@ -1,0 +1,235 @@
+package revocation
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Config configures a Store. The zero value is usable: every field's
+// default is written beside it. Open copies it.
+type Config struct {
+	// AbsoluteLifetime is the longest a session may live from its
+	// creation (sessions.Config.AbsoluteLifetime; keep the two equal).
+	// User and all entries live this long after their cut-off; session
+	// entries are clamped to at most this long from now. Default: the
+	// lifetime this directory recorded when it was last opened with one,
+	// else 30*24h (so sealctl, opening a server's directory, keeps entries
+	// as long as the server does); at most MaxAbsoluteLifetime. Open
+	// records the lifetime it settles on.
+	AbsoluteLifetime time.Duration
+	// Node names this instance in the events it makes. Default: the
+	// hostname, cut to MaxOriginLen bytes.
+	Node string
+	// Outbox records each local event in an outbox, in the same Badger
+	// transaction as its effect, for a replicator to publish (see
+	// Store.Outbox). Default off: a single instance needs none.
+	Outbox bool
+	// Logger receives the Store's and Badger's messages (Badger's Info
+	// messages at Debug level). Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now. Badger's on-disk TTL always uses
+	// the real clock; the in-memory index expires entries by this one.
+	Now func() time.Time
+	// GCInterval is how often housekeeping (dropping expired entries from
+	// the index, Badger value-log GC) runs. Default 10 minutes; negative
+	// turns the background run off (RunGC still works).
+	GCInterval time.Duration
+}
+
+// DefaultAbsoluteLifetime is Config.AbsoluteLifetime's default.
+const DefaultAbsoluteLifetime = 30 * 24 * time.Hour
+
+// MaxAbsoluteLifetime is the longest Config.AbsoluteLifetime Open accepts
+// (100 years): entries' expiry times must stay within Unix nanoseconds
+// (year 2262), which longer lifetimes overflow.
+const MaxAbsoluteLifetime = 100 * 365 * 24 * time.Hour
+
+// withDefaults fills in cfg's defaults, except AbsoluteLifetime's: that
+// one depends on what the directory recorded (see Store.settleLifetime).
+func (cfg Config) withDefaults() Config {
+	if cfg.Node == "" {
+		cfg.Node, _ = os.Hostname()
+	}
+	cfg.Node = cutOrigin(cfg.Node)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.GCInterval == 0 {
+		cfg.GCInterval = 10 * time.Minute
+	}
+	return cfg
+}
+
+// Open opens (creating if needed) the revocation list in dir and loads it
+// into memory. dir's parent must exist. A directory held by another process
+// gives an error wrapping ErrLocked.
+func Open(dir string, cfg Config) (*Store, error) {
+	lifeGiven := cfg.AbsoluteLifetime > 0
+	if !lifeGiven {
+		cfg.AbsoluteLifetime = DefaultAbsoluteLifetime
+	}
+	cfg = cfg.withDefaults()
+	if dir == "" {
+		return nil, fmt.Errorf("revocation: open: %w: empty directory name", ErrInvalid)
+	}
+	if cfg.AbsoluteLifetime > MaxAbsoluteLifetime {
+		return nil, fmt.Errorf("revocation: open %s: %w: AbsoluteLifetime %v is longer than MaxAbsoluteLifetime (%v)", dir, ErrInvalid, cfg.AbsoluteLifetime, MaxAbsoluteLifetime)
+	}
+	if err := ensureDir(dir); err != nil {
+		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)
+	}
+	log := cfg.Logger.With("component", "revocation", "dir", dir)
+	db, err := openBadger(dir, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, dir: dir, cfg: cfg, log: log, index: newMemIndex(), out: newOutbox(), gc: newHousekeeping()}
+	if err := s.settleLifetime(lifeGiven); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("revocation: open %s: load: %w", dir, err)
+	}
+	s.out.signalIfPending()
+	s.gc.start(s, cfg.GCInterval)
+	return s, nil
+}
+
+// ensureDir creates dir if it is missing and checks it is a directory.
+func ensureDir(dir string) error {
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return errors.New("not a directory (give --data a directory of its own)")
+	}
+	return nil
+}
+
+// openBadger opens Badger in dir, telling a directory held by another
+// process (ErrLocked) from one Badger can't read.
+func openBadger(dir string, log *slog.Logger) (*badger.DB, error) {
+	db, err := badger.Open(badgerOptions(dir, log))
+	if err == nil {
+		return db, nil
+	}
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		// Badger formats its lock error without %w; its text is all there is.
+		return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
+	}
+	return nil, fmt.Errorf("revocation: open %s: badger: %v (is the directory damaged or not a revocation store? move it aside to start empty)", dir, err)
+}
+
+// badgerOptions shrinks Badger for a list of small entries: the defaults
+// (64 MB memtables, 256 MB block cache, 1 GB value-log files) are sized for
+// a database, not a list.
+func badgerOptions(dir string, log *slog.Logger) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(slogBadger{log}).
+		WithSyncWrites(true). // an acknowledged revocation survives a crash
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithBaseLevelSize(8 << 20).
+		WithBlockCacheSize(0). // no compression or encryption: blocks are read from the mmap
+		WithIndexCacheSize(0).
+		WithCompression(options.None).
+		WithValueLogFileSize(16 << 20).
+		WithValueThreshold(1 << 10). // every value here is far smaller: kept in the LSM
+		WithNumVersionsToKeep(1).
+		WithNumCompactors(2).
+		WithNumGoroutines(2).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(true)
+}
+
+// load rebuilds the in-memory index and outbox map from Badger: the
+// recovery after a restart or a crash.
+func (s *Store) load() error {
+	// Size the index from Badger's table key counts (an overestimate: it
+	// counts every kind of key and stale versions).
+	var keys int
+	for _, t := range s.db.Tables() {
+		keys += int(t.KeyCount)
+	}
+	if keys > 0 {
+		s.index.sessions.reserve(keys)
+	}
+	now := s.now()
+	return s.db.View(func(txn *badger.Txn) error {
+		return s.scan(txn, func(e entry) error {
+			if e.exp > now {
+				s.index.apply(e)
+			}
+			return nil
+		}, s.out.loadRecord)
+	})
+}
+
+// metaLifetime is where a store records its absolute lifetime, so that a
+// tool opening the directory without being told (sealctl) keeps entries
+// as long as the server that owns it.
+var metaLifetime = []byte{prefixMeta, 'l', 'i', 'f', 'e'}
+
+// settleLifetime settles the store's absolute lifetime: the one given in
+// Config, else the one the directory recorded, else the default; and
+// records it.
+func (s *Store) settleLifetime(given bool) error {
+	stored, err := s.recordedLifetime()
+	if err != nil {
+		return fmt.Errorf("read absolute lifetime: %w", err)
+	}
+	if !given && stored > 0 && stored <= MaxAbsoluteLifetime {
+		s.cfg.AbsoluteLifetime = stored
+	}
+	if stored == s.cfg.AbsoluteLifetime {
+		return nil
+	}
+	if stored != 0 {
+		s.log.Info("revocation: absolute lifetime changed", "was", stored, "now", s.cfg.AbsoluteLifetime)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(metaLifetime, binary.BigEndian.AppendUint64(nil, uint64(s.cfg.AbsoluteLifetime)))
+	})
+	if err != nil {
+		return fmt.Errorf("record absolute lifetime: %w", err)
+	}
+	return nil
+}
+
+// recordedLifetime returns the lifetime the directory recorded, 0 if none.
+func (s *Store) recordedLifetime() (time.Duration, error) {
+	var stored time.Duration
+	err := s.db.View(func(txn *badger.Txn) error {
+		v, found, err := getValue(txn, metaLifetime)
+		if !found || err != nil {
+			return err
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("recorded absolute lifetime of %d bytes, want 8", len(v))
+		}
+		stored = time.Duration(binary.BigEndian.Uint64(v))
+		return nil
+	})
+	return stored, err
+}
