@@ -37,22 +37,20 @@ func (s *Store) Apply(ctx context.Context, events []Event, cur Cursor) error {
 // entriesOf works out the entries of remote events, skipping (and
 // logging) malformed ones and those that change nothing.
 func (s *Store) entriesOf(events []Event) []entry {
-	now := s.now()
+	now := s.cfg.Now()
 	entries := make([]entry, 0, len(events))
-	for i := range events {
-		ev := &events[i]
+	for _, ev := range events {
 		err := ev.validate()
-		var e entry
-		var ok bool
+		live := false
 		if err == nil {
-			e, ok, err = s.effectOf(ev, now)
+			ev, live, err = ev.Clamp(now, s.cfg.AbsoluteLifetime)
 		}
 		if err != nil {
 			s.log.Warn("skipping a malformed replicated event", "event", fmt.Sprintf("%x", ev.ID), "origin", ev.Origin, "err", err)
 			continue
 		}
-		if ok {
-			entries = append(entries, e)
+		if live {
+			entries = append(entries, entryOf(&ev))
 		}
 	}
 	return entries

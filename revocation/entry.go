@@ -28,36 +28,19 @@ type entry struct {
 	exp  int64 // when the entry may go, Unix nanoseconds
 }
 
-// effectOf works out ev's entry at now. ok is false when the event changes
-// nothing (its entry would already have expired).
-func (s *Store) effectOf(ev *Event, now int64) (entry, bool, error) {
-	life := int64(s.cfg.AbsoluteLifetime)
-	at, _ := nanos(ev.At)
+// entryOf returns the entry of an event that Clamp has settled.
+func entryOf(ev *Event) entry {
 	until, _ := nanos(ev.Until)
 	switch ev.Kind {
 	case KindSession:
-		if until == 0 || until > now+life {
-			until = now + life
-		}
-		if until <= now {
-			return entry{}, false, nil
-		}
-		return entry{kind: KindSession, key: append([]byte{prefixSession}, ev.Session[:]...), val: until, exp: until}, true, nil
-	case KindUser, KindAll:
-		if at > now+life {
-			return entry{}, false, fmt.Errorf("%w: cut-off %v is more than the absolute lifetime ahead", ErrInvalid, ev.At)
-		}
-		exp := at + life
-		if exp <= now {
-			return entry{}, false, nil
-		}
-		key := []byte{prefixAll}
-		if ev.Kind == KindUser {
-			key = append([]byte{prefixUser}, ev.User...)
-		}
-		return entry{kind: ev.Kind, key: key, val: at, exp: exp}, true, nil
+		return entry{kind: KindSession, key: append([]byte{prefixSession}, ev.Session[:]...), val: until, exp: until}
+	case KindUser:
+		at, _ := nanos(ev.At)
+		return entry{kind: KindUser, key: append([]byte{prefixUser}, ev.User...), val: at, exp: until}
+	default:
+		at, _ := nanos(ev.At)
+		return entry{kind: KindAll, key: []byte{prefixAll}, val: at, exp: until}
 	}
-	return entry{}, false, fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(ev.Kind))
 }
 
 // writeEntry writes e in txn, keeping the larger value if the key exists.

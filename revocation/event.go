@@ -1,6 +1,7 @@
 package revocation
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -56,6 +57,77 @@ type Event struct {
 	At      time.Time // when revoked; the cut-off for KindUser and KindAll
 	Until   time.Time // when the entry may be dropped; zero means "as late as allowed"
 	Origin  string    // name of the node that made it
+}
+
+// SessionEvent returns a new event by origin, made at now, that revokes
+// session id until until, when the session expires anyway. A zero until
+// means as late as the store applying it allows; each store clamps until
+// by [Event.Clamp]. The event has a random ID; origin is cut to
+// MaxOriginLen bytes. An error wraps [ErrInvalid] for a malformed event.
+func SessionEvent(origin string, id [16]byte, now, until time.Time) (Event, error) {
+	return newEvent(Event{Kind: KindSession, Session: id, At: now, Until: until}, origin)
+}
+
+// UserEvent returns a new event by origin that revokes every session of
+// user created at or before at; see SessionEvent.
+func UserEvent(origin, user string, at time.Time) (Event, error) {
+	return newEvent(Event{Kind: KindUser, User: user, At: at}, origin)
+}
+
+// AllEvent returns a new event by origin that revokes every session
+// created at or before at; see SessionEvent.
+func AllEvent(origin string, at time.Time) (Event, error) {
+	return newEvent(Event{Kind: KindAll, At: at}, origin)
+}
+
+func newEvent(e Event, origin string) (Event, error) {
+	e, err := e.made(origin)
+	if err != nil {
+		return e, fmt.Errorf("revocation: new %s event: %w", e.Kind, err)
+	}
+	return e, nil
+}
+
+// made gives e a random ID and its origin and checks it.
+func (e Event) made(origin string) (Event, error) {
+	if _, err := rand.Read(e.ID[:]); err != nil {
+		return e, fmt.Errorf("event ID: %w", err)
+	}
+	e.Origin = cutOrigin(origin)
+	return e, e.validate()
+}
+
+// Clamp is the list's one lifetime rule. For a store whose absolute
+// lifetime is life, at now, it returns e with Until set to when e's entry
+// may go:
+//
+//   - session: an until that is zero or beyond now+life becomes now+life;
+//   - user and all: At+life, when every session the cut-off can match has
+//     expired. A cut-off more than life ahead of now is refused (an error
+//     wrapping [ErrInvalid]): it would lock sessions out for longer than
+//     any can live.
+//
+// live is false when the entry would already have expired: the event
+// changes nothing.
+func (e Event) Clamp(now time.Time, life time.Duration) (_ Event, live bool, _ error) {
+	latest := now.Add(life)
+	switch e.Kind {
+	case KindSession:
+		if e.Until.IsZero() || e.Until.After(latest) {
+			e.Until = latest
+		}
+	case KindUser, KindAll:
+		if e.At.IsZero() {
+			return e, false, fmt.Errorf("%w: at time %v out of range", ErrInvalid, e.At)
+		}
+		if e.At.After(latest) {
+			return e, false, fmt.Errorf("%w: cut-off %v is more than the absolute lifetime ahead", ErrInvalid, e.At)
+		}
+		e.Until = e.At.Add(life)
+	default:
+		return e, false, fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(e.Kind))
+	}
+	return e, e.Until.After(now), nil
 }
 
 // eventVersion is the first byte of every encoded Event.

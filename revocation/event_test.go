@@ -123,3 +123,95 @@ func FuzzEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestNewEvents(t *testing.T) {
+	long := strings.Repeat("n", revocation.MaxOriginLen+10)
+	tests := []struct {
+		name    string
+		make    func() (revocation.Event, error)
+		want    revocation.Event // ID aside
+		wantErr bool
+	}{
+		{"session", func() (revocation.Event, error) { return revocation.SessionEvent("a", sessID, t0, t0.Add(time.Hour)) },
+			revocation.Event{Kind: revocation.KindSession, Session: sessID, At: t0, Until: t0.Add(time.Hour), Origin: "a"}, false},
+		{"session, as late as allowed", func() (revocation.Event, error) { return revocation.SessionEvent("a", sessID, t0, time.Time{}) },
+			revocation.Event{Kind: revocation.KindSession, Session: sessID, At: t0, Origin: "a"}, false},
+		{"user, long origin cut", func() (revocation.Event, error) { return revocation.UserEvent(long, "alice", t0) },
+			revocation.Event{Kind: revocation.KindUser, User: "alice", At: t0, Origin: long[:revocation.MaxOriginLen]}, false},
+		{"all", func() (revocation.Event, error) { return revocation.AllEvent("", t0) },
+			revocation.Event{Kind: revocation.KindAll, At: t0}, false},
+		{"user without a user", func() (revocation.Event, error) { return revocation.UserEvent("a", "", t0) }, revocation.Event{}, true},
+		{"all without a cut-off", func() (revocation.Event, error) { return revocation.AllEvent("a", time.Time{}) }, revocation.Event{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.make()
+			if tt.wantErr {
+				if !errors.Is(err, revocation.ErrInvalid) {
+					t.Fatalf("err = %v, want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID == ([16]byte{}) {
+				t.Error("event has no ID")
+			}
+			tt.want.ID = got.ID
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	a, _ := revocation.AllEvent("a", t0)
+	b, _ := revocation.AllEvent("a", t0)
+	if a.ID == b.ID {
+		t.Error("two events share an ID")
+	}
+}
+
+func TestClamp(t *testing.T) {
+	const life = 24 * time.Hour
+	now := t0
+	session := func(until time.Time) revocation.Event {
+		return revocation.Event{Kind: revocation.KindSession, Session: sessID, At: now, Until: until}
+	}
+	user := func(at time.Time) revocation.Event {
+		return revocation.Event{Kind: revocation.KindUser, User: "u", At: at}
+	}
+	tests := []struct {
+		name      string
+		ev        revocation.Event
+		wantUntil time.Time
+		wantLive  bool
+		wantErr   bool
+	}{
+		{"session, zero until", session(time.Time{}), now.Add(life), true, false},
+		{"session, until within", session(now.Add(time.Hour)), now.Add(time.Hour), true, false},
+		{"session, until beyond the lifetime", session(now.Add(10 * life)), now.Add(life), true, false},
+		{"session, until now", session(now), now, false, false},
+		{"session, until past", session(now.Add(-time.Hour)), now.Add(-time.Hour), false, false},
+		{"user, cut-off now", user(now), now.Add(life), true, false},
+		{"user, cut-off a lifetime ago", user(now.Add(-life)), now, false, false},
+		{"user, cut-off a lifetime ahead", user(now.Add(life)), now.Add(2 * life), true, false},
+		{"user, cut-off beyond a lifetime ahead", user(now.Add(life + 1)), time.Time{}, false, true},
+		{"user, no cut-off", user(time.Time{}), time.Time{}, false, true},
+		{"all, cut-off now", revocation.Event{Kind: revocation.KindAll, At: now}, now.Add(life), true, false},
+		{"unknown kind", revocation.Event{Kind: 9, At: now}, time.Time{}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, live, err := tt.ev.Clamp(now, life)
+			if tt.wantErr {
+				if !errors.Is(err, revocation.ErrInvalid) {
+					t.Fatalf("err = %v, want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil || live != tt.wantLive || !got.Until.Equal(tt.wantUntil) {
+				t.Errorf("Clamp = until %v, live %v, %v; want until %v, live %v", got.Until, live, err, tt.wantUntil, tt.wantLive)
+			}
+		})
+	}
+}

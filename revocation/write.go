@@ -2,7 +2,6 @@ package revocation
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -51,38 +50,22 @@ func (s *Store) local(ctx context.Context, ev Event) error {
 	return nil
 }
 
-// commitLocal completes ev (ID, origin, times), and writes its entry and
-// outbox record. An event that changes nothing (its entry would already
-// have expired) writes nothing.
+// commitLocal completes ev (times by Clamp, then ID and origin) and writes
+// it. An event that changes nothing (its entry would already have expired)
+// writes nothing.
 func (s *Store) commitLocal(ev Event) error {
 	now := s.cfg.Now()
-	latest := now.Add(s.cfg.AbsoluteLifetime)
 	if ev.Kind == KindSession {
 		ev.At = now
-		if !ev.Until.IsZero() && !ev.Until.After(now) {
-			return nil // the session has expired anyway
-		}
-		if ev.Until.IsZero() || ev.Until.After(latest) {
-			ev.Until = latest
-		}
-	} else if !ev.At.IsZero() {
-		if !ev.At.Add(s.cfg.AbsoluteLifetime).After(now) {
-			return nil // every session it could match has expired
-		}
-		ev.Until = ev.At.Add(s.cfg.AbsoluteLifetime)
 	}
-	if _, err := rand.Read(ev.ID[:]); err != nil {
-		return fmt.Errorf("event ID: %w", err)
+	ev, live, err := ev.Clamp(now, s.cfg.AbsoluteLifetime)
+	if err != nil || !live {
+		return err // !live: nothing it could match is alive
 	}
-	ev.Origin = s.cfg.Node
-	if err := ev.validate(); err != nil {
+	if ev, err = ev.made(s.cfg.Node); err != nil {
 		return err
 	}
-	e, ok, err := s.effectOf(&ev, now.UnixNano())
-	if err != nil || !ok {
-		return err // !ok: already past, nothing it could match is alive
-	}
-	return s.write(ev, e)
+	return s.write(ev, entryOf(&ev))
 }
 
 // write writes e, and with Config.Outbox ev's outbox record, in one synced

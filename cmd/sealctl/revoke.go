@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -87,60 +86,52 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *life < 0 {
 		return usagef("revoke: --absolute-lifetime must not be negative")
 	}
-	// Informational for user and all events (every store keeps them for
-	// its own lifetime); the store opened below settles the real one.
-	evLife := *life
-	if evLife == 0 {
-		evLife = revocation.DefaultAbsoluteLifetime
-	}
 	if *until != "" && pos[0] != "session" {
 		return usagef("revoke: --until applies to sessions only")
 	}
 
 	now := time.Now()
-	ev := revocation.Event{At: now}
+	host, _ := os.Hostname()
+	origin := "sealctl@" + host
+	var ev revocation.Event
 	switch pos[0] {
 	case "session":
 		if len(pos) != 2 {
 			return usagef("revoke session: want one session ID, got %d arguments", len(pos)-1)
 		}
-		id, err := hex.DecodeString(pos[1])
-		if err != nil || len(id) != 16 {
+		id, herr := hex.DecodeString(pos[1])
+		if herr != nil || len(id) != 16 {
 			return usagef("revoke session: %q is not a session ID (32 hex characters)", pos[1])
 		}
-		// Without --until, Until stays zero: "as late as allowed", which
+		// Without --until, until stays zero: "as late as allowed", which
 		// each store reads as now plus its own absolute lifetime (over
 		// NATS, the servers', whatever --absolute-lifetime says).
-		ev.Kind, ev.Session = revocation.KindSession, [16]byte(id)
+		var u time.Time
 		if *until != "" {
-			if ev.Until, err = parseUntil(*until, now); err != nil {
+			if u, err = parseUntil(*until, now); err != nil {
 				return usagef("revoke session: --until: %v", err)
 			}
 		}
+		ev, err = revocation.SessionEvent(origin, [16]byte(id), now, u)
 	case "user":
 		if len(pos) != 2 || pos[1] == "" {
 			return usagef("revoke user: want one user ID")
 		}
-		ev.Kind, ev.User, ev.Until = revocation.KindUser, pos[1], now.Add(evLife)
+		ev, err = revocation.UserEvent(origin, pos[1], now)
 	case "all":
 		if len(pos) != 1 {
 			return usagef("revoke all: takes no arguments")
 		}
-		ev.Kind, ev.Until = revocation.KindAll, now.Add(evLife)
+		ev, err = revocation.AllEvent(origin, now)
 	default:
 		fmt.Fprintln(stderr, revokeUsage)
 		return usagef("revoke: unknown scope %q (want session, user or all)", pos[0])
 	}
+	if err != nil {
+		return fmt.Errorf("revoke: %w", err)
+	}
 
 	if *natsURL != "" {
-		if _, err := rand.Read(ev.ID[:]); err != nil {
-			return fmt.Errorf("revoke: event ID: %w", err)
-		}
-		host, _ := os.Hostname()
-		ev.Origin = "sealctl@" + host
-		if len(ev.Origin) > revocation.MaxOriginLen {
-			ev.Origin = ev.Origin[:revocation.MaxOriginLen]
-		}
 		return revokeViaNATS(ctx, *natsURL, nopts, ev, stdout)
 	}
 
@@ -179,11 +170,8 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch ev.Kind {
 	case revocation.KindSession:
-		shown := ev.Until
-		if shown.IsZero() || shown.After(now.Add(storeLife)) {
-			shown = now.Add(storeLife)
-		}
-		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, shown.UTC().Format(time.RFC3339), *data)
+		shown, _, _ := ev.Clamp(now, storeLife)
+		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, shown.Until.UTC().Format(time.RFC3339), *data)
 	case revocation.KindUser:
 		fmt.Fprintf(stdout, "revoked every session of user %q created up to %s in %s\n", ev.User, ev.At.UTC().Format(time.RFC3339Nano), *data)
 	case revocation.KindAll:
