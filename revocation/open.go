@@ -119,7 +119,7 @@ func ensureDir(dir string) error {
 	case err != nil:
 		return err
 	case !fi.IsDir():
-		return errors.New("not a directory (give --data a directory of its own)")
+		return errors.New("not a directory")
 	}
 	return nil
 }

@@ -15,9 +15,8 @@ import (
 // Errors callers can branch on with errors.Is.
 var (
 	// ErrLocked means the directory is held by another process (Badger
-	// locks its directory). A running server owns its directory: reach it
-	// through the cluster (sealctl revoke --nats URL) instead.
-	ErrLocked = errors.New("revocation: directory locked by another process (a running server? use --nats URL to revoke through the cluster)")
+	// locks its directory), such as the running server that owns it.
+	ErrLocked = errors.New("revocation: directory locked by another process")
 	// ErrClosed is returned by every method of a closed Store.
 	ErrClosed = errors.New("revocation: store closed")
 	// ErrInvalid marks a malformed event or argument.

@@ -383,8 +383,10 @@ func TestLocked(t *testing.T) {
 	if !errors.Is(err, revocation.ErrLocked) {
 		t.Errorf("err = %v, want ErrLocked", err)
 	}
-	if !strings.Contains(err.Error(), "--nats") || !strings.Contains(err.Error(), dir) {
-		t.Errorf("err = %q, want it to name the directory and point to --nats", err)
+	// The library names the directory; advice (sealctl's --nats) is the
+	// caller's to add.
+	if !strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), "--") {
+		t.Errorf("err = %q, want it to name the directory and give no CLI advice", err)
 	}
 }
 

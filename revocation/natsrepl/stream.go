@@ -35,7 +35,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg Config) (*jet
 	}
 	info := s.CachedInfo()
 	if diffs := cfg.mismatch(info.Config); len(diffs) > 0 {
-		return nil, fmt.Errorf("%w: stream %s has %s; fix the stream (nats stream edit/rm) or Config", ErrStreamMismatch, cfg.Stream, strings.Join(diffs, "; "))
+		return nil, fmt.Errorf("%w: stream %s has %s; fix the stream or Config", ErrStreamMismatch, cfg.Stream, strings.Join(diffs, "; "))
 	}
 	return info, nil
 }
