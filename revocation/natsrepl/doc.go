@@ -3,7 +3,8 @@
 // instance is refused by all of them.
 //
 // Each instance keeps its own [revocation.Store] (Badger) and runs one
-// [Replicator]:
+// [Replicator], which reaches the store through [Store], the methods
+// replication needs:
 //
 //   - Publisher: the store commits every local revocation together with an
 //     outbox record in one Badger transaction (revocation.Config.Outbox).

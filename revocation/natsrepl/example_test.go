@@ -16,6 +16,9 @@ import (
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
+// Start takes the interface natsrepl declares; a revocation.Store is one.
+var _ natsrepl.Store = (*revocation.Store)(nil)
+
 // Two instances, each with its own Badger directory, share revocations
 // through an in-process NATS server (in production: your NATS cluster).
 func ExampleStart() {

@@ -15,12 +15,37 @@ import (
 	"github.com/sealedsessions/sealed/revocation"
 )
 
+// Store is what a Replicator needs of the local revocation list;
+// *revocation.Store is one.
+type Store interface {
+	// The list itself: the Replicator's sessions.Revoker methods forward
+	// to these.
+	Revoked(id [16]byte, userID string, created time.Time) (bool, error)
+	RevokeSession(ctx context.Context, id [16]byte, until time.Time) error
+	RevokeUser(ctx context.Context, userID string, at time.Time) error
+	RevokeAll(ctx context.Context, at time.Time) error
+	AbsoluteLifetime() time.Duration
+
+	// Publishing: the outbox of local events, drained to the stream.
+	OutboxEnabled() bool
+	OutboxReady() <-chan struct{}
+	Outbox(ctx context.Context, max int) ([]revocation.Event, error)
+	AckOutbox(ctx context.Context, ids ...[16]byte) error
+
+	// Consuming: events from the stream, applied with the stream position.
+	Apply(ctx context.Context, events []revocation.Event, cur revocation.Cursor) error
+	Cursor(name string) ([]byte, error)
+
+	// Stats reports, among others, the outbox depth for Health.
+	Stats() revocation.Stats
+}
+
 // Replicator carries a revocation.Store's events to and from a JetStream
 // stream. It satisfies sessions.Revoker: hand it to a sessions.Manager in
 // place of the Store. Start one per Store; Close it before the Store.
 type Replicator struct {
 	cfg   Config
-	store *revocation.Store
+	store Store
 	log   *slog.Logger
 	nc    *nats.Conn
 	ownNC bool // nc was dialled by Start and is closed by Close
@@ -122,7 +147,7 @@ type probeResult struct {
 // (ErrStreamMismatch). If NATS can't be reached within ctx (or 2 s), Start
 // still returns a Replicator that keeps trying in the background and reports
 // itself unhealthy until it has caught up.
-func Start(ctx context.Context, store *revocation.Store, cfg Config) (*Replicator, error) {
+func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrInvalidConfig)
 	}
