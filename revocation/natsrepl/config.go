@@ -12,6 +12,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sealedsessions/sealed/revocation"
 )
 
 // Defaults for the zero values of Config's fields.
@@ -22,7 +24,7 @@ const (
 	// lifetime (30 days) plus a day's grace: no event older than that can
 	// still match a live cookie. Start uses the store's own lifetime plus
 	// the same grace when Config.MaxAge is zero.
-	DefaultMaxAge    = 30*24*time.Hour + maxAgeGrace
+	DefaultMaxAge    = revocation.DefaultAbsoluteLifetime + maxAgeGrace
 	maxAgeGrace      = 24 * time.Hour
 	DefaultStaleness = 30 * time.Second
 	DefaultHeartbeat = time.Second
@@ -106,9 +108,16 @@ type Config struct {
 	Now func() time.Time
 }
 
-// withDefaults returns cfg with defaults filled in, or an error wrapping
-// ErrInvalidConfig that names the bad field.
+// withDefaults returns cfg with defaults filled in for a store with the
+// default absolute lifetime; see forStore.
 func (cfg Config) withDefaults() (Config, error) {
+	return cfg.forStore(revocation.DefaultAbsoluteLifetime)
+}
+
+// forStore returns cfg with defaults filled in for a store whose absolute
+// lifetime is life (MaxAge: life plus a day's grace), or an error wrapping
+// ErrInvalidConfig that names the bad field.
+func (cfg Config) forStore(life time.Duration) (Config, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = DefaultStream
 	}
@@ -119,7 +128,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Replicas = 1
 	}
 	if cfg.MaxAge == 0 {
-		cfg.MaxAge = DefaultMaxAge
+		cfg.MaxAge = life + maxAgeGrace
 	}
 	if cfg.Staleness == 0 {
 		cfg.Staleness = DefaultStaleness

@@ -12,10 +12,11 @@ import (
 	"github.com/sealedsessions/sealed/revocation"
 )
 
-// Consumer settings (NOTES-NATS pitfall 1): a self-managed ephemeral pull
-// consumer with no acks, in memory, one replica, gone 30 s after its
-// instance stops pulling. The server keeps no state per instance that
-// outlives it; the position lives in the instance's own Badger.
+// Consumer settings: a self-managed ephemeral pull consumer with no acks,
+// in memory, one replica, gone 30 s after its instance stops pulling. The
+// server keeps no state per instance that outlives it (nothing to clean up
+// after an instance is gone for good); the position lives in the
+// instance's own Badger, stored with the events it covers.
 const (
 	consumerInactive = 30 * time.Second
 	maxBatch         = 1024 // events applied in one store transaction at most
@@ -25,11 +26,11 @@ const (
 // consumeLoop runs the consumer, restarting it from the last applied
 // position whenever it fails: missed heartbeats (a dead server), a gap in
 // the consumer sequence, a reconnect, a deleted or recreated stream, a
-// store error. Restarts back off from 50 ms to 5 s; the backoff starts
-// over once a consumer has been working.
+// store error. Restarts back off (see backoff); the backoff starts over
+// once a consumer has been working.
 func (r *Replicator) consumeLoop() {
 	defer r.wg.Done()
-	bo := newBackoff()
+	var bo backoff
 	var gen uint64
 	for {
 		gen++
@@ -47,34 +48,58 @@ func (r *Replicator) consumeLoop() {
 			level = slog.LevelError // needs an operator; retried in case they fix it
 		}
 		r.log.Log(r.ctx, level, "natsrepl: consumer stopped; restarting", "err", err, "retry_in", d)
-		t := time.NewTimer(d)
-		select {
-		case <-r.ctx.Done():
-			t.Stop()
+		if !wait(r.ctx, d, r.statusCh) { // a reconnect: try again now
 			return
-		case <-t.C:
-		case <-r.statusCh: // reconnected: try again now
-			t.Stop()
 		}
 	}
 }
 
-// consumeOnce creates a consumer after the applied position and applies
-// what it delivers until something goes wrong. worked reports whether it
-// had been delivering, so the caller's backoff can start over.
+// consumeOnce creates a consumer (generation gen) after the applied
+// position and applies what it delivers until something goes wrong.
+// worked reports whether it had been delivering, so the caller's backoff
+// can start over.
 func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
-	ctx := r.ctx
 	// Taken before asking: whatever the stream held then is in info.
 	asked := r.cfg.Now().UnixNano()
-	ictx, cancel := context.WithTimeout(ctx, requestTimeout)
+	ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
 	info, err := r.ensureStream(ictx)
 	cancel()
 	if err != nil {
 		return false, err
 	}
 	start, upToDate := r.reconcile(info)
+	errCh := make(chan error, 1)
+	genDone := make(chan struct{})
+	defer close(genDone)
+	cc, err := r.startConsumer(gen, start, errCh, genDone)
+	if err != nil {
+		return false, err
+	}
+	defer cc.Stop()
+	r.setReason("")
+	r.consumerLive.Store(true)
+	defer r.consumerLive.Store(false)
+	if err := r.contactAtStart(info, start, upToDate, asked); err != nil {
+		return false, err
+	}
+	// Reconnects and probes from before now are what this consumer
+	// started from.
+	for drained := false; !drained; {
+		select {
+		case <-r.statusCh:
+		case <-r.probeCh:
+		default:
+			drained = true
+		}
+	}
+	return r.deliver(gen, errCh)
+}
 
-	ictx, cancel = context.WithTimeout(ctx, requestTimeout)
+// startConsumer creates a consumer from stream sequence start and starts
+// pulling: its messages go to r.msgs as deliveries of generation gen
+// until genDone closes, its errors to errCh.
+func (r *Replicator) startConsumer(gen, start uint64, errCh chan<- error, genDone <-chan struct{}) (jetstream.ConsumeContext, error) {
+	ictx, cancel := context.WithTimeout(r.ctx, requestTimeout)
 	cons, err := r.js.CreateConsumer(ictx, r.cfg.Stream, jetstream.ConsumerConfig{
 		Description:       "sealed natsrepl " + r.cfg.Node,
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
@@ -86,19 +111,18 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	})
 	cancel()
 	if err != nil {
-		return false, fmt.Errorf("create consumer: %w", err)
+		return nil, fmt.Errorf("create consumer: %w", err)
 	}
-
-	errCh := make(chan error, 1)
-	genDone := make(chan struct{})
-	defer close(genDone)
+	report := func(err error) {
+		select {
+		case errCh <- err:
+		default:
+		}
+	}
 	handler := func(m jetstream.Msg) {
 		md, err := m.Metadata()
 		if err != nil {
-			select {
-			case errCh <- fmt.Errorf("message metadata: %w", err):
-			default:
-			}
+			report(fmt.Errorf("message metadata: %w", err))
 			return
 		}
 		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending, data: m.Data(), at: r.cfg.Now().UnixNano()}
@@ -112,29 +136,25 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 		jetstream.PullHeartbeat(r.cfg.Heartbeat),
 		jetstream.PullExpiry(max(30*time.Second, 3*r.cfg.Heartbeat)),
 		jetstream.PullMaxMessages(pullMaxMessages),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			select {
-			case errCh <- err:
-			default:
-			}
-		}))
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) { report(err) }))
 	if err != nil {
-		return false, fmt.Errorf("consume: %w", err)
+		return nil, fmt.Errorf("consume: %w", err)
 	}
-	defer cc.Stop()
-	r.setReason("")
-	r.consumerLive.Store(true)
-	defer r.consumerLive.Store(false)
-	// Contact counts only once nothing is left to apply: a consumer
-	// restarted after an outage has the outage's events still to deliver,
-	// and until they are applied the replica is as stale as before.
+	return cc, nil
+}
+
+// contactAtStart counts the consumer's start as contact with the stream if
+// nothing is left to apply. A consumer restarted after an outage has the
+// outage's events still to deliver, and until they are applied the
+// replica is as stale as before.
+func (r *Replicator) contactAtStart(info *jetstream.StreamInfo, start uint64, upToDate bool, asked int64) error {
 	if !upToDate && info.State.Msgs == 0 {
 		// Every event after the position has left the stream (aged out or
 		// purged): the position moves to the stream's end. (Only an
 		// empty stream, by its leader's count, proves that: a consumer's
 		// own pending count may come from a replica still catching up.)
 		if err := r.advanceTo(info.State.LastSeq); err != nil {
-			return false, err
+			return err
 		}
 		upToDate = true
 	}
@@ -142,23 +162,18 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 		r.touchAt(asked)
 		r.markCaughtUp(max(start-1, info.State.LastSeq))
 	}
-	// Reconnects and probes from before now are what this consumer
-	// started from.
-	for drained := false; !drained; {
-		select {
-		case <-r.statusCh:
-		case <-r.probeCh:
-		default:
-			drained = true
-		}
-	}
+	return nil
+}
 
+// deliver applies what consumer generation gen delivers, in batches, and
+// answers probes, until an error, a reconnect or Close.
+func (r *Replicator) deliver(gen uint64, errCh <-chan error) (worked bool, err error) {
 	started := time.Now()
 	var lastCons uint64
 	for {
 		select {
-		case <-ctx.Done():
-			return worked, ctx.Err()
+		case <-r.ctx.Done():
+			return worked, r.ctx.Err()
 		case err := <-errCh:
 			return worked || time.Since(started) > 5*time.Second, fmt.Errorf("consumer: %w", err)
 		case <-r.statusCh:
@@ -171,19 +186,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 			if d.gen != gen {
 				continue // from a consumer this one replaced
 			}
-			batch := []delivery{d}
-		fill:
-			for len(batch) < maxBatch {
-				select {
-				case d := <-r.msgs:
-					if d.gen == gen {
-						batch = append(batch, d)
-					}
-				default:
-					break fill
-				}
-			}
-			n, err := r.applyBatch(batch, &lastCons)
+			n, err := r.applyBatch(r.fillBatch(d), &lastCons)
 			if n > 0 {
 				worked = true
 			}
@@ -192,6 +195,23 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 			}
 		}
 	}
+}
+
+// fillBatch returns first and what else of its generation is waiting, up
+// to maxBatch deliveries.
+func (r *Replicator) fillBatch(first delivery) []delivery {
+	batch := []delivery{first}
+	for len(batch) < maxBatch {
+		select {
+		case d := <-r.msgs:
+			if d.gen == first.gen {
+				batch = append(batch, d)
+			}
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // reconcile compares the stored position with the stream as it is now and

@@ -11,7 +11,7 @@
 //     The Replicator drains the outbox to the stream, with the event ID as
 //     the JetStream message ID (Nats-Msg-Id, deduplicated by the server),
 //     and deletes a record only once the stream has acknowledged it.
-//     Failures retry with backoff (50 ms to 5 s), so a NATS outage or a
+//     Failures retry with jittered backoff (up to 5 s), so a NATS outage or a
 //     restart loses nothing: the revocation is in force locally at once and
 //     reaches the others when NATS is back.
 //   - Consumer: a self-managed ephemeral pull consumer (no acks, memory

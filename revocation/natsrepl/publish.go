@@ -24,11 +24,11 @@ const outboxPoll = 5 * time.Second
 // publishLoop drains the store's outbox to the stream: it publishes each
 // record with its event ID as the JetStream message ID and deletes it from
 // the outbox only once the stream has acknowledged it. Failures back off
-// from 50 ms to 5 s and retry forever: the records wait safely in Badger.
+// (see backoff) and retry forever: the records wait safely in Badger.
 func (r *Replicator) publishLoop() {
 	defer r.wg.Done()
 	ready := r.store.OutboxReady()
-	bo := newBackoff()
+	var bo backoff
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	for {
@@ -39,37 +39,46 @@ func (r *Replicator) publishLoop() {
 		case <-poll.C:
 		}
 		poll.Reset(outboxPoll)
-		for r.ctx.Err() == nil {
-			n, err := r.publishOutbox(r.ctx)
-			if err != nil {
-				if r.ctx.Err() != nil {
-					return
-				}
-				r.mu.Lock()
-				r.state.publishErr = err.Error()
-				r.mu.Unlock()
-				d := bo.next()
-				r.log.Warn("natsrepl: publishing the outbox failed; retrying", "err", err, "retry_in", d)
-				t := time.NewTimer(d)
-				select {
-				case <-r.ctx.Done():
-					t.Stop()
-					return
-				case <-t.C:
-				case <-r.pubStatusCh: // reconnected: try again now
-					t.Stop()
-				}
-				continue
-			}
-			bo.reset()
-			r.mu.Lock()
-			r.state.publishErr = ""
-			r.mu.Unlock()
-			if n < outboxBatch {
-				break
-			}
+		if !r.drainOutbox(&bo) {
+			return
 		}
 	}
+}
+
+// drainOutbox publishes the outbox until it is empty, backing off after
+// failures; it reports false once the Replicator is closing.
+func (r *Replicator) drainOutbox(bo *backoff) bool {
+	for r.ctx.Err() == nil {
+		n, err := r.publishOutbox(r.ctx)
+		r.setPublishErr(err)
+		if err == nil {
+			bo.reset()
+			if n < outboxBatch {
+				return true
+			}
+			continue
+		}
+		if r.ctx.Err() != nil {
+			return false
+		}
+		d := bo.next()
+		r.log.Warn("natsrepl: publishing the outbox failed; retrying", "err", err, "retry_in", d)
+		if !wait(r.ctx, d, r.pubStatusCh) {
+			return false
+		}
+	}
+	return false
+}
+
+// setPublishErr records the outcome of the last publish for Health.
+func (r *Replicator) setPublishErr(err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	r.mu.Lock()
+	r.state.publishErr = msg
+	r.mu.Unlock()
 }
 
 // publishOutbox publishes one batch of outbox records and acknowledges the
@@ -201,21 +210,4 @@ func Publish(ctx context.Context, nc *nats.Conn, cfg Config, ev revocation.Event
 		return fmt.Errorf("natsrepl: publish: stored in stream %s, want %s", ack.Stream, cfg.Stream)
 	}
 	return nil
-}
-
-// backoff is an exponential backoff from 50 ms to 5 s.
-type backoff struct{ d time.Duration }
-
-func newBackoff() *backoff { return &backoff{} }
-
-func (b *backoff) reset() { b.d = 0 }
-
-func (b *backoff) next() time.Duration {
-	switch {
-	case b.d == 0:
-		b.d = 50 * time.Millisecond
-	case b.d < 5*time.Second:
-		b.d = min(2*b.d, 5*time.Second)
-	}
-	return b.d
 }

@@ -148,25 +148,9 @@ type probeResult struct {
 // still returns a Replicator that keeps trying in the background and reports
 // itself unhealthy until it has caught up.
 func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
-	if store == nil {
-		return nil, fmt.Errorf("%w: nil store", ErrInvalidConfig)
-	}
-	if !store.OutboxEnabled() {
-		return nil, fmt.Errorf("%w: the store was opened without revocation.Config.Outbox; its local revocations would never be published", ErrInvalidConfig)
-	}
-	life := store.AbsoluteLifetime()
-	if cfg.MaxAge == 0 {
-		cfg.MaxAge = life + maxAgeGrace
-	}
-	if cfg.MaxAge < life {
-		return nil, fmt.Errorf("%w: MaxAge %v is shorter than the store's absolute lifetime %v: an instance away that long would miss revocations that still matter", ErrInvalidConfig, cfg.MaxAge, life)
-	}
-	cfg, err := cfg.withDefaults()
+	cfg, err := startConfig(store, cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.URL == "" && cfg.Conn == nil {
-		return nil, fmt.Errorf("%w: set URL or Conn", ErrInvalidConfig)
 	}
 	r := &Replicator{
 		cfg:       cfg,
@@ -177,40 +161,12 @@ func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 		cursorKey: PositionName(cfg.Stream),
 		progress:  make(chan struct{}),
 	}
-	cur, err := store.Cursor(r.cursorKey)
-	if err != nil {
-		return nil, fmt.Errorf("natsrepl: start: read cursor: %w", err)
+	if err := r.loadPosition(); err != nil {
+		return nil, err
 	}
-	if cur != nil {
-		seq, created, err := decodeCursor(cur)
-		if err != nil {
-			// A cursor we can't read is replaced: replaying the stream
-			// from its start is safe, events apply idempotently.
-			r.log.Warn("natsrepl: unreadable stored position, replaying the stream from its start", "err", err)
-		} else {
-			r.state.applied, r.state.created = seq, created
-		}
+	if err := r.connect(); err != nil {
+		return nil, err
 	}
-
-	if cfg.Conn != nil {
-		r.nc = cfg.Conn
-	} else {
-		r.nc, err = nats.Connect(cfg.URL, r.natsOptions()...)
-		if err != nil {
-			return nil, fmt.Errorf("natsrepl: start: connect to %s: %w", RedactURL(cfg.URL), err)
-		}
-		r.ownNC = true
-	}
-	r.js, err = jetstream.New(r.nc,
-		jetstream.WithPublishAsyncMaxPending(4096),
-		jetstream.WithPublishAsyncTimeout(requestTimeout),
-		jetstream.WithDefaultTimeout(requestTimeout),
-	)
-	if err != nil {
-		r.closeConn()
-		return nil, fmt.Errorf("natsrepl: start: %w", err)
-	}
-
 	// First contact: a mismatched stream is a configuration error the
 	// operator must see now; an unreachable server is an outage to ride out.
 	sctx, scancel := context.WithTimeout(ctx, requestTimeout)
@@ -232,6 +188,72 @@ func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 	go r.consumeLoop()
 	go r.probeLoop()
 	return r, nil
+}
+
+// startConfig checks the store and returns cfg with defaults for it.
+func startConfig(store Store, cfg Config) (Config, error) {
+	if store == nil {
+		return cfg, fmt.Errorf("%w: nil store", ErrInvalidConfig)
+	}
+	if !store.OutboxEnabled() {
+		return cfg, fmt.Errorf("%w: the store was opened without revocation.Config.Outbox; its local revocations would never be published", ErrInvalidConfig)
+	}
+	life := store.AbsoluteLifetime()
+	if cfg.MaxAge != 0 && cfg.MaxAge < life {
+		return cfg, fmt.Errorf("%w: MaxAge %v is shorter than the store's absolute lifetime %v: an instance away that long would miss revocations that still matter", ErrInvalidConfig, cfg.MaxAge, life)
+	}
+	cfg, err := cfg.forStore(life)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.URL == "" && cfg.Conn == nil {
+		return cfg, fmt.Errorf("%w: set URL or Conn", ErrInvalidConfig)
+	}
+	return cfg, nil
+}
+
+// loadPosition reads the stream position stored in the store.
+func (r *Replicator) loadPosition() error {
+	cur, err := r.store.Cursor(r.cursorKey)
+	if err != nil {
+		return fmt.Errorf("natsrepl: start: read cursor: %w", err)
+	}
+	if cur == nil {
+		return nil
+	}
+	seq, created, err := decodeCursor(cur)
+	if err != nil {
+		// A cursor we can't read is replaced: replaying the stream
+		// from its start is safe, events apply idempotently.
+		r.log.Warn("natsrepl: unreadable stored position, replaying the stream from its start", "err", err)
+		return nil
+	}
+	r.state.applied, r.state.created = seq, created
+	return nil
+}
+
+// connect dials NATS (or takes Config.Conn) and opens JetStream.
+func (r *Replicator) connect() error {
+	var err error
+	if r.cfg.Conn != nil {
+		r.nc = r.cfg.Conn
+	} else {
+		r.nc, err = nats.Connect(r.cfg.URL, r.natsOptions()...)
+		if err != nil {
+			return fmt.Errorf("natsrepl: start: connect to %s: %w", RedactURL(r.cfg.URL), err)
+		}
+		r.ownNC = true
+	}
+	r.js, err = jetstream.New(r.nc,
+		jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncTimeout(requestTimeout),
+		jetstream.WithDefaultTimeout(requestTimeout),
+	)
+	if err != nil {
+		r.closeConn()
+		return fmt.Errorf("natsrepl: start: %w", err)
+	}
+	return nil
 }
 
 // natsOptions are natsrepl's connection options followed by the caller's.
