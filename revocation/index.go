@@ -194,12 +194,14 @@ func (sh *shard) insert(id [16]byte, until int64, h uint64) {
 	}
 }
 
-// resize rebuilds the shard with size slots, dropping entries for which
-// keep returns false. The caller holds the write lock.
+// resize rebuilds the shard with size slots. The caller holds the write
+// lock.
 func (sh *shard) resize(x *sessionIndex, size int) {
 	sh.rebuild(x, size, nil)
 }
 
+// rebuild rebuilds the shard with size slots, dropping entries for which
+// keep (if not nil) returns false. The caller holds the write lock.
 func (sh *shard) rebuild(x *sessionIndex, size int, keep func(int64) bool) {
 	old := sh.slots
 	sh.slots = make([]slot, size)
