@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
+	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -140,6 +141,50 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// downAfterOne starts instances A and C (with cMods), has C apply one
+// session revocation made on A, and stops C: the start of a test of an
+// instance that comes back after missing events.
+func downAfterOne(t testing.TB, url string, cMods ...func(*Config)) (a, c *instance, seen [16]byte) {
+	t.Helper()
+	a = newInstance(t, url, "a")
+	c = newInstance(t, url, "c", cMods...)
+	waitCaughtUp(t, c, 5*time.Second)
+	seen = newID(t)
+	if err := a.repl.RevokeSession(context.Background(), seen, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "C misses the first revocation", func() bool { return c.revoked(seen) })
+	c.stop()
+	return a, c, seen
+}
+
+// bareReplicator returns a Replicator over a real store in a temporary
+// directory that was never started, for testing its steps one at a time.
+// cfg gets a node, a URL and the test's logger, then its defaults.
+func bareReplicator(t testing.TB, cfg Config) (*Replicator, *revocation.Store) {
+	t.Helper()
+	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	cfg.Node, cfg.URL, cfg.Logger = "t", "x", testLogger(t)
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, ctx: ctx, progress: make(chan struct{}), cursorKey: "natsrepl/T"}
+	return r, st
+}
+
+// startErr starts a Replicator that should fail to start, closes it if it
+// started anyway, and returns Start's error.
+func startErr(ctx context.Context, st Store, cfg Config) error {
+	r, err := Start(ctx, st, cfg)
+	if err == nil {
+		r.Close()
+	}
+	return err
 }
 
 func newID(t testing.TB) [16]byte {

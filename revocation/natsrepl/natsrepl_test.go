@@ -57,11 +57,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestStartRefusesBadConfig(t *testing.T) {
-	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	for _, cfg := range []Config{
 		{Node: "a"}, // neither URL nor Conn
 		{Node: "a", URL: "nats://127.0.0.1:1", Heartbeat: time.Hour},
@@ -76,22 +72,15 @@ func TestStartRefusesBadConfig(t *testing.T) {
 	}
 	// A stream that forgets events sooner than the store's absolute
 	// lifetime would let a returning instance miss revocations that matter.
-	_, err = Start(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1", MaxAge: 48 * time.Hour})
+	_, err := Start(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1", MaxAge: 48 * time.Hour})
 	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "absolute lifetime") {
 		t.Errorf("Start(MaxAge 48h, store lifetime 30 days) = %v, want ErrInvalidConfig naming the absolute lifetime", err)
 	}
 }
 
 func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
-	st, err := revocation.Open(t.TempDir(), revocation.Config{GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	r, err := Start(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1"})
-	if err == nil {
-		r.Close()
-	}
+	st, _ := testutil.RevocationStore(t, revocation.Config{GCInterval: -1, Logger: testLogger(t)})
+	err := startErr(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1"})
 	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "Outbox") {
 		t.Fatalf("Start(store without outbox) = %v, want ErrInvalidConfig naming Outbox", err)
 	}
@@ -99,11 +88,7 @@ func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
 
 func TestDefaultMaxAgeFollowsStoreLifetime(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
 	r, err := Start(context.Background(), st, Config{Node: "a", URL: srv.URL(), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -173,11 +158,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 	}
 	waitCaughtUp(t, a, 5*time.Second)
 
-	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	tests := []struct {
 		name string
 		cfg  Config
@@ -191,10 +172,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.URL, cfg.Node, cfg.Logger = srv.URL(), "b", testLogger(t)
-			r, err := Start(context.Background(), st, cfg)
-			if err == nil {
-				r.Close()
-			}
+			err := startErr(context.Background(), st, cfg)
 			if !errors.Is(err, ErrStreamMismatch) {
 				t.Fatalf("Start = %v, want ErrStreamMismatch", err)
 			}
@@ -211,10 +189,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "MEM", Subjects: []string{"mem.>"}, Storage: jetstream.MemoryStorage, MaxAge: DefaultMaxAge}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Start(ctx, st, Config{URL: srv.URL(), Node: "b", Stream: "MEM", SubjectPrefix: "mem", Logger: testLogger(t)})
-	if err == nil {
-		r.Close()
-	}
+	err := startErr(ctx, st, Config{URL: srv.URL(), Node: "b", Stream: "MEM", SubjectPrefix: "mem", Logger: testLogger(t)})
 	if !errors.Is(err, ErrStreamMismatch) || !strings.Contains(err.Error(), "storage Memory, want File") {
 		t.Errorf("Start on a memory stream = %v, want ErrStreamMismatch naming the storage", err)
 	}
@@ -278,18 +253,9 @@ func TestPropagationToOtherInstance(t *testing.T) {
 // comes back it applies all of them before it reports healthy.
 func TestCatchUpAfterDowntime(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	a := newInstance(t, srv.URL(), "a")
-	c := newInstance(t, srv.URL(), "c")
-	waitCaughtUp(t, c, 5*time.Second)
+	// C saw one revocation before it went down: it resumes after it.
+	a, c, _ := downAfterOne(t, srv.URL())
 	ctx := context.Background()
-
-	// Something C saw before it went down: it resumes after it.
-	before := newID(t)
-	if err := a.repl.RevokeSession(ctx, before, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 2*time.Second, "C misses the first revocation", func() bool { return c.revoked(before) })
-	c.stop()
 
 	// While C is down: 10,000 revocations, pipelined, from "elsewhere",
 	// plus a few through A's outbox.
@@ -723,19 +689,8 @@ func TestExistingConn(t *testing.T) {
 // redeliveries, skips undecodable messages but moves past them, and stops
 // at a gap in the consumer sequence so the consumer restarts.
 func TestApplyBatch(t *testing.T) {
-	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cfg, err := Config{Node: "t", URL: "x", Logger: testLogger(t)}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	r, st := bareReplicator(t, Config{})
 	created := time.Now().UTC()
-	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, ctx: ctx, progress: make(chan struct{}), cursorKey: "natsrepl/T"}
 	r.state.created = created
 
 	evs := sessionEvents(t, 4, "x")
@@ -961,16 +916,8 @@ func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
 // waiting forever for sequences that are gone.
 func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	a := newInstance(t, srv.URL(), "a")
-	c := newInstance(t, srv.URL(), "c", func(c *Config) { c.FailClosedWhenStale = true })
-	waitCaughtUp(t, c, 5*time.Second)
+	a, c, _ := downAfterOne(t, srv.URL(), func(c *Config) { c.FailClosedWhenStale = true })
 	ctx := context.Background()
-	id := newID(t)
-	if err := a.repl.RevokeSession(ctx, id, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 2*time.Second, "C misses the first revocation", func() bool { return c.revoked(id) })
-	c.stop()
 
 	_, js := connect(t, srv.URL())
 	publishAll(t, js, a.cfg, sessionEvents(t, 5, "elsewhere"))
@@ -1045,17 +992,8 @@ func TestContactWithLastMessageDeleted(t *testing.T) {
 // before the step must not keep the replica fresh for the size of the
 // step: staleness counts from the latest contact as the clock now reads.
 func TestStalenessAfterClockStepsBack(t *testing.T) {
-	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	clock := testutil.NewClock(time.Now())
-	cfg, err := Config{Node: "t", URL: "x", Logger: testLogger(t), Now: clock.Now, FailClosedWhenStale: true, Staleness: 2 * time.Second, Heartbeat: 500 * time.Millisecond}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, progress: make(chan struct{})}
+	r, _ := bareReplicator(t, Config{Now: clock.Now, FailClosedWhenStale: true, Staleness: 2 * time.Second, Heartbeat: 500 * time.Millisecond})
 	r.caughtUp.Store(true)
 	r.consumerLive.Store(true)
 
