@@ -2,6 +2,7 @@ package revocation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -159,4 +160,49 @@ func ExampleStore_RevokeAll() {
 	// old session revoked: true
 	// session created after revoked: false
 	// all cut-off recorded: true
+}
+
+// sealctl's way: build the event with the package's constructor, then
+// publish it (natsrepl.Publish) or see what a store would keep.
+func ExampleSessionEvent() {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	id := [16]byte{0xab, 0xcd}
+	ev, err := revocation.SessionEvent("sealctl@ops", id, now, time.Time{}) // zero until: as late as allowed
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ev.Kind, ev.Origin, ev.Until.IsZero())
+
+	// A store with a 24h absolute lifetime keeps the entry a day at most.
+	kept, live, err := ev.Clamp(now, 24*time.Hour)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("kept until", kept.Until.Format(time.RFC3339), "live:", live)
+	// Output:
+	// session sealctl@ops true
+	// kept until 2026-12-02T09:00:00Z live: true
+}
+
+func ExampleEvent_Clamp() {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	const life = 24 * time.Hour
+	user, err := revocation.UserEvent("node-a", "alice", now.Add(-time.Hour))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ev, live, err := user.Clamp(now, life)
+	fmt.Println("user entry until", ev.Until.Format(time.RFC3339), live, err)
+
+	old, _ := revocation.UserEvent("node-a", "bob", now.Add(-2*life))
+	_, live, err = old.Clamp(now, life)
+	fmt.Println("a cut-off older than the lifetime is live:", live, err)
+
+	ahead, _ := revocation.AllEvent("node-a", now.Add(2*life))
+	_, _, err = ahead.Clamp(now, life)
+	fmt.Println("a cut-off too far ahead is invalid:", errors.Is(err, revocation.ErrInvalid))
+	// Output:
+	// user entry until 2026-12-02T08:00:00Z true <nil>
+	// a cut-off older than the lifetime is live: false <nil>
+	// a cut-off too far ahead is invalid: true
 }
