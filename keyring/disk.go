@@ -1,0 +1,205 @@
+package keyring
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// Load reads and parses the keyring file at path. A missing file is an
+// error matching fs.ErrNotExist. A file that group or others may read is
+// loaded, with a warning logged through slog's default logger.
+func Load(path string) (*Keyring, error) {
+	data, err := readFile(path, slog.Default())
+	if err != nil {
+		return nil, err
+	}
+	k, err := Parse(data)
+	if err != nil {
+		return nil, withSource(err, path)
+	}
+	return k, nil
+}
+
+// readFile reads path and warns on logger if its mode lets group or
+// others read or write it.
+func readFile(path string, logger *slog.Logger) ([]byte, error) {
+	data, mode, err := readFileMode(path)
+	if err == nil && logger != nil {
+		warnMode(logger, path, mode)
+	}
+	return data, err
+}
+
+// warnMode logs a warning if mode lets group or others at the file.
+func warnMode(logger *slog.Logger, path string, mode fs.FileMode) {
+	if mode.Perm()&0o077 != 0 {
+		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
+			"path", path, "mode", mode.Perm().String())
+	}
+}
+
+// readFileMode reads path, at most MaxFileSize bytes, and returns its
+// mode as seen through the open file (the file read, even if path was
+// replaced meanwhile).
+func readFileMode(path string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
+	}
+	defer f.Close()
+	var mode fs.FileMode
+	if st, err := f.Stat(); err == nil {
+		mode = st.Mode()
+	}
+	// Read at most one byte past the limit: a path pointing at a huge file
+	// or a device (/dev/zero) must not eat memory, every Watcher tick.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, 0, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
+	}
+	return data, mode, nil
+}
+
+// MaxFileSize is the largest keyring file (or $SEALED_KEYRING) that Load,
+// Watch and FromEnv read, over 4,000 keys: anything larger is refused
+// with an error matching ErrInvalidFile before it is parsed.
+const MaxFileSize = 1 << 20
+
+// WriteFile writes k to path atomically with mode 0600: a temporary file in
+// the same directory is written, synced and renamed over path, then the
+// directory is synced. A reader sees the old file or the new one, never
+// half of either. If path is a symbolic link, the file it points to is
+// replaced and the link stays. WriteFile replaces an existing file; to
+// refuse, use [Create]; to edit safely against concurrent writers, use
+// [Update].
+func WriteFile(path string, k *Keyring) error {
+	data, err := k.Marshal()
+	if err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	data = append(data, '\n')
+	target := path
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// Renaming over the link would replace the link itself, leaving
+		// the file it points to (which other instances may read) stale.
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return fmt.Errorf("keyring: write %s: %w", path, err)
+		}
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("keyring: write %s: sync: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("keyring: write %s: sync directory: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// ErrLocked: another process held the keyring file's lock for too long.
+var ErrLocked = errors.New("keyring: file is locked")
+
+// ErrExists: Create found a keyring file already at the path.
+var ErrExists = errors.New("keyring: file already exists")
+
+// Create writes k to path like [WriteFile], but fails with an error
+// matching ErrExists if path already exists. It holds the lock [Update]
+// uses.
+func Create(path string, k *Keyring) error {
+	unlock, err := lockFile(lockTarget(path))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("keyring: create %s: %w", path, ErrExists)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("keyring: create %s: %w", path, err)
+	}
+	return WriteFile(path, k)
+}
+
+// lockTarget is the path whose ".lock" guards path: the file a symbolic
+// link points to, so that editors going through the link and editors
+// naming the file take one lock.
+func lockTarget(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	return path
+}
+
+// Update edits the keyring file at path: it takes an exclusive lock on
+// path+".lock" (created if needed and left in place; beside the file a
+// symbolic link points to), loads the file, calls
+// edit, writes the result atomically if edit returns a different keyring,
+// and releases the lock. Concurrent Updates of one file, from goroutines
+// or processes, run one after the other, so no edit is lost. If edit
+// fails, the file is left as it was and the error is returned.
+func Update(path string, edit func(*Keyring) (*Keyring, error)) (*Keyring, error) {
+	// A missing file is reported before a lock file is created beside it.
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
+	}
+	unlock, err := lockFile(lockTarget(path))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	k, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	nk, err := edit(k)
+	if err != nil {
+		return nil, err
+	}
+	if nk == nil {
+		return nil, fmt.Errorf("keyring: update %s: edit returned no keyring", path)
+	}
+	if nk != k {
+		if err := WriteFile(path, nk); err != nil {
+			return nil, err
+		}
+	}
+	return nk, nil
+}
