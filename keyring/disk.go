@@ -73,13 +73,21 @@ func readFileMode(path string) ([]byte, fs.FileMode, error) {
 // with an error matching ErrInvalidFile before it is parsed.
 const MaxFileSize = 1 << 20
 
-// WriteFile writes k to path atomically with mode 0600: a temporary file in
-// the same directory is written, synced and renamed over path, then the
-// directory is synced. A reader sees the old file or the new one, never
-// half of either. If path is a symbolic link, the file it points to is
-// replaced and the link stays. WriteFile replaces an existing file; to
-// refuse, use [Create]; to edit safely against concurrent writers, use
-// [Update].
+// WriteFile writes k to path atomically: a temporary file in the same
+// directory is written, synced and renamed over path, then the directory
+// is synced. A reader sees the old file or the new one, never half of
+// either. If path is a symbolic link, the file it points to is replaced
+// and the link stays. WriteFile replaces an existing file; to refuse, use
+// [Create]; to edit safely against concurrent writers, use [Update].
+//
+// A new file gets mode 0600 and the process's user (and the group the
+// system gives it). A file that is replaced keeps its owner, group and
+// permission bits, except write permission for group and others, which is
+// dropped ([Load] refuses such a file): a keyring that sealctl edits as
+// root stays readable by the server that runs as another user. If the
+// owner or group can't be kept (only root may give a file away), WriteFile
+// fails with an [*OwnerError] matching [ErrOwner] and the old file is left
+// as it was.
 func WriteFile(path string, k *Keyring) error {
 	data, err := k.Marshal()
 	if err != nil {
@@ -93,6 +101,12 @@ func WriteFile(path string, k *Keyring) error {
 		if target, err = filepath.EvalSymlinks(path); err != nil {
 			return fmt.Errorf("keyring: write %s: %w", path, err)
 		}
+	}
+	old, err := os.Stat(target) // the file replaced, if any
+	if errors.Is(err, fs.ErrNotExist) {
+		old = nil
+	} else if err != nil {
+		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}
 	dir, base := filepath.Split(target)
 	if dir == "" {
@@ -109,16 +123,10 @@ func WriteFile(path string, k *Keyring) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("keyring: write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("keyring: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("keyring: write %s: sync: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
+	if err := writeSynced(tmp, target, old, data); err != nil {
+		if oe := (*OwnerError)(nil); errors.As(err, &oe) {
+			return oe // names the file already
+		}
 		return fmt.Errorf("keyring: write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), target); err != nil {
@@ -133,6 +141,30 @@ func WriteFile(path string, k *Keyring) error {
 		}
 	}
 	return nil
+}
+
+// writeSynced gives tmp the owner and mode of old (the file at target it
+// will replace; nil if none), writes data to it, syncs and closes it.
+func writeSynced(tmp *os.File, target string, old fs.FileInfo, data []byte) error {
+	perm := fs.FileMode(0o600)
+	if old != nil {
+		// Owner first: chown may clear mode bits, and a file that can't
+		// get its owner is refused before any secret is written to it.
+		if err := keepOwner(tmp, target, old); err != nil {
+			return err
+		}
+		perm = old.Mode().Perm() &^ 0o022
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return tmp.Close()
 }
 
 // ErrLocked: another process held the keyring file's lock for too long.
