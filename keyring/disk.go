@@ -11,10 +11,12 @@ import (
 )
 
 // Load reads and parses the keyring file at path. A missing file is an
-// error matching fs.ErrNotExist. A file that group or others may read is
-// loaded, with a warning logged through slog's default logger.
+// error matching fs.ErrNotExist. A file that others could replace (group-
+// or world-writable, or in a directory anyone may write) is refused with
+// an error matching [ErrInsecureMode]. A file that group or others may
+// read is loaded, with a warning logged through slog's default logger.
 func Load(path string) (*Keyring, error) {
-	data, err := readFile(path, slog.Default())
+	data, _, warnings, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -22,50 +24,41 @@ func Load(path string) (*Keyring, error) {
 	if err != nil {
 		return nil, withSource(err, path)
 	}
+	for _, w := range warnings {
+		w.log(slog.Default(), path)
+	}
 	return k, nil
 }
 
-// readFile reads path and warns on logger if its mode lets group or
-// others read or write it.
-func readFile(path string, logger *slog.Logger) ([]byte, error) {
-	data, mode, err := readFileMode(path)
-	if err == nil && logger != nil {
-		warnMode(logger, path, mode)
-	}
-	return data, err
-}
-
-// warnMode logs a warning if mode lets group or others at the file.
-func warnMode(logger *slog.Logger, path string, mode fs.FileMode) {
-	if mode.Perm()&0o077 != 0 {
-		logger.Warn("keyring: group or others can access the keyring file; run chmod 600 on it",
-			"path", path, "mode", mode.Perm().String())
-	}
-}
-
-// readFileMode reads path, at most MaxFileSize bytes, and returns its
-// mode as seen through the open file (the file read, even if path was
-// replaced meanwhile).
-func readFileMode(path string) ([]byte, fs.FileMode, error) {
+// readFile reads the keyring file at path, at most MaxFileSize bytes,
+// after checking its permissions (checkPermissions), and returns what it
+// read, the file's FileInfo and the permission warnings. The FileInfo is
+// the open file's (the file read, even if path was replaced meanwhile); it
+// is also returned with an error once the file is open.
+func readFile(path string) ([]byte, fs.FileInfo, []permWarning, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
 	defer f.Close()
-	var mode fs.FileMode
-	if st, err := f.Stat(); err == nil {
-		mode = st.Mode()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("keyring: load %s: %w", path, err)
+	}
+	warnings, err := checkPermissions(path, fi.Mode())
+	if err != nil {
+		return nil, fi, nil, err
 	}
 	// Read at most one byte past the limit: a path pointing at a huge file
-	// or a device (/dev/zero) must not eat memory, every Watcher tick.
+	// or a device must not eat memory, every Watcher tick.
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, 0, fmt.Errorf("keyring: load %s: %w", path, err)
+		return nil, fi, nil, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, 0, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
+		return nil, fi, nil, &fileError{source: path, msg: fmt.Sprintf("larger than %d bytes; not a keyring file", MaxFileSize)}
 	}
-	return data, mode, nil
+	return data, fi, warnings, nil
 }
 
 // MaxFileSize is the largest keyring file (or $SEALED_KEYRING) that Load,

@@ -612,7 +612,7 @@ func TestLoadWarnsOnOpenMode(t *testing.T) {
 	if _, err := keyring.Load(path); err != nil {
 		t.Fatalf("Load of a 0644 file = %v, want it loaded with a warning", err)
 	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others can access") {
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others can read") {
 		t.Errorf("no warning for a 0644 file; log: %q", logs.String())
 	}
 }

@@ -32,3 +32,6 @@ func keepOwner(f *os.File, path string, old fs.FileInfo) error {
 	}
 	return nil
 }
+
+// checkModes: files have Unix permission bits to check.
+const checkModes = true

@@ -61,13 +61,16 @@ func Watch(path string, opts WatchOptions) (*Watcher, error) {
 	if w.logger == nil {
 		w.logger = slog.Default()
 	}
-	data, err := readFile(path, w.logger)
+	data, _, warnings, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
 	k, err := w.parse(data)
 	if err != nil {
 		return nil, err
+	}
+	for _, pw := range warnings {
+		pw.log(w.logger, path)
 	}
 	w.goodSum = sha256.Sum256(data)
 	w.cur.Store(k)
@@ -113,7 +116,7 @@ func (w *Watcher) Reload() error {
 }
 
 func (w *Watcher) reloadLocked() error {
-	data, mode, err := readFileMode(w.path)
+	data, _, warnings, err := readFile(w.path)
 	if err != nil {
 		// Log each distinct failure once, not every tick: a file that was
 		// invalid and is then deleted is logged twice.
@@ -139,7 +142,9 @@ func (w *Watcher) reloadLocked() error {
 	w.goodSum, w.badSum = sum, [sha256.Size]byte{}
 	w.cur.Store(k)
 	w.logger.Info("keyring: reloaded", "path", w.path, "primary", k.Primary().ID, "keys", k.Len())
-	warnMode(w.logger, w.path, mode) // as Watch does for the first file
+	for _, pw := range warnings { // as Watch does for the first file
+		pw.log(w.logger, w.path)
+	}
 	return nil
 }
 
