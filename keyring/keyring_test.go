@@ -63,6 +63,12 @@ func mustNew(t testing.TB) *keyring.Keyring {
 	return k
 }
 
+// rotate is an Update edit: Keyring.Rotate now.
+func rotate(k *keyring.Keyring) (*keyring.Keyring, error) {
+	nk, _, err := k.Rotate(time.Now())
+	return nk, err
+}
+
 func mustSeal(t testing.TB, k *keyring.Keyring, name string, p []byte) string {
 	t.Helper()
 	v, err := k.Seal(name, p)

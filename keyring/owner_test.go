@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
 )
@@ -43,11 +42,6 @@ func ownerOf(t *testing.T, path string) fileOwner {
 	}
 	st := fi.Sys().(*syscall.Stat_t)
 	return fileOwner{st.Uid, st.Gid, fi.Mode().Perm()}
-}
-
-func rotate(k *keyring.Keyring) (*keyring.Keyring, error) {
-	nk, _, err := k.Rotate(time.Now())
-	return nk, err
 }
 
 // The issue-11 case: the server runs as nobody with a keyring it owns, and
