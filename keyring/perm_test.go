@@ -163,11 +163,7 @@ func mkdir(t *testing.T, dir string, mode fs.FileMode) {
 // mode: FromEnv is not concerned.
 func TestWatcherRefusesWritableFile(t *testing.T) {
 	path, k := keyringFile(t)
-	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := quietWatch(t, path)
 	good := w.Keyring()
 	k2, err := rotate(k)
 	if err != nil {

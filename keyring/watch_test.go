@@ -34,6 +34,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// quietWatch watches path without polling or logging, until the test ends.
+func quietWatch(t *testing.T, path string) *keyring.Watcher {
+	t.Helper()
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
 func TestWatcherReload(t *testing.T) {
 	path, k := keyringFile(t)
 	var logs syncBuffer
@@ -207,11 +218,7 @@ func TestWatchOptions(t *testing.T) {
 // device) can't make every watcher tick read it all into memory.
 func TestHugeFileRefused(t *testing.T) {
 	path, k := keyringFile(t)
-	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := quietWatch(t, path)
 	good := w.Keyring()
 	data, err := k.Marshal()
 	if err != nil {
@@ -424,11 +431,7 @@ func TestWatcherStatus(t *testing.T) {
 // length.
 func TestWatcherStatusHidesSecrets(t *testing.T) {
 	path, k := keyringFile(t)
-	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := quietWatch(t, path)
 	good, _ := k.Marshal()
 	secret := secretsIn(t, good)[0]
 	i := bytes.Index(good, []byte(secret))
