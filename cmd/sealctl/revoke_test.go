@@ -107,14 +107,14 @@ func TestRevokeUsage(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no scope", []string{"revoke", "--data", dir}, 2, "say what to revoke"},
+		{"no scope", []string{"revoke", "--data", dir}, 2, "say which scope: session, user or all"},
 		{"no target", []string{"revoke", "all"}, 2, "exactly one of --data"},
 		{"both targets", []string{"revoke", "all", "--data", dir, "--nats", "nats://x"}, 2, "exactly one of --data"},
 		{"bad scope", []string{"revoke", "group", "x", "--data", dir}, 2, "unknown scope"},
 		{"short session ID", []string{"revoke", "session", "abcd", "--data", dir}, 2, "32 hex"},
 		{"non-hex session ID", []string{"revoke", "session", strings.Repeat("zz", 16), "--data", dir}, 2, "32 hex"},
 		{"bad until", []string{"revoke", "session", strings.Repeat("ab", 16), "--until", "soon", "--data", dir}, 2, "--until"},
-		{"until for a user", []string{"revoke", "user", "alice", "--until", "1h", "--data", dir}, 2, "sessions only"},
+		{"until for a user", []string{"revoke", "user", "alice", "--until", "1h", "--data", dir}, 2, "--until (it belongs to sealctl revoke session)"},
 		{"user without ID", []string{"revoke", "user", "--data", dir}, 2, "one user ID"},
 		{"all with argument", []string{"revoke", "all", "x", "--data", dir}, 2, "no arguments"},
 		{"unknown flag", []string{"revoke", "all", "--date", dir}, 2, "flag provided but not defined"},
