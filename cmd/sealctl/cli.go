@@ -99,7 +99,7 @@ func resolve(args []string) target {
 		case a == "help":
 			t.help = true
 		case lookup(join(t.cmd.name, a)) != nil:
-			t.cmd = lookup(join(t.cmd.name, a))
+			t.cmd = lookup(join(t.cmd.name, a)) // a subcommand
 		default:
 			t.word = a
 			return t.with(args[i+1:])
@@ -287,7 +287,7 @@ func (t target) group(stdout io.Writer) error {
 	}
 	var names []string
 	for _, c := range leaves(g.name) {
-		names = append(names, strings.TrimPrefix(c.name, join(g.name, "")))
+		names = append(names, strings.TrimPrefix(c.name, g.name+" "))
 	}
 	want := orList(slices.Compact(firstWords(names)))
 	if t.word != "" {

@@ -280,11 +280,24 @@ func TestREADMECommands(t *testing.T) {
 			t.Errorf("README: sealctl %q names no command", args)
 			continue
 		}
-		if err := tg.cmd.parse(tg.rest, &call{}); err != nil {
+		if err := tg.cmd.parse(tg.rest, &call{}); err != nil && !errors.Is(err, flag.ErrHelp) {
 			t.Errorf("README: sealctl %q: %v", args, err)
 		}
 	}
 	if n < 5 {
 		t.Errorf("found %d sealctl lines in README.md, want the Operator CLI section's", n)
+	}
+}
+
+// The package doc's usage block lists every command as its help does.
+func TestDocUsage(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range leaves("") {
+		if !strings.Contains(string(src), "\n//\t"+c.synopsis()+"\n") {
+			t.Errorf("main.go's package doc lacks the usage line %q", c.synopsis())
+		}
 	}
 }

@@ -3,9 +3,13 @@
 //
 // Usage:
 //
-//	sealctl keys init|add|rotate|list --keyring FILE
-//	sealctl keys promote|retire --keyring FILE ID
+//	sealctl keys init --keyring FILE
+//	sealctl keys add --keyring FILE
+//	sealctl keys promote --keyring FILE ID
+//	sealctl keys rotate --keyring FILE
+//	sealctl keys retire --keyring FILE ID
 //	sealctl keys prune --keyring FILE --older-than DURATION
+//	sealctl keys list --keyring FILE [--json]
 //	sealctl inspect --keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE
 //	sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL)
 //	sealctl revoke user ID (--data DIR | --nats URL)
