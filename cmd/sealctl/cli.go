@@ -82,7 +82,7 @@ type target struct {
 // resolve finds the command named by the words in args. Flags may stand
 // before those words (sealctl revoke --data DIR user ID); whether such a
 // flag takes the next argument as its value is decided by the group's
-// commands, which all agree on it (TestFlagKindsAgree).
+// commands, which all agree on it (TestCommandTable checks).
 func resolve(args []string) target {
 	t := target{cmd: lookup("")}
 	for i := 0; i < len(args); i++ {
@@ -266,13 +266,20 @@ func (c *command) usageErr(format string, args ...any) error {
 	if c.name != "" {
 		err = fmt.Errorf("%s: %w", c.name, err)
 	}
-	if c.run != nil {
-		return &usageError{err, fmt.Sprintf("usage: %s\nRun \"sealctl %s -h\" for its flags.", c.synopsis(), c.name)}
-	}
-	return &usageError{err, c.listing()}
+	return &usageError{err, c.usageText()}
 }
 
-// usagef is a usage error that belongs to no one command's synopsis.
+// usageText is what a usage error of c shows: a runnable command's
+// synopsis, or a group's listing.
+func (c *command) usageText() string {
+	if c.run == nil {
+		return c.listing()
+	}
+	return fmt.Sprintf("usage: %s\nRun \"sealctl %s -h\" for its flags.", c.synopsis(), c.name)
+}
+
+// usagef is a usage error found by a command's run; run adds the
+// command's usage.
 func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }

@@ -206,6 +206,9 @@ func TestBadUsage(t *testing.T) {
 		{"revoke session without ID", []string{"revoke", "session", "--data", "d"}, "revoke session: want one session ID"},
 		{"bad duration", []string{"revoke", "all", "--data", "d", "--absolute-lifetime", "soon"}, `invalid value "soon" for flag --absolute-lifetime`},
 		{"stats without --data", []string{"revocations", "stats"}, "revocations stats: --data DIR is required"},
+		{"found by run: no target", []string{"revoke", "all"}, "exactly one of --data DIR"},
+		{"found by run: bad session ID", []string{"revoke", "session", "xyz", "--data", "d"}, "not a session ID"},
+		{"found by run: bad --older-than", []string{"keys", "prune", "--keyring", "x", "--older-than", "soon"}, "want a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

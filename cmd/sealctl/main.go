@@ -113,5 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	return t.cmd.run(ctx, c)
+	err := t.cmd.run(ctx, c)
+	if ue := (*usageError)(nil); errors.As(err, &ue) && ue.usage == "" {
+		ue.usage = t.cmd.usageText()
+	}
+	return err
 }
