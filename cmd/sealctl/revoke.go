@@ -185,17 +185,22 @@ func openForRevoke(dir string, life time.Duration, outbox bool, stderr io.Writer
 // printRevoked says what revokeData recorded; a session's entry is kept
 // until its --until or the store's limit, whichever comes first.
 func printRevoked(w io.Writer, ev revocation.Event, limit time.Time, dir string) {
+	shown := ev.Until
+	if shown.IsZero() || shown.After(limit) {
+		shown = limit
+	}
+	fmt.Fprintf(w, "revoked %s in %s\n", revoked(ev, shown.UTC().Format(time.RFC3339)), dir)
+}
+
+// revoked describes what ev revokes; until says how long, for a session.
+func revoked(ev revocation.Event, until string) string {
 	switch ev.Kind {
 	case revocation.KindSession:
-		shown := ev.Until
-		if shown.IsZero() || shown.After(limit) {
-			shown = limit
-		}
-		fmt.Fprintf(w, "revoked session %x until %s in %s\n", ev.Session, shown.UTC().Format(time.RFC3339), dir)
+		return fmt.Sprintf("session %x until %s", ev.Session, until)
 	case revocation.KindUser:
-		fmt.Fprintf(w, "revoked every session of user %q created up to %s in %s\n", ev.User, ev.At.UTC().Format(time.RFC3339Nano), dir)
-	case revocation.KindAll:
-		fmt.Fprintf(w, "revoked every session created up to %s in %s\n", ev.At.UTC().Format(time.RFC3339Nano), dir)
+		return fmt.Sprintf("every session of user %q created up to %s", ev.User, ev.At.UTC().Format(time.RFC3339Nano))
+	default:
+		return fmt.Sprintf("every session created up to %s", ev.At.UTC().Format(time.RFC3339Nano))
 	}
 }
 
