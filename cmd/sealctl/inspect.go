@@ -73,7 +73,7 @@ var inspectReasons = []struct {
 
 func runInspect(_ context.Context, c *call) error {
 	o := c.inspect
-	k, err := o.keyring()
+	k, err := o.loadKeyring()
 	if err != nil {
 		return err
 	}
@@ -97,9 +97,9 @@ func runInspect(_ context.Context, c *call) error {
 	return nil
 }
 
-// keyring loads the keyring from --keyring or $SEALED_KEYRING, with the
+// loadKeyring loads the keyring from --keyring or $SEALED_KEYRING, with the
 // --max-age it is to open with.
-func (o inspectOptions) keyring() (*keyring.Keyring, error) {
+func (o inspectOptions) loadKeyring() (*keyring.Keyring, error) {
 	var k *keyring.Keyring
 	var err error
 	switch {
