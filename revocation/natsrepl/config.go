@@ -157,7 +157,7 @@ func (cfg Config) forStore(life time.Duration) (Config, error) {
 	case cfg.Replicas < 1 || cfg.Replicas > 5:
 		return cfg, fmt.Errorf("%w: Replicas %d: want 1..5", ErrInvalidConfig, cfg.Replicas)
 	case cfg.MaxAge < time.Hour:
-		return cfg, fmt.Errorf("%w: MaxAge %v: want at least the store's absolute session lifetime (default %v)", ErrInvalidConfig, cfg.MaxAge, DefaultMaxAge)
+		return cfg, fmt.Errorf("%w: MaxAge %v: want at least the store's absolute session lifetime (default %v)", ErrInvalidConfig, cfg.MaxAge, life+maxAgeGrace)
 	case cfg.Staleness < 0:
 		return cfg, fmt.Errorf("%w: Staleness %v is negative", ErrInvalidConfig, cfg.Staleness)
 	case cfg.Heartbeat < MinHeartbeat || cfg.Heartbeat > MaxHeartbeat:
