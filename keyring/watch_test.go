@@ -10,30 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 )
 
-// syncBuffer is a bytes.Buffer safe for the watcher's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestWatcherReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs syncBuffer
+	var logs fake.Buffer
 	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +233,7 @@ func TestHugeFileRefused(t *testing.T) {
 // Watcher loads it, as Load and Watch warn about the first one.
 func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs syncBuffer
+	var logs fake.Buffer
 	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
 // start is near the real time: Badger's on-disk TTL uses the real clock, so
 // entries made at a fake time far from it would vanish on reopen.
-func newClock() *testutil.Clock { return testutil.NewClock(time.Now().Truncate(time.Second)) }
+func newClock() *fake.Clock { return fake.NewClock(time.Now().Truncate(time.Second)) }
 
 func newID(t testing.TB) [16]byte {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
@@ -178,7 +179,7 @@ func TestRevokeNATSFlagErrors(t *testing.T) {
 // default: the servers may keep sessions longer than 30 days.
 func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	const life = 90 * 24 * time.Hour
 	_, st := replicatingInstance(t, srv, revocation.Config{AbsoluteLifetime: life, Now: clock.Now}, natsrepl.Config{})
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -351,7 +352,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 // once NATS is back (same port, same store directory).
 func TestRevokeDuringNATSOutage(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	mods := func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now }
 	a := newInstance(t, srv.URL(), "a", mods)
 	b := newInstance(t, srv.URL(), "b", mods)
@@ -909,7 +910,7 @@ func TestReplicatorRevokerContract(t *testing.T) {
 func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
 	srv := testutil.StartNATS(t)
 	proxy := testutil.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) {
 		c.FailClosedWhenStale, c.Now = true, clock.Now
 		c.Options = []nats.Option{nats.IgnoreDiscoveredServers()} // only through the proxy
@@ -1008,7 +1009,7 @@ func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
 // in contact, not go stale until the next revocation.
 func TestContactWithLastMessageDeleted(t *testing.T) {
 	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
 	waitCaughtUp(t, a, 5*time.Second)
 	a.stop()
@@ -1050,7 +1051,7 @@ func TestStalenessAfterClockStepsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	cfg, err := Config{Node: "t", URL: "x", Logger: testLogger(t), Now: clock.Now, FailClosedWhenStale: true, Staleness: 2 * time.Second, Heartbeat: 500 * time.Millisecond}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
