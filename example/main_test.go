@@ -21,6 +21,7 @@ import (
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 )
 
 var listeningRE = regexp.MustCompile(`msg=listening url=(http://\S+)`)
@@ -228,7 +229,7 @@ func TestIsLoopback(t *testing.T) {
 // server: a session from one opens on the other (shared keyring), and a
 // "log out everywhere" on one reaches the other through JetStream.
 func TestReplicationAcrossInstances(t *testing.T) {
-	ns := testutil.StartNATS(t)
+	ns := natstest.Start(t)
 	keys := filepath.Join(t.TempDir(), "keyring.json")
 	open := func(node string) *site {
 		s := newSite(t, func(c *Config) {

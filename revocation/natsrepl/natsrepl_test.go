@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -99,7 +100,7 @@ func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
 }
 
 func TestDefaultMaxAgeFollowsStoreLifetime(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	st, err := revocation.Open(t.TempDir(), revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +163,7 @@ func FuzzDecodeCursor(f *testing.F) {
 }
 
 func TestStreamCreatedAndVerified(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	_, js := connect(t, srv.URL())
 	info := streamInfo(t, js, DefaultStream)
@@ -223,7 +224,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 
 // A session revoked on instance A is refused by instance B within 1 s.
 func TestPropagationToOtherInstance(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, a, 5*time.Second)
@@ -278,7 +279,7 @@ func TestPropagationToOtherInstance(t *testing.T) {
 // Instance C is down while 10,000 revocations happen elsewhere; when it
 // comes back it applies all of them before it reports healthy.
 func TestCatchUpAfterDowntime(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	c := newInstance(t, srv.URL(), "c")
 	waitCaughtUp(t, c, 5*time.Second)
@@ -351,7 +352,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 // NATS is unreachable when A revokes: A enforces it at once; B gets it
 // once NATS is back (same port, same store directory).
 func TestRevokeDuringNATSOutage(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	clock := fake.NewClock(time.Now())
 	mods := func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now }
 	a := newInstance(t, srv.URL(), "a", mods)
@@ -404,7 +405,7 @@ func TestRevokeDuringNATSOutage(t *testing.T) {
 // Applying the same event twice (a duplicate in the stream, a redelivery
 // after a rewound position) leaves the state unchanged.
 func TestDuplicatesAndRedelivery(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -484,7 +485,7 @@ func TestDuplicatesAndRedelivery(t *testing.T) {
 // A deleted and recreated stream restarts at sequence 1: an instance whose
 // position is past that must notice and replay, online and after a restart.
 func TestStreamRecreated(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	c := newInstance(t, srv.URL(), "c")
@@ -537,7 +538,7 @@ func TestStreamRecreated(t *testing.T) {
 // Events that left the stream (max age, or a purge) while an instance was
 // away are reported, not silently skipped.
 func TestMissedEventsReported(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	_, js := connect(t, srv.URL())
@@ -570,7 +571,7 @@ func TestMissedEventsReported(t *testing.T) {
 // "Log out everywhere" followed at once by a login on the same instance:
 // the new session survives, there and on the other instances.
 func TestLogoutEverywhereThenLogin(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -596,7 +597,7 @@ func TestLogoutEverywhereThenLogin(t *testing.T) {
 }
 
 func TestPublishFunction(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	nc, _ := connect(t, srv.URL())
 	ctx := context.Background()
 	ev := sessionEvents(t, 1, "sealctl")[0]
@@ -622,7 +623,7 @@ func TestPublishFunction(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndRevokedErrs(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true })
 	waitCaughtUp(t, a, 5*time.Second)
 	r := a.repl
@@ -647,7 +648,7 @@ func TestCloseIsIdempotentAndRevokedErrs(t *testing.T) {
 // One server of a three-node cluster is killed mid-stream: with an R3
 // stream no event is lost, and every instance applies every event.
 func TestClusterServerKilledMidStream(t *testing.T) {
-	cluster := testutil.StartNATSCluster(t, 3)
+	cluster := natstest.StartCluster(t, 3)
 	r3 := func(c *Config) { c.Replicas = 3; c.Staleness = 5 * time.Second }
 	a := newInstance(t, cluster.URLs(), "a", r3)
 	b := newInstance(t, cluster.URLs(), "b", r3)
@@ -660,7 +661,7 @@ func TestClusterServerKilledMidStream(t *testing.T) {
 	const n = 200
 	ctx := context.Background()
 	ids := make([][16]byte, n)
-	var killed *testutil.NATSServer
+	var killed *natstest.Server
 	for i := range ids {
 		if i == n/2 {
 			killed = cluster.StreamLeader(DefaultStream)
@@ -703,7 +704,7 @@ func TestClusterServerKilledMidStream(t *testing.T) {
 // With Config.Conn the Replicator uses the caller's connection and leaves
 // it open on Close (goleak in TestMain checks that its goroutines end).
 func TestExistingConn(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	nc, _ := connect(t, srv.URL())
 	a := newInstance(t, "", "a", func(c *Config) { c.Conn = nc })
 	b := newInstance(t, srv.URL(), "b")
@@ -802,7 +803,7 @@ func TestApplyBatch(t *testing.T) {
 // revocations, reports itself unhealthy, and catches up and publishes once
 // NATS is there.
 func TestStartWhileNATSDown(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	url := srv.URL()
 	b := newInstance(t, url, "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -862,7 +863,7 @@ func TestRedactURL(t *testing.T) {
 // A revocation made while NATS is down stays in the outbox across a restart
 // of the instance and is published by the next Start.
 func TestOutboxSurvivesInstanceRestart(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, a, 5*time.Second)
@@ -891,7 +892,7 @@ func TestOutboxSurvivesInstanceRestart(t *testing.T) {
 // A Replicator is a sessions.Revoker in its own right: it passes the same
 // contract as the store it wraps.
 func TestReplicatorRevokerContract(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	n := 0
 	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
 		n++ // a stream per revoker, so no subtest sees another's events
@@ -908,8 +909,8 @@ func TestReplicatorRevokerContract(t *testing.T) {
 // the link comes back it must go on failing closed until it has applied
 // what was published meanwhile, not from the moment its consumer restarts.
 func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	proxy := testutil.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
+	srv := natstest.Start(t)
+	proxy := natstest.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
 	clock := fake.NewClock(time.Now())
 	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) {
 		c.FailClosedWhenStale, c.Now = true, clock.Now
@@ -961,7 +962,7 @@ func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
 // caught up, at the stream's end, and say it missed events, instead of
 // waiting forever for sequences that are gone.
 func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	c := newInstance(t, srv.URL(), "c", func(c *Config) { c.FailClosedWhenStale = true })
 	waitCaughtUp(t, c, 5*time.Second)
@@ -1008,7 +1009,7 @@ func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
 // instance can apply: once it has every remaining message it must count as
 // in contact, not go stale until the next revocation.
 func TestContactWithLastMessageDeleted(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	clock := fake.NewClock(time.Now())
 	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
 	waitCaughtUp(t, a, 5*time.Second)
