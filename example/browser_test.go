@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sealedsessions/sealed/internal/testutil/browsertest"
+	"github.com/sealedsessions/sealed/example/internal/browsertest"
 )
 
 // ScreenshotEnvVar names a directory that also receives the browser test's

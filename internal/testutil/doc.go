@@ -4,11 +4,12 @@
 // Helpers take testing.TB, call t.Helper and clean up with t.Cleanup.
 //
 // The heavy helpers live in subpackages, so that a test links only what it
-// starts: natstest (an in-process NATS server or cluster), browsertest
-// (headless Chromium) and revocationtest (a Badger store in a temporary
-// directory). The fake clock and the goroutine-safe buffer are in fake,
-// which imports nothing from the project. TestLightDeps pins that the tests
-// of keyring and sessions stay free of the heavy dependencies.
+// starts: natstest (an in-process NATS server or cluster) and revocationtest
+// (a Badger store in a temporary directory). The example's headless-Chromium
+// helper is in the example's own module (example/internal/browsertest). The
+// fake clock and the goroutine-safe buffer are in fake, which imports nothing
+// from the project. TestLightDeps pins that the tests of keyring and sessions
+// stay free of the heavy dependencies.
 //
 // Nothing here is a mock of a component the project depends on; the
 // in-memory revoker follows the sessions.Revoker contract and exists only
