@@ -52,9 +52,64 @@
 //
 // "state" is "primary" (exactly one) or "enabled"; "promoted" and
 // "demoted" are omitted when the key never was. Decoding is strict (see
-// [Parse]), and a file larger than [MaxFileSize] is refused unread. [WriteFile] writes atomically; [Update] and [Create] also take
-// an exclusive lock on FILE.lock so that concurrent editors (sealctl) never
+// [Parse]), and a file larger than [MaxFileSize] is refused unread.
+// [WriteFile] writes atomically; [Update] and [Create] also take an
+// exclusive lock on FILE.lock so that concurrent editors (sealctl) never
 // lose a change. The lock file is left in place.
+//
+// Owner and mode: a new file is 0600 and belongs to the user who writes
+// it. A file that is rewritten ([Update], [WriteFile], so every sealctl
+// keys command) keeps its owner, group and mode, so an operator running
+// sealctl as root leaves a file that the server, running as another user,
+// can still read. If the owner can't be kept (sealctl run by a user who is
+// not root and not the owner), the edit is refused with an [*OwnerError]
+// matching [ErrOwner] and the file is left as it was. Through a symbolic
+// link, the file it points to is rewritten and keeps its owner. FILE.lock
+// is given the keyring's owner too, where it can be.
+//
+// # Who may change the keyring
+//
+// Anyone who can write the keyring file can add a key and forge any
+// session. [Load], [Watch], [Watcher.Reload] and [Update] refuse, with an
+// error matching [ErrInsecureMode] that names the mode and the chmod that
+// fixes it:
+//
+//   - a file that group or others may write (chmod go-w FILE);
+//   - a file under a directory that others may write, unless the
+//     directory has the sticky bit, as /tmp has (chmod o-w DIR): anyone
+//     could rename their own file over the keyring. Every directory from
+//     the root down to the file counts, for the path as given and for the
+//     file a symbolic link points to.
+//
+// Warned about (slog), not refused: a file that group or others may read
+// (chmod 600, or 640 to share it with one group), and a directory that its
+// group may write (its group is someone's choice; anyone on the machine is
+// not). Owners are not checked: keep the file and its directories owned by
+// root or by the server's user. The environment variable ([FromEnv]) is not
+// concerned, nor are systems without Unix permissions (Windows).
+//
+// Kubernetes: the files of a secret volume are 0644 and root's unless the
+// volume sets defaultMode. Set defaultMode: 0400 if the server runs as
+// root, or defaultMode: 0440 with the pod's securityContext.fsGroup set to
+// a group of the server's user (Kubernetes makes 0400 into 0440 anyway
+// when fsGroup is set). The volume's own directory is sticky (1777) and
+// its ..data directory 0755, which pass the directory check. Edit the
+// Secret, not the mounted file, which is read-only.
+//
+// # Reloads
+//
+// A [Watcher] re-reads the file every Interval (a second by default) and
+// keeps its keyring when
+// the file does not load. [Watcher.Status] says why the last check failed,
+// since when and how often, the primary key ID and key count of the
+// keyring in use, and [WatchStatus] Stale: the file holds a change that
+// can't be loaded. A health check should fail while Stale is true, and
+// report the primary key ID and key count otherwise, so that an operator
+// can confirm that a rotation or retirement reached every instance:
+//
+//	if st := w.Status(); st.Stale {
+//		http.Error(rw, "keyring reload failing: "+st.LastError.Error(), http.StatusServiceUnavailable)
+//	}
 //
 // # Security
 //
@@ -88,7 +143,8 @@
 //
 // Printing a [Key] or a [Keyring] with any fmt verb, String or slog never
 // shows secret bytes. [Keyring.Marshal] is the file format and does.
-// [Load] warns (slog) when the file is readable by group or others.
+// Errors about a keyring file, and so [WatchStatus], name fields and
+// problems, never a secret.
 //
 // # Performance
 //
@@ -105,6 +161,7 @@
 //
 // A *Keyring is immutable: every method is safe for concurrent use, and
 // edits return a new Keyring. A [Watcher] swaps the keyring it serves with
-// an atomic pointer; its Keyring method is safe to call from any
-// goroutine, and each call returns a consistent snapshot.
+// an atomic pointer; its Keyring and Status methods are safe to call from
+// any goroutine, never wait for a reload, and each call returns a
+// consistent snapshot.
 package keyring

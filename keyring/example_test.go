@@ -4,8 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -135,6 +139,51 @@ func ExampleWatch() {
 	fmt.Println("watcher serves the rotated ring:", w.Keyring().Primary().ID == rotated.Primary().ID)
 	// Output:
 	// watcher serves the rotated ring: true
+}
+
+// A health check that fails while the keyring file holds a change the
+// instance can't load, and otherwise reports the primary key ID and key
+// count, which confirm that a rotation reached every instance.
+func ExampleWatcher_Status() {
+	dir, _ := os.MkdirTemp("", "keyring-example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "keyring.json")
+	k, _ := keyring.New(time.Now())
+	if err := keyring.Create(path, k); err != nil {
+		log.Fatal(err)
+	}
+	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+
+	healthz := http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		st := w.Status()
+		if st.Stale {
+			http.Error(rw, "keyring reload failing: "+st.LastError.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(rw, "ok primary_key=%s keys=%d\n", st.PrimaryID, st.Keys)
+	})
+	check := func() {
+		rec := httptest.NewRecorder()
+		healthz.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		st := w.Status()
+		fmt.Println(rec.Code, strings.HasPrefix(rec.Body.String(), "ok primary_key="+st.PrimaryID), st.Failures)
+	}
+	check()
+
+	// A rotation copied in by hand, half written: the instance keeps its
+	// old keys, and says so.
+	os.WriteFile(path, []byte(`{"version": 1, "keys": [{"id": "`), 0o600)
+	w.Reload() // or wait for the next poll
+	check()
+	fmt.Println(errors.Is(w.Status().LastError, keyring.ErrInvalidFile))
+	// Output:
+	// 200 true 0
+	// 503 false 1
+	// true
 }
 
 func ExampleFromEnv() {

@@ -42,6 +42,12 @@ func mustNew(t testing.TB) *keyring.Keyring {
 	return k
 }
 
+// rotate is an Update edit: Keyring.Rotate now.
+func rotate(k *keyring.Keyring) (*keyring.Keyring, error) {
+	nk, _, err := k.Rotate(time.Now())
+	return nk, err
+}
+
 func mustSeal(t testing.TB, k *keyring.Keyring, name string, p []byte) string {
 	t.Helper()
 	v, err := k.Seal(name, p)
@@ -591,7 +597,7 @@ func TestLoadWarnsOnOpenMode(t *testing.T) {
 	if _, err := keyring.Load(path); err != nil {
 		t.Fatalf("Load of a 0644 file = %v, want it loaded with a warning", err)
 	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others can access") {
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "group or others can read") {
 		t.Errorf("no warning for a 0644 file; log: %q", logs.String())
 	}
 }

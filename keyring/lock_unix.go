@@ -13,7 +13,8 @@ import (
 // lockWait is how long lockFile waits for another holder before failing.
 const lockWait = 30 * time.Second
 
-// lockFile takes an exclusive flock(2) on path+".lock", waiting up to
+// lockFile takes an exclusive flock(2) on path+".lock" (created with the
+// owner of the file at path, where it can be), waiting up to
 // lockWait. The lock dies with the process, so a crash leaves no stale
 // lock; the file itself stays (removing it would race with waiters).
 func lockFile(path string) (unlock func(), err error) {
@@ -21,6 +22,12 @@ func lockFile(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: lock %s: %w", name, err)
+	}
+	// Give the lock file the keyring's owner, so that sealctl run as root
+	// once does not lock out the keyring's owner later. Best effort: the
+	// lock file holds nothing.
+	if fi, err := os.Stat(path); err == nil {
+		_ = keepOwner(f, path, fi)
 	}
 	deadline := time.Now().Add(lockWait)
 	delay := time.Millisecond

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -17,18 +16,32 @@ import (
 	"github.com/sealedsessions/sealed/sessions"
 )
 
-const inspectUsage = `usage:
-  sealctl inspect --keyring FILE [--name COOKIE_NAME] [--max-age DURATION]
-                  [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE
-Opens a sealed cookie value and prints, as JSON, the key that sealed it,
-whether that key is the primary, when it was sealed and the plaintext (as
-JSON if it is JSON, else base64), or why it does not open (exit status 1).
-A session cookie is also decoded ("session"): its ID, user, data, flash
-messages and expiry, and whether it has expired under --cookie-age
-(default 14d) and --absolute-lifetime (default 30d), which should match the
-application's sessions.Config. The revocation list is not consulted.
---name defaults to "session". --max-age defaults to 400 days (0: no age
-check). Without --keyring, the keyring is read from $SEALED_KEYRING.`
+const inspectHelp = `open a sealed cookie value and say what is in it
+Prints, as JSON, the key that sealed VALUE, whether that key is the
+primary, when it was sealed and the plaintext (as JSON if it is JSON, else
+base64), or why it does not open (exit status 1). A session cookie is also
+decoded ("session"): its ID, user, data, flash messages and expiry, and
+whether it has expired under --cookie-age and --absolute-lifetime, which
+should match the application's sessions.Config. The revocation list is not
+consulted.`
+
+// inspectOptions are inspect's flags.
+type inspectOptions struct {
+	path      string // --keyring
+	name      string // --name
+	maxAge    string // --max-age
+	cookieAge string // --cookie-age
+	absolute  string // --absolute-lifetime
+}
+
+func inspectFlags(fs *flag.FlagSet, c *call) {
+	o := &c.inspect
+	fs.StringVar(&o.path, "keyring", "", "keyring `FILE` (default: $"+keyring.EnvVar+")")
+	fs.StringVar(&o.name, "name", "session", "cookie `NAME` the value was sealed for")
+	fs.StringVar(&o.maxAge, "max-age", "", "refuse values sealed longer ago than `DURATION` (default 400d; 0: no check)")
+	fs.StringVar(&o.cookieAge, "cookie-age", "14d", "the application's sessions.Config.CookieAge `DURATION`")
+	fs.StringVar(&o.absolute, "absolute-lifetime", "30d", "the application's sessions.Config.AbsoluteLifetime `DURATION`")
+}
 
 // inspectResult is what inspect prints.
 type inspectResult struct {
@@ -58,103 +71,122 @@ var inspectReasons = []struct {
 	{keyring.ErrExpired, "expired"},
 }
 
-func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	flags := flag.NewFlagSet("sealctl inspect", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprintln(stderr, inspectUsage) }
-	path := flags.String("keyring", "", "keyring `FILE` (default: $"+keyring.EnvVar+")")
-	name := flags.String("name", "session", "cookie `NAME` the value was sealed for")
-	maxAge := flags.String("max-age", "", "refuse values sealed longer ago than `DURATION` (default 400d; 0: no check)")
-	cookieAge := flags.String("cookie-age", "14d", "the application's sessions.Config.CookieAge `DURATION`")
-	absolute := flags.String("absolute-lifetime", "30d", "the application's sessions.Config.AbsoluteLifetime `DURATION`")
-	pos, err := keysFlags(flags, args)
+func runInspect(_ context.Context, c *call) error {
+	o := c.inspect
+	k, err := o.loadKeyring()
 	if err != nil {
-		return keysFlagErr(err)
+		return err
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, inspectUsage)
-		return usagef("inspect: want one cookie VALUE, got %d arguments", len(pos))
+	cookieAge, absolute, err := o.ages()
+	if err != nil {
+		return err
 	}
-	var k *keyring.Keyring
-	switch {
-	case *path != "":
-		if k, err = keyring.Load(*path); err != nil {
-			return keysErr(*path, err)
-		}
-	case os.Getenv(keyring.EnvVar) != "":
-		if k, err = keyring.FromEnv(); err != nil {
-			return err
-		}
-	default:
-		return usagef("inspect: --keyring FILE is required (or set $%s)", keyring.EnvVar)
-	}
-	if *maxAge != "" {
-		d, err := keysDuration(*maxAge)
-		if err != nil || d < 0 {
-			return usagef("inspect: --max-age %q: want a duration such as 720h or 30d, or 0", *maxAge)
-		}
-		k = k.WithMaxAge(d)
-	}
-
-	ages := [2]time.Duration{}
-	for i, f := range []struct{ name, v string }{{"cookie-age", *cookieAge}, {"absolute-lifetime", *absolute}} {
-		d, err := keysDuration(f.v)
-		if err != nil || d <= 0 {
-			return usagef("inspect: --%s %q: want a positive duration such as 336h or 14d", f.name, f.v)
-		}
-		ages[i] = d
-	}
-	if ages[0] > ages[1] {
-		return usagef("inspect: --cookie-age %s exceeds --absolute-lifetime %s", *cookieAge, *absolute)
-	}
-
-	value := strings.TrimSpace(pos[0])
-	res := inspectResult{Name: *name}
-	if id, _, ok := strings.Cut(value, "."); ok && len(value) <= keyring.MaxValueLen {
-		res.KeyID = id
-		_, res.KeyKnown = k.Key(id)
-	}
-	o, openErr := k.Open(*name, value)
+	value := strings.TrimSpace(c.args[0])
+	res, openErr := inspectValue(k, o.name, value)
 	if openErr == nil {
-		res.Opens = true
-		res.KeyID, res.KeyKnown, res.Primary = o.KeyID, true, o.Primary
-		res.Sealed = o.Sealed.Format(time.RFC3339)
-		res.Age = time.Since(o.Sealed).Truncate(time.Second).String()
-		if json.Valid(o.Plaintext) {
-			res.Plaintext = o.Plaintext
-		} else {
-			s := base64.StdEncoding.EncodeToString(o.Plaintext)
-			res.PlaintextBase64 = &s
-		}
-		res.Session = inspectSession(k, *name, ages[0], ages[1], value)
-	} else {
-		res.Reason = "does not open"
-		for _, r := range inspectReasons {
-			if errors.Is(openErr, r.err) {
-				res.Reason = r.word
-				break
-			}
-		}
-		if key, ok := k.Key(res.KeyID); ok && res.KeyKnown {
-			res.Primary = key.State == keyring.Primary
-		}
-		if errors.Is(openErr, keyring.ErrExpired) {
-			// Authentic but old: say when it was sealed.
-			if o, err := k.WithMaxAge(0).Open(*name, value); err == nil {
-				res.Sealed = o.Sealed.Format(time.RFC3339)
-				res.Age = time.Since(o.Sealed).Truncate(time.Second).String()
-			}
-		}
+		res.Session = inspectSession(k, o.name, cookieAge, absolute, value)
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n", b)
+	fmt.Fprintf(c.stdout, "%s\n", b)
 	if openErr != nil {
 		return fmt.Errorf("inspect: the value does not open: %s", res.Reason)
 	}
 	return nil
+}
+
+// loadKeyring loads the keyring from --keyring or $SEALED_KEYRING, with the
+// --max-age it is to open with.
+func (o inspectOptions) loadKeyring() (*keyring.Keyring, error) {
+	var k *keyring.Keyring
+	var err error
+	switch {
+	case o.path != "":
+		if k, err = keyring.Load(o.path); err != nil {
+			return nil, keysErr(o.path, err)
+		}
+	case os.Getenv(keyring.EnvVar) != "":
+		if k, err = keyring.FromEnv(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, usagef("inspect: --keyring FILE is required (or set $%s)", keyring.EnvVar)
+	}
+	if o.maxAge != "" {
+		d, err := keysDuration(o.maxAge)
+		if err != nil || d < 0 {
+			return nil, usagef("inspect: --max-age %q: want a duration such as 720h or 30d, or 0", o.maxAge)
+		}
+		k = k.WithMaxAge(d)
+	}
+	return k, nil
+}
+
+// ages reads --cookie-age and --absolute-lifetime.
+func (o inspectOptions) ages() (cookieAge, absolute time.Duration, err error) {
+	var ages [2]time.Duration
+	for i, f := range []struct{ name, v string }{{"cookie-age", o.cookieAge}, {"absolute-lifetime", o.absolute}} {
+		d, err := keysDuration(f.v)
+		if err != nil || d <= 0 {
+			return 0, 0, usagef("inspect: --%s %q: want a positive duration such as 336h or 14d", f.name, f.v)
+		}
+		ages[i] = d
+	}
+	if ages[0] > ages[1] {
+		return 0, 0, usagef("inspect: --cookie-age %s exceeds --absolute-lifetime %s", o.cookieAge, o.absolute)
+	}
+	return ages[0], ages[1], nil
+}
+
+// inspectValue opens value with k and describes it, or why it does not open.
+func inspectValue(k *keyring.Keyring, name, value string) (inspectResult, error) {
+	res := inspectResult{Name: name}
+	if id, _, ok := strings.Cut(value, "."); ok && len(value) <= keyring.MaxValueLen {
+		res.KeyID = id
+		_, res.KeyKnown = k.Key(id)
+	}
+	o, openErr := k.Open(name, value)
+	if openErr != nil {
+		res.describeFailure(k, name, value, openErr)
+		return res, openErr
+	}
+	res.Opens = true
+	res.KeyID, res.KeyKnown, res.Primary = o.KeyID, true, o.Primary
+	res.setSealed(o.Sealed)
+	if json.Valid(o.Plaintext) {
+		res.Plaintext = o.Plaintext
+	} else {
+		s := base64.StdEncoding.EncodeToString(o.Plaintext)
+		res.PlaintextBase64 = &s
+	}
+	return res, nil
+}
+
+// describeFailure says why value does not open, and when an authentic but
+// expired value was sealed.
+func (res *inspectResult) describeFailure(k *keyring.Keyring, name, value string, openErr error) {
+	res.Reason = "does not open"
+	for _, r := range inspectReasons {
+		if errors.Is(openErr, r.err) {
+			res.Reason = r.word
+			break
+		}
+	}
+	if key, ok := k.Key(res.KeyID); ok && res.KeyKnown {
+		res.Primary = key.State == keyring.Primary
+	}
+	if errors.Is(openErr, keyring.ErrExpired) {
+		if o, err := k.WithMaxAge(0).Open(name, value); err == nil {
+			res.setSealed(o.Sealed)
+		}
+	}
+}
+
+func (res *inspectResult) setSealed(t time.Time) {
+	res.Sealed = t.Format(time.RFC3339)
+	res.Age = time.Since(t).Truncate(time.Second).String()
 }
 
 // inspectSession decodes value as a session cookie of package sessions, or

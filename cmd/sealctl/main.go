@@ -3,39 +3,73 @@
 //
 // Usage:
 //
-//	sealctl keys init|add|promote|rotate|retire|prune|list --keyring FILE
-//	sealctl inspect --keyring FILE [--name COOKIE_NAME] [--max-age D] [--cookie-age D] [--absolute-lifetime D] VALUE
-//	sealctl revoke session ID | user ID | all (--data DIR | --nats URL)
-//	sealctl revocations stats --data DIR
+//	sealctl keys init --keyring FILE
+//	sealctl keys add --keyring FILE
+//	sealctl keys promote --keyring FILE ID
+//	sealctl keys rotate --keyring FILE
+//	sealctl keys retire --keyring FILE ID
+//	sealctl keys prune --keyring FILE --older-than DURATION
+//	sealctl keys list --keyring FILE [--json]
+//	sealctl inspect --keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE
+//	sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL)
+//	sealctl revoke user ID (--data DIR | --nats URL)
+//	sealctl revoke all (--data DIR | --nats URL)
+//	sealctl revocations stats --data DIR [--json]
 //
-// Flags work as -flag and --flag. Exit status: 0 on success, 1 on failure,
-// 2 on bad usage.
+// "sealctl COMMAND -h" shows a command's flags. Flags work as -flag and
+// --flag, before or after the arguments; a bare "--" ends them. Exit
+// status: 0 on success (and for -h), 1 on failure, 2 on bad usage.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 )
 
-// usageError marks an error caused by how sealctl was called: exit status 2.
-type usageError struct{ msg string }
+// commands is sealctl's command table; rows without run are groups.
+var commands = []command{
+	{name: "keys", noun: "subcommand", help: `Several instances: add on all, then promote, then retire the old key once
+the longest session lifetime has passed. Edits lock FILE.lock, so
+concurrent sealctl runs never lose a change.`},
+	{name: "keys init", usage: "--keyring FILE", required: keyringRequired, flags: keyringFlag, run: keysInit,
+		help: "create FILE with one primary key (never overwrites)"},
+	{name: "keys add", usage: "--keyring FILE", required: keyringRequired, flags: keyringFlag, run: keysAdd,
+		help: "add an enabled key (opens, does not seal)"},
+	{name: "keys promote", usage: "--keyring FILE ID", arg: "key ID", required: keyringRequired, flags: keyringFlag, run: keysPromote,
+		help: "make key ID the primary; the old primary stays enabled\nSee the IDs with: sealctl keys list --keyring FILE"},
+	{name: "keys rotate", usage: "--keyring FILE", required: keyringRequired, flags: keyringFlag, run: keysRotate,
+		help: "add a key and promote it at once (single instance)"},
+	{name: "keys retire", usage: "--keyring FILE ID", arg: "key ID", required: keyringRequired, flags: keyringFlag, run: keysRetire,
+		help: "remove key ID: cookies sealed under it stop opening\nSee the IDs with: sealctl keys list --keyring FILE"},
+	{name: "keys prune", usage: "--keyring FILE --older-than DURATION", required: []string{"keyring", "older-than"}, flags: pruneFlags, run: keysPrune,
+		help: "retire enabled keys demoted longer ago than DURATION (e.g. 720h or 30d)"},
+	{name: "keys list", usage: "--keyring FILE [--json]", required: keyringRequired, flags: listFlags, run: keysList,
+		help: "list keys; never prints secrets"},
 
-func (e *usageError) Error() string { return e.msg }
+	{name: "inspect", usage: "--keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE",
+		arg: "cookie VALUE", flags: inspectFlags, run: runInspect, help: inspectHelp},
 
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
+	{name: "revoke", noun: "scope", help: revokeHelp},
+	{name: "revoke session", usage: "ID [--until TIME|DURATION] (--data DIR | --nats URL)", arg: "session ID", flags: revokeSessionFlags, run: revokeSession,
+		help: "revoke one session (ID: its 32 hex characters) until it would expire anyway"},
+	{name: "revoke user", usage: "ID (--data DIR | --nats URL)", arg: "user ID", flags: revokeFlags, run: revokeUser,
+		help: "revoke every session of user ID created up to now"},
+	{name: "revoke all", usage: "(--data DIR | --nats URL)", flags: revokeFlags, run: revokeAll,
+		help: "revoke every session created up to now"},
+
+	{name: "revocations", noun: "subcommand"},
+	{name: "revocations stats", usage: "--data DIR [--json]", required: []string{"data"}, flags: statsFlags, run: revocationsStats,
+		help: "count a stopped instance's revocations, its outbox and its disk use"},
 }
 
-const usage = `usage:
-  sealctl keys init|add|promote|rotate|retire|prune|list --keyring FILE [flags]
-  sealctl inspect --keyring FILE [--name COOKIE_NAME] [--max-age D] [--cookie-age D] [--absolute-lifetime D] VALUE
-  sealctl revoke session ID | user ID | all (--data DIR | --nats URL)
-  sealctl revocations stats --data DIR
-Run "sealctl COMMAND -h" for a command's flags.`
+// root is the group of every command.
+var root = command{noun: "command", help: `Flags work as -flag and --flag, before or after the arguments; a bare "--"
+ends them. Exit status: 0 on success, 1 on failure, 2 on bad usage.`}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -52,31 +86,36 @@ func exitCode(err error, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "sealctl:", err)
 	var ue *usageError
 	if errors.As(err, &ue) {
+		if ue.usage != "" {
+			fmt.Fprintln(stderr, ue.usage)
+		}
 		return 2
 	}
 	return 1
 }
 
 // run is sealctl without the process: main calls it, and so do the tests.
+// Help (-h, --help or the word help) goes to stdout and is no error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return usagef("no command given")
+	t := resolve(args)
+	if t.cmd.run == nil {
+		return t.group(stdout)
 	}
-	switch args[0] {
-	case "keys":
-		return runKeys(ctx, args[1:], stdout, stderr)
-	case "inspect":
-		return runInspect(ctx, args[1:], stdout, stderr)
-	case "revoke":
-		return runRevoke(ctx, args[1:], stdout, stderr)
-	case "revocations":
-		return runRevocations(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, usage)
+	if t.help {
+		t.cmd.printHelp(stdout)
 		return nil
-	default:
-		fmt.Fprintln(stderr, usage)
-		return usagef("unknown command %q", args[0])
 	}
+	c := &call{stdout: stdout, stderr: stderr}
+	if err := t.cmd.parse(t.rest, c); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			t.cmd.printHelp(stdout)
+			return nil
+		}
+		return err
+	}
+	err := t.cmd.run(ctx, c)
+	if ue := (*usageError)(nil); errors.As(err, &ue) && ue.usage == "" {
+		ue.usage = t.cmd.usageText()
+	}
+	return err
 }

@@ -18,149 +18,131 @@ import (
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
-const revokeUsage = `usage:
-  sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL)
-  sealctl revoke user ID (--data DIR | --nats URL)
-  sealctl revoke all (--data DIR | --nats URL)
-ID for a session is its 32-hex-character session ID. --data works on a
-stopped instance's directory; a running cluster is reached with --nats
-(and --nats-creds, --nats-ca, --stream, --subject-prefix as the servers
-are configured).`
+const revokeHelp = `--data works on a stopped instance's directory; a running cluster is reached
+with --nats (and --nats-creds, --nats-ca, --stream, --subject-prefix as the
+servers are configured).`
 
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments, which it returns in order.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+// revokeOptions are the revoke commands' flags.
+type revokeOptions struct {
+	data   string        // --data
+	nats   string        // --nats
+	nopts  natsOptions   // --nats-creds, --nats-ca, --stream, --subject-prefix
+	until  string        // session --until
+	life   time.Duration // --absolute-lifetime
+	outbox bool          // --outbox
 }
 
-// flagError turns a flag package error into a usage error (exit 2); -h is
-// a successful request for help.
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return usagef("%v", err)
+func revokeFlags(fs *flag.FlagSet, c *call) {
+	o := &c.revoke
+	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
+	fs.StringVar(&o.nats, "nats", "", "NATS `URL` of a running cluster")
+	fs.StringVar(&o.nopts.creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
+	fs.StringVar(&o.nopts.ca, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
+	fs.StringVar(&o.nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
+	fs.StringVar(&o.nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
+	fs.DurationVar(&o.life, "absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
+	fs.BoolVar(&o.outbox, "outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 }
 
-func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, revokeUsage); fs.PrintDefaults() }
-	data := fs.String("data", "", "a stopped instance's revocation `DIR`ectory")
-	natsURL := fs.String("nats", "", "NATS `URL` of a running cluster")
-	var nopts natsOptions
-	fs.StringVar(&nopts.creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
-	fs.StringVar(&nopts.ca, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
-	fs.StringVar(&nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
-	fs.StringVar(&nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
-	until := fs.String("until", "", "session only: when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
-	life := fs.Duration("absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
-	outbox := fs.Bool("outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
-	pos, err := parseInterleaved(fs, args)
+func revokeSessionFlags(fs *flag.FlagSet, c *call) {
+	revokeFlags(fs, c)
+	fs.StringVar(&c.revoke.until, "until", "", "when the session would expire anyway, as RFC 3339 `TIME` or a duration from now (default now + absolute lifetime)")
+}
+
+func revokeSession(ctx context.Context, c *call) error { return revoke(ctx, c, "session") }
+func revokeUser(ctx context.Context, c *call) error    { return revoke(ctx, c, "user") }
+func revokeAll(ctx context.Context, c *call) error     { return revoke(ctx, c, "all") }
+
+// revoke records a revocation of scope ("session", "user" or "all") in a
+// stopped instance's directory or publishes it to a running cluster.
+func revoke(ctx context.Context, c *call, scope string) error {
+	o := &c.revoke
+	if err := o.check(); err != nil {
+		return err
+	}
+	now := time.Now()
+	ev, err := buildEvent(scope, c.args, o.until, o.life, now)
 	if err != nil {
-		return flagError(err)
+		return err
 	}
-	if len(pos) == 0 {
-		fmt.Fprintln(stderr, revokeUsage)
-		return usagef("revoke: say what to revoke: session ID, user ID or all")
+	if o.nats != "" {
+		if err := stampForNATS(&ev); err != nil {
+			return err
+		}
+		return revokeViaNATS(ctx, o.nats, o.nopts, ev, c.stdout)
 	}
-	if (*data == "") == (*natsURL == "") {
+	return revokeData(ctx, o, ev, now, c.stdout, c.stderr)
+}
+
+// check says whether the flags name one place to revoke in.
+func (o *revokeOptions) check() error {
+	if (o.data == "") == (o.nats == "") {
 		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
 	}
-	if *natsURL == "" && (nopts.creds != "" || nopts.ca != "" || nopts.stream != natsrepl.DefaultStream || nopts.prefix != natsrepl.DefaultSubjectPrefix) {
+	if o.nats == "" && (o.nopts.creds != "" || o.nopts.ca != "" || o.nopts.stream != natsrepl.DefaultStream || o.nopts.prefix != natsrepl.DefaultSubjectPrefix) {
 		return usagef("revoke: --nats-creds, --nats-ca, --stream and --subject-prefix go with --nats")
 	}
-	if *life < 0 {
+	if o.life < 0 {
 		return usagef("revoke: --absolute-lifetime must not be negative")
 	}
+	return nil
+}
+
+// buildEvent builds the event that revokes scope; pos holds the session
+// or user ID (the command table has checked their number).
+func buildEvent(scope string, pos []string, until string, life time.Duration, now time.Time) (revocation.Event, error) {
 	// Informational for user and all events (every store keeps them for
-	// its own lifetime); the store opened below settles the real one.
-	evLife := *life
+	// its own lifetime); the store opened later settles the real one.
+	evLife := life
 	if evLife == 0 {
 		evLife = revocation.DefaultAbsoluteLifetime
 	}
-	if *until != "" && pos[0] != "session" {
-		return usagef("revoke: --until applies to sessions only")
-	}
-
-	now := time.Now()
 	ev := revocation.Event{At: now}
-	switch pos[0] {
+	switch scope {
 	case "session":
-		if len(pos) != 2 {
-			return usagef("revoke session: want one session ID, got %d arguments", len(pos)-1)
-		}
-		id, err := hex.DecodeString(pos[1])
+		id, err := hex.DecodeString(pos[0])
 		if err != nil || len(id) != 16 {
-			return usagef("revoke session: %q is not a session ID (32 hex characters)", pos[1])
+			return ev, usagef("revoke session: %q is not a session ID (32 hex characters)", pos[0])
 		}
 		// Without --until, Until stays zero: "as late as allowed", which
 		// each store reads as now plus its own absolute lifetime (over
 		// NATS, the servers', whatever --absolute-lifetime says).
 		ev.Kind, ev.Session = revocation.KindSession, [16]byte(id)
-		if *until != "" {
-			if ev.Until, err = parseUntil(*until, now); err != nil {
-				return usagef("revoke session: --until: %v", err)
+		if until != "" {
+			if ev.Until, err = parseUntil(until, now); err != nil {
+				return ev, usagef("revoke session: --until: %v", err)
 			}
 		}
 	case "user":
-		if len(pos) != 2 || pos[1] == "" {
-			return usagef("revoke user: want one user ID")
+		if pos[0] == "" {
+			return ev, usagef("revoke user: want one user ID")
 		}
-		ev.Kind, ev.User, ev.Until = revocation.KindUser, pos[1], now.Add(evLife)
+		ev.Kind, ev.User, ev.Until = revocation.KindUser, pos[0], now.Add(evLife)
 	case "all":
-		if len(pos) != 1 {
-			return usagef("revoke all: takes no arguments")
-		}
 		ev.Kind, ev.Until = revocation.KindAll, now.Add(evLife)
-	default:
-		fmt.Fprintln(stderr, revokeUsage)
-		return usagef("revoke: unknown scope %q (want session, user or all)", pos[0])
 	}
+	return ev, nil
+}
 
-	if *natsURL != "" {
-		if _, err := rand.Read(ev.ID[:]); err != nil {
-			return fmt.Errorf("revoke: event ID: %w", err)
-		}
-		host, _ := os.Hostname()
-		ev.Origin = "sealctl@" + host
-		if len(ev.Origin) > revocation.MaxOriginLen {
-			ev.Origin = ev.Origin[:revocation.MaxOriginLen]
-		}
-		return revokeViaNATS(ctx, *natsURL, nopts, ev, stdout)
+// stampForNATS gives ev what a published event carries: a random ID and
+// sealctl's origin.
+func stampForNATS(ev *revocation.Event) error {
+	if _, err := rand.Read(ev.ID[:]); err != nil {
+		return fmt.Errorf("revoke: event ID: %w", err)
 	}
+	host, _ := os.Hostname()
+	ev.Origin = "sealctl@" + host
+	if len(ev.Origin) > revocation.MaxOriginLen {
+		ev.Origin = ev.Origin[:revocation.MaxOriginLen]
+	}
+	return nil
+}
 
-	s, err := openData(*data, *life, *outbox, stderr)
+// revokeData records ev in a stopped instance's directory.
+func revokeData(ctx context.Context, o *revokeOptions, ev revocation.Event, now time.Time, stdout, stderr io.Writer) error {
+	s, err := openForRevoke(o.data, o.life, o.outbox, stderr)
 	if err != nil {
 		return fmt.Errorf("revoke: %w", err)
-	}
-	if !*outbox {
-		// Without the outbox, a revocation made in a replicating
-		// instance's directory would never reach the other instances.
-		pos, err := s.Cursor(natsrepl.PositionName(""))
-		if err == nil && pos != nil {
-			if err := s.Close(); err != nil {
-				return fmt.Errorf("revoke: %w", err)
-			}
-			fmt.Fprintf(stderr, "note: %s replicates through NATS (stream %s): the event is also queued for publishing when the instance starts\n", *data, natsrepl.DefaultStream)
-			if s, err = openData(*data, *life, true, stderr); err != nil {
-				return fmt.Errorf("revoke: %w", err)
-			}
-		}
 	}
 	switch ev.Kind {
 	case revocation.KindSession:
@@ -177,19 +159,49 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
+	printRevoked(stdout, ev, now.Add(storeLife), o.data)
+	return nil
+}
+
+// openForRevoke opens dir for a revocation, with the outbox if asked or if
+// dir replicates through NATS: without it, a revocation made in a
+// replicating instance's directory would never reach the other instances.
+func openForRevoke(dir string, life time.Duration, outbox bool, stderr io.Writer) (*revocation.Store, error) {
+	s, err := openData(dir, life, outbox, stderr)
+	if err != nil || outbox {
+		return s, err
+	}
+	pos, err := s.Cursor(natsrepl.PositionName(""))
+	if err != nil || pos == nil {
+		return s, nil
+	}
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "note: %s replicates through NATS (stream %s): the event is also queued for publishing when the instance starts\n", dir, natsrepl.DefaultStream)
+	return openData(dir, life, true, stderr)
+}
+
+// printRevoked says what revokeData recorded; a session's entry is kept
+// until its --until or the store's limit, whichever comes first.
+func printRevoked(w io.Writer, ev revocation.Event, limit time.Time, dir string) {
+	shown := ev.Until
+	if shown.IsZero() || shown.After(limit) {
+		shown = limit
+	}
+	fmt.Fprintf(w, "revoked %s in %s\n", revoked(ev, shown.UTC().Format(time.RFC3339)), dir)
+}
+
+// revoked describes what ev revokes; until says how long, for a session.
+func revoked(ev revocation.Event, until string) string {
 	switch ev.Kind {
 	case revocation.KindSession:
-		shown := ev.Until
-		if shown.IsZero() || shown.After(now.Add(storeLife)) {
-			shown = now.Add(storeLife)
-		}
-		fmt.Fprintf(stdout, "revoked session %x until %s in %s\n", ev.Session, shown.UTC().Format(time.RFC3339), *data)
+		return fmt.Sprintf("session %x until %s", ev.Session, until)
 	case revocation.KindUser:
-		fmt.Fprintf(stdout, "revoked every session of user %q created up to %s in %s\n", ev.User, ev.At.UTC().Format(time.RFC3339Nano), *data)
-	case revocation.KindAll:
-		fmt.Fprintf(stdout, "revoked every session created up to %s in %s\n", ev.At.UTC().Format(time.RFC3339Nano), *data)
+		return fmt.Sprintf("every session of user %q created up to %s", ev.User, ev.At.UTC().Format(time.RFC3339Nano))
+	default:
+		return fmt.Sprintf("every session created up to %s", ev.At.UTC().Format(time.RFC3339Nano))
 	}
-	return nil
 }
 
 // parseUntil reads an RFC 3339 time or a duration from now.
@@ -234,31 +246,26 @@ func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*r
 	return s, err
 }
 
-const revocationsUsage = `usage:
-  sealctl revocations stats --data DIR [--json]`
+// statsOptions are revocations stats' flags.
+type statsOptions struct {
+	data string        // --data
+	json bool          // --json
+	life time.Duration // --absolute-lifetime
+}
 
-func runRevocations(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("revocations", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, revocationsUsage); fs.PrintDefaults() }
-	data := fs.String("data", "", "a stopped instance's revocation `DIR`ectory")
-	asJSON := fs.Bool("json", false, "print JSON")
-	life := fs.Duration("absolute-lifetime", 0, "the servers' absolute session lifetime (default: what the directory recorded, else 720h)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagError(err)
-	}
-	if len(pos) != 1 || pos[0] != "stats" {
-		fmt.Fprintln(stderr, revocationsUsage)
-		return usagef("revocations: want the subcommand stats")
-	}
-	if *data == "" {
-		return usagef("revocations stats: --data DIR is required")
-	}
-	s, err := openData(*data, *life, false, stderr)
+func statsFlags(fs *flag.FlagSet, c *call) {
+	o := &c.stats
+	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
+	fs.BoolVar(&o.json, "json", false, "print JSON")
+	fs.DurationVar(&o.life, "absolute-lifetime", 0, "the servers' absolute session lifetime (default: what the directory recorded, else 720h)")
+}
+
+func revocationsStats(_ context.Context, c *call) error {
+	o := c.stats
+	s, err := openData(o.data, o.life, false, c.stderr)
 	if err != nil {
 		if errors.Is(err, revocation.ErrLocked) {
-			err = fmt.Errorf("%s is held by a running server: stop it first, or read the server's own stats (%w)", *data, revocation.ErrLocked)
+			err = fmt.Errorf("%s is held by a running server: stop it first, or read the server's own stats (%w)", o.data, revocation.ErrLocked)
 		}
 		return fmt.Errorf("revocations stats: %w", err)
 	}
@@ -266,13 +273,17 @@ func runRevocations(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("revocations stats: %w", err)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
+	if o.json {
+		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
+	return printStats(c.stdout, o.data, st)
+}
+
+func printStats(w io.Writer, dir string, st revocation.Stats) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "directory:    %s\n", *data)
+	fmt.Fprintf(&b, "directory:    %s\n", dir)
 	fmt.Fprintf(&b, "sessions:     %d\n", st.Sessions)
 	fmt.Fprintf(&b, "users:        %d\n", st.Users)
 	if st.All.IsZero() {
@@ -282,6 +293,6 @@ func runRevocations(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(&b, "outbox:       %d pending\n", st.OutboxDepth)
 	fmt.Fprintf(&b, "disk:         %d bytes\n", st.DiskBytes)
-	_, err = io.WriteString(stdout, b.String())
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -60,17 +60,10 @@ func revokeViaNATS(ctx context.Context, url string, o natsOptions, ev revocation
 		return fmt.Errorf("revoke --nats %s: %w (do --stream and --subject-prefix match the servers' natsrepl.Config?)", nc.ConnectedUrlRedacted(), err)
 	}
 	where := fmt.Sprintf("stream %s via %s", o.stream, nc.ConnectedUrlRedacted())
-	switch ev.Kind {
-	case revocation.KindSession:
-		until := "the end of the servers' absolute lifetime"
-		if !ev.Until.IsZero() {
-			until = ev.Until.UTC().Format(time.RFC3339) + " (at most the servers' absolute lifetime)"
-		}
-		fmt.Fprintf(stdout, "revoked session %x until %s: published to %s\n", ev.Session, until, where)
-	case revocation.KindUser:
-		fmt.Fprintf(stdout, "revoked every session of user %q created up to %s: published to %s\n", ev.User, ev.At.UTC().Format(time.RFC3339Nano), where)
-	case revocation.KindAll:
-		fmt.Fprintf(stdout, "revoked every session created up to %s: published to %s\n", ev.At.UTC().Format(time.RFC3339Nano), where)
+	until := "the end of the servers' absolute lifetime"
+	if !ev.Until.IsZero() {
+		until = ev.Until.UTC().Format(time.RFC3339) + " (at most the servers' absolute lifetime)"
 	}
+	fmt.Fprintf(stdout, "revoked %s: published to %s\n", revoked(ev, until), where)
 	return nil
 }

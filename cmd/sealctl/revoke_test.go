@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -12,14 +11,6 @@ import (
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
-
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, &out, &errOut)
-	code = exitCode(err, &errOut)
-	return out.String(), errOut.String(), code
-}
 
 // newDataDir makes an empty revocation directory, as a stopped instance leaves it.
 func newDataDir(t *testing.T) string {
@@ -44,13 +35,13 @@ func TestRevokeData(t *testing.T) {
 		{"revoke", "--data", dir, "user", "alice"},                 // flags before
 		{"revoke", "all", "-data", dir},                            // single dash
 	} {
-		if out, errOut, code := runCLI(t, args...); code != 0 || !strings.Contains(out, "revoked") {
+		if out, errOut, code := sealctl(t, args...); code != 0 || !strings.Contains(out, "revoked") {
 			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
 	}
 	after := time.Now()
 
-	out, errOut, code := runCLI(t, "revocations", "stats", "--data", dir, "--json")
+	out, errOut, code := sealctl(t, "revocations", "stats", "--data", dir, "--json")
 	if code != 0 {
 		t.Fatalf("stats: exit %d, %s", code, errOut)
 	}
@@ -76,11 +67,11 @@ func TestRevokeData(t *testing.T) {
 	}
 
 	// Held by a "running server": a clear error pointing to --nats.
-	_, errOut, code = runCLI(t, "revoke", "user", "bob", "--data", dir)
+	_, errOut, code = sealctl(t, "revoke", "user", "bob", "--data", dir)
 	if code != 1 || !strings.Contains(errOut, "--nats") || !strings.Contains(errOut, dir) {
 		t.Errorf("locked dir: exit %d, stderr %q; want 1 and advice naming the dir and --nats", code, errOut)
 	}
-	_, errOut, code = runCLI(t, "revocations", "stats", "--data", dir)
+	_, errOut, code = sealctl(t, "revocations", "stats", "--data", dir)
 	if code != 1 || !strings.Contains(errOut, "running server") {
 		t.Errorf("stats on a locked dir: exit %d, stderr %q", code, errOut)
 	}
@@ -88,7 +79,7 @@ func TestRevokeData(t *testing.T) {
 
 func TestRevocationsStatsText(t *testing.T) {
 	dir := newDataDir(t)
-	out, errOut, code := runCLI(t, "revocations", "stats", "--data", dir)
+	out, errOut, code := sealctl(t, "revocations", "stats", "--data", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -107,14 +98,14 @@ func TestRevokeUsage(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no scope", []string{"revoke", "--data", dir}, 2, "say what to revoke"},
+		{"no scope", []string{"revoke", "--data", dir}, 2, "say which scope: session, user or all"},
 		{"no target", []string{"revoke", "all"}, 2, "exactly one of --data"},
 		{"both targets", []string{"revoke", "all", "--data", dir, "--nats", "nats://x"}, 2, "exactly one of --data"},
 		{"bad scope", []string{"revoke", "group", "x", "--data", dir}, 2, "unknown scope"},
 		{"short session ID", []string{"revoke", "session", "abcd", "--data", dir}, 2, "32 hex"},
 		{"non-hex session ID", []string{"revoke", "session", strings.Repeat("zz", 16), "--data", dir}, 2, "32 hex"},
 		{"bad until", []string{"revoke", "session", strings.Repeat("ab", 16), "--until", "soon", "--data", dir}, 2, "--until"},
-		{"until for a user", []string{"revoke", "user", "alice", "--until", "1h", "--data", dir}, 2, "sessions only"},
+		{"until for a user", []string{"revoke", "user", "alice", "--until", "1h", "--data", dir}, 2, "--until (it belongs to sealctl revoke session)"},
 		{"user without ID", []string{"revoke", "user", "--data", dir}, 2, "one user ID"},
 		{"all with argument", []string{"revoke", "all", "x", "--data", dir}, 2, "no arguments"},
 		{"unknown flag", []string{"revoke", "all", "--date", dir}, 2, "flag provided but not defined"},
@@ -125,7 +116,7 @@ func TestRevokeUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errOut, code := runCLI(t, tt.args...)
+			_, errOut, code := sealctl(t, tt.args...)
 			if code != tt.code || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tt.code, tt.want)
 			}
@@ -169,7 +160,7 @@ func TestRevokeDataReplicatingQueuesOutbox(t *testing.T) {
 	}
 	plain := newDataDir(t)
 	for _, d := range []string{dir, plain} {
-		if out, errOut, code := runCLI(t, "revoke", "user", "alice", "--data", d); code != 0 {
+		if out, errOut, code := sealctl(t, "revoke", "user", "alice", "--data", d); code != 0 {
 			t.Fatalf("revoke --data %s: exit %d, stdout %q, stderr %q", d, code, out, errOut)
 		}
 	}
@@ -193,7 +184,7 @@ func TestRevokeDataReplicatingQueuesOutbox(t *testing.T) {
 func TestRevokeUntilInThePast(t *testing.T) {
 	dir := newDataDir(t)
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	_, errOut, code := runCLI(t, "revoke", "session", strings.Repeat("ab", 16), "--until", past, "--data", dir)
+	_, errOut, code := sealctl(t, "revoke", "session", strings.Repeat("ab", 16), "--until", past, "--data", dir)
 	if code != 2 || !strings.Contains(errOut, "past") {
 		t.Errorf("--until %s: exit %d, stderr %q; want 2 and a message about the past", past, code, errOut)
 	}
@@ -213,7 +204,7 @@ func TestRevokeDataUsesRecordedLifetime(t *testing.T) {
 	}
 	const sid = "00112233445566778899aabbccddeeff"
 	before := time.Now()
-	out, errOut, code := runCLI(t, "revoke", "session", sid, "--data", dir)
+	out, errOut, code := sealctl(t, "revoke", "session", sid, "--data", dir)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
