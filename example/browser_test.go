@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/example/internal/browsertest"
 )
 
 // ScreenshotEnvVar names a directory that also receives the browser test's
@@ -29,7 +29,7 @@ func TestBrowser(t *testing.T) {
 	// A bound, not a pace: every step waits on a condition, and this whole
 	// walk takes about 10 s on a quiet machine. CI runs it under -race on
 	// two cores shared with other packages' tests.
-	ctx := testutil.Browser(t, 3*time.Minute)
+	ctx := browsertest.Start(t, 3*time.Minute)
 
 	srv, err := Open(Config{
 		DataDir:             filepath.Join(t.TempDir(), "data"),
@@ -287,9 +287,9 @@ func (s *shooter) take(ctx context.Context, name string) {
 // CI=true) when there is none.
 func TestFindBrowser(t *testing.T) {
 	empty := t.TempDir()
-	t.Setenv(testutil.BrowserEnvVar, "")
+	t.Setenv(browsertest.EnvVar, "")
 	t.Setenv("PATH", empty)
-	if got := testutil.FindBrowser(); got != "" {
+	if got := browsertest.Find(); got != "" {
 		t.Errorf("with an empty PATH: %q, want none", got)
 	}
 
@@ -299,12 +299,12 @@ func TestFindBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
-	if got := testutil.FindBrowser(); got != fake {
+	if got := browsertest.Find(); got != fake {
 		t.Errorf("with chromium on PATH: %q, want %q", got, fake)
 	}
 
-	t.Setenv(testutil.BrowserEnvVar, "/opt/my/chrome")
-	if got := testutil.FindBrowser(); got != "/opt/my/chrome" {
-		t.Errorf("with %s set: %q", testutil.BrowserEnvVar, got)
+	t.Setenv(browsertest.EnvVar, "/opt/my/chrome")
+	if got := browsertest.Find(); got != "/opt/my/chrome" {
+		t.Errorf("with %s set: %q", browsertest.EnvVar, got)
 	}
 }

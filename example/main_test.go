@@ -16,39 +16,22 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var listeningRE = regexp.MustCompile(`msg=listening url=(http://\S+)`)
 
 // startRun runs run in the background and returns the URL it listens on,
 // a cancel func (Ctrl-C) and a channel with run's result.
-func startRun(t *testing.T, args ...string) (string, *syncBuffer, context.CancelFunc, <-chan error) {
+func startRun(t *testing.T, args ...string) (string, *fake.Buffer, context.CancelFunc, <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &fake.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, io.Discard, logs) }()
 	deadline := time.After(30 * time.Second)
@@ -68,7 +51,7 @@ func startRun(t *testing.T, args ...string) (string, *syncBuffer, context.Cancel
 	}
 }
 
-func stopRun(t *testing.T, cancel context.CancelFunc, done <-chan error, logs *syncBuffer) {
+func stopRun(t *testing.T, cancel context.CancelFunc, done <-chan error, logs *fake.Buffer) {
 	t.Helper()
 	cancel()
 	select {
@@ -246,7 +229,7 @@ func TestIsLoopback(t *testing.T) {
 // server: a session from one opens on the other (shared keyring), and a
 // "log out everywhere" on one reaches the other through JetStream.
 func TestReplicationAcrossInstances(t *testing.T) {
-	ns := testutil.StartNATS(t)
+	ns := natstest.Start(t)
 	keys := filepath.Join(t.TempDir(), "keyring.json")
 	open := func(node string) *site {
 		s := newSite(t, func(c *Config) {
@@ -331,7 +314,7 @@ func TestDataDirMode(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			logs := &syncBuffer{}
+			logs := &fake.Buffer{}
 			srv, err := Open(Config{DataDir: dir, KeyringPollInterval: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if err != nil {
 				t.Fatal(err)

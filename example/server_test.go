@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
@@ -30,14 +31,14 @@ type site struct {
 	*Server
 	t     *testing.T
 	http  *httptest.Server
-	clock *testutil.Clock
+	clock *fake.Clock
 }
 
 // newSite opens the site with its data in a temp dir. edit, if not nil,
 // changes the Config first.
 func newSite(t *testing.T, edit func(*Config)) *site {
 	t.Helper()
-	clock := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	clock := fake.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	cfg := Config{
 		DataDir:             filepath.Join(t.TempDir(), "data"),
 		InsecureCookies:     true, // httptest speaks plain HTTP
@@ -958,7 +959,7 @@ func TestLongSearchNotEchoed(t *testing.T) {
 // TestFailedLoginLog: a failed login logs a known user's name but never
 // what was typed as an unknown one (often the password, one field early).
 func TestFailedLoginLog(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &fake.Buffer{}
 	s := newSite(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	c := s.client()
 	wantStatus(t, "unknown", c.PostForm("/login", url.Values{"username": {"Tr0ub4dor&3"}, "password": {"x"}}), http.StatusUnauthorized)

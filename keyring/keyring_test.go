@@ -16,32 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a fake clock. (internal/testutil has one too, but importing it
-// would pull every test dependency of the module into this package.)
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{now: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // keyringFile writes a fresh keyring to a temporary file.
 func keyringFile(t testing.TB) (string, *keyring.Keyring) {
@@ -110,7 +89,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 }
 
 func TestRotationLifecycle(t *testing.T) {
-	clock := newClock(t0)
+	clock := fake.NewClock(t0)
 	k1 := mustNew(t)
 	oldID := k1.Primary().ID
 	before := mustSeal(t, k1, "session", []byte("before"))
@@ -177,7 +156,7 @@ func TestRotationLifecycle(t *testing.T) {
 }
 
 func TestRotateAndPrune(t *testing.T) {
-	clock := newClock(t0)
+	clock := fake.NewClock(t0)
 	k := mustNew(t)
 	first := k.Primary().ID
 	k, second, err := k.Rotate(clock.Advance(time.Hour))
@@ -333,7 +312,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenExpiry(t *testing.T) {
-	clock := newClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	k := mustNew(t).WithClock(clock.Now)
 	if k.MaxAge() != keyring.DefaultMaxAge {
 		t.Fatalf("MaxAge = %v, want DefaultMaxAge", k.MaxAge())

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 )
 
@@ -21,7 +22,7 @@ import (
 // warnings Load logged.
 func openAll(t *testing.T, path string) (errs map[string]error, warnings string) {
 	t.Helper()
-	var logs syncBuffer
+	var logs fake.Buffer
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(old)

@@ -13,26 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 )
-
-// syncBuffer is a bytes.Buffer safe for the watcher's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // quietWatch watches path without polling or logging, until the test ends.
 func quietWatch(t *testing.T, path string) *keyring.Watcher {
@@ -47,7 +30,7 @@ func quietWatch(t *testing.T, path string) *keyring.Watcher {
 
 func TestWatcherReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs syncBuffer
+	var logs fake.Buffer
 	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +246,7 @@ func TestHugeFileRefused(t *testing.T) {
 // Watcher loads it, as Load and Watch warn about the first one.
 func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs syncBuffer
+	var logs fake.Buffer
 	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -308,8 +291,8 @@ func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
 // the keyring in use: what a health check answers 503 on.
 func TestWatcherStatus(t *testing.T) {
 	path, k := keyringFile(t)
-	c := newClock(t0)
-	var logs syncBuffer
+	c := fake.NewClock(t0)
+	var logs fake.Buffer
 	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Now: c.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

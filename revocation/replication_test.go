@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -52,13 +52,13 @@ func TestApplyIdempotentAndOrderInsensitive(t *testing.T) {
 	ids := [][16]byte{newID(t), newID(t), newID(t)}
 	evs := remoteEvents(t, now, ids)
 
-	inOrder, _ := testutil.RevocationStore(t, cfg)
+	inOrder, _ := revocationtest.Open(t, cfg)
 	if err := inOrder.Apply(ctx, evs, revocation.Cursor{}); err != nil {
 		t.Fatal(err)
 	}
 
 	// Reversed, one at a time, each twice.
-	shuffled, _ := testutil.RevocationStore(t, cfg)
+	shuffled, _ := revocationtest.Open(t, cfg)
 	for i := len(evs) - 1; i >= 0; i-- {
 		for range 2 {
 			if err := shuffled.Apply(ctx, evs[i:i+1], revocation.Cursor{}); err != nil {
@@ -99,7 +99,7 @@ func TestApplyIdempotentAndOrderInsensitive(t *testing.T) {
 func TestApplySkipsMalformedEvents(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	good := newID(t)
 	evs := []revocation.Event{
 		{ID: newID(t), Kind: 9, At: clock.Now()},
@@ -125,7 +125,7 @@ func TestCursorStoredWithEffects(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	cfg := revocation.Config{Now: clock.Now}
-	s, dir := testutil.RevocationStore(t, cfg)
+	s, dir := revocationtest.Open(t, cfg)
 	if cur, err := s.Cursor("nats"); cur != nil || err != nil {
 		t.Fatalf("Cursor of a new store = %q, %v; want nil, nil", cur, err)
 	}
@@ -144,7 +144,7 @@ func TestCursorStoredWithEffects(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = testutil.ReopenRevocationStore(t, s, dir, cfg)
+	s = revocationtest.Reopen(t, s, dir, cfg)
 	if cur, err := s.Cursor("nats"); err != nil || !bytes.Equal(cur, []byte{0, 0, 0, 42, 0xff}) {
 		t.Errorf("Cursor after reopen = %x, %v; want 00 00 00 2a ff", cur, err)
 	}
@@ -173,7 +173,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	cfg := revocation.Config{Now: clock.Now, Outbox: true, Node: "node-a"}
-	s, dir := testutil.RevocationStore(t, cfg)
+	s, dir := revocationtest.Open(t, cfg)
 	select {
 	case <-s.OutboxReady():
 		t.Fatal("OutboxReady fired on an empty outbox")
@@ -221,7 +221,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 
 	// Records survive a restart, and a reopened store signals them.
-	s = testutil.ReopenRevocationStore(t, s, dir, cfg)
+	s = revocationtest.Reopen(t, s, dir, cfg)
 	select {
 	case <-s.OutboxReady():
 	default:
@@ -238,7 +238,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if err := s.RunGC(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s = testutil.ReopenRevocationStore(t, s, dir, cfg)
+	s = revocationtest.Reopen(t, s, dir, cfg)
 	left, err := s.Outbox(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestOutboxLifecycle(t *testing.T) {
 
 func TestNoOutboxByDefault(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testutil.RevocationStore(t, revocation.Config{})
+	s, _ := revocationtest.Open(t, revocation.Config{})
 	if err := s.RevokeSession(ctx, newID(t), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestApplyPastAndFutureEvents(t *testing.T) {
 		{"session until a nanosecond ahead", near, "", now, true},
 	}
 	for _, order := range []string{"forward", "reverse"} {
-		s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, GCInterval: -1})
+		s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now, GCInterval: -1})
 		in := append([]revocation.Event(nil), evs...)
 		if order == "reverse" {
 			for i, j := 0, len(in)-1; i < j; i, j = i+1, j-1 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
@@ -103,7 +104,7 @@ func (a *app) get(path, cookie string) (body, set string) {
 // and still refused after the store is closed and reopened.
 func TestReplayRefused(t *testing.T) {
 	kr := testutil.Keyring(t)
-	store, dir := testutil.RevocationStore(t, revocation.Config{})
+	store, dir := revocationtest.Open(t, revocation.Config{})
 	a := newApp(t, kr, store)
 
 	type replay struct {
@@ -176,7 +177,7 @@ func TestReplayRefused(t *testing.T) {
 		}
 	}
 	check(a, "live")
-	store = testutil.ReopenRevocationStore(t, store, dir, revocation.Config{})
+	store = revocationtest.Reopen(t, store, dir, revocation.Config{})
 	check(newApp(t, kr, store), "after reopen")
 	// Flush, cycle and logout each revoked one ID (the logins started from
 	// no cookie, so they had none to revoke).
@@ -202,7 +203,7 @@ func TestSessionsRefuseShorterStoreLifetime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store, _ := testutil.RevocationStore(t, revocation.Config{AbsoluteLifetime: tt.store})
+			store, _ := revocationtest.Open(t, revocation.Config{AbsoluteLifetime: tt.store})
 			_, err := sessions.New(sessions.Config{Keys: kr, Revoker: store, AbsoluteLifetime: tt.sessions, CookieAge: day})
 			if gotErr := err != nil; gotErr != tt.wantErr {
 				t.Fatalf("New with store lifetime %v, sessions lifetime %v: err = %v, want error %v", store.AbsoluteLifetime(), tt.sessions, err, tt.wantErr)
@@ -216,7 +217,7 @@ func TestSessionsRefuseShorterStoreLifetime(t *testing.T) {
 
 func TestStoreRevokerContract(t *testing.T) {
 	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
-		store, _ := testutil.RevocationStore(t, revocation.Config{Now: now, GCInterval: -1})
+		store, _ := revocationtest.Open(t, revocation.Config{Now: now, GCInterval: -1})
 		return store
 	})
 }

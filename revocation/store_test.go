@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
 // start is near the real time: Badger's on-disk TTL uses the real clock, so
 // entries made at a fake time far from it would vanish on reopen.
-func newClock() *testutil.Clock { return testutil.NewClock(time.Now().Truncate(time.Second)) }
+func newClock() *fake.Clock { return fake.NewClock(time.Now().Truncate(time.Second)) }
 
 func newID(t testing.TB) [16]byte {
 	t.Helper()
@@ -40,7 +41,7 @@ func mustRevoked(t *testing.T, s *revocation.Store, id [16]byte, user string, cr
 func TestScopes(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	now := clock.Now()
 	dead, alive := newID(t), newID(t)
 	if err := s.RevokeSession(ctx, dead, now.Add(time.Hour)); err != nil {
@@ -105,7 +106,7 @@ func TestScopes(t *testing.T) {
 func TestSameSecondLoginSurvives(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, dir := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, dir := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	at := clock.Now().Add(123456789 * time.Nanosecond)
 	if err := s.RevokeUser(ctx, "alice", at); err != nil {
 		t.Fatal(err)
@@ -129,13 +130,13 @@ func TestSameSecondLoginSurvives(t *testing.T) {
 		}
 	}
 	check(s)
-	check(testutil.ReopenRevocationStore(t, s, dir, revocation.Config{Now: clock.Now}))
+	check(revocationtest.Reopen(t, s, dir, revocation.Config{Now: clock.Now}))
 }
 
 func TestLatestCutoffWins(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, dir := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, dir := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	now := clock.Now()
 	late, early := now.Add(-time.Minute), now.Add(-time.Hour)
 	for _, at := range []time.Time{late, early} {
@@ -149,7 +150,7 @@ func TestLatestCutoffWins(t *testing.T) {
 	between := now.Add(-30 * time.Minute)
 	for pass := range 2 {
 		if pass == 1 {
-			s = testutil.ReopenRevocationStore(t, s, dir, revocation.Config{Now: clock.Now})
+			s = revocationtest.Reopen(t, s, dir, revocation.Config{Now: clock.Now})
 		}
 		if !mustRevoked(t, s, newID(t), "alice", between) {
 			t.Error("an earlier cut-off written second replaced the later one (user)")
@@ -167,7 +168,7 @@ func TestRevokeSessionUntil(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	life := 24 * time.Hour
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: life, GCInterval: -1})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: life, GCInterval: -1})
 	past, soon, absurd, zero := newID(t), newID(t), newID(t), newID(t)
 	now := clock.Now()
 	for id, until := range map[[16]byte]time.Time{
@@ -217,7 +218,7 @@ func TestUserAndAllExpire(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	life := time.Hour
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: life, GCInterval: -1})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: life, GCInterval: -1})
 	at := clock.Now()
 	if err := s.RevokeUser(ctx, "alice", at); err != nil {
 		t.Fatal(err)
@@ -256,7 +257,7 @@ func TestUserAndAllExpire(t *testing.T) {
 func TestInvalidArguments(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	tests := []struct {
 		name string
 		err  error
@@ -286,7 +287,7 @@ func TestRestartPersistence(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	cfg := revocation.Config{Now: clock.Now}
-	s, dir := testutil.RevocationStore(t, cfg)
+	s, dir := revocationtest.Open(t, cfg)
 	ids := make([][16]byte, 50)
 	for i := range ids {
 		ids[i] = newID(t)
@@ -298,7 +299,7 @@ func TestRestartPersistence(t *testing.T) {
 	if err := s.RevokeUser(ctx, "alice", at); err != nil {
 		t.Fatal(err)
 	}
-	s = testutil.ReopenRevocationStore(t, s, dir, cfg)
+	s = revocationtest.Reopen(t, s, dir, cfg)
 	for _, id := range ids {
 		if !mustRevoked(t, s, id, "", at) {
 			t.Fatalf("session %x lost on restart", id)
@@ -314,7 +315,7 @@ func TestRestartPersistence(t *testing.T) {
 	// Reopened after the entries' time has passed (by the injected clock),
 	// the index leaves them out.
 	clock.Advance(2 * time.Hour)
-	s = testutil.ReopenRevocationStore(t, s, dir, cfg)
+	s = revocationtest.Reopen(t, s, dir, cfg)
 	if got := s.Stats().Sessions; got != 0 {
 		t.Errorf("after expiry, reopened index has %d sessions, want 0", got)
 	}
@@ -322,7 +323,7 @@ func TestRestartPersistence(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testutil.RevocationStore(t, revocation.Config{})
+	s, _ := revocationtest.Open(t, revocation.Config{})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func TestClosed(t *testing.T) {
 // fails closed) and writes return theirs.
 func TestBadgerFailure(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testutil.RevocationStore(t, revocation.Config{})
+	s, _ := revocationtest.Open(t, revocation.Config{})
 	id := newID(t)
 	if err := s.RevokeSession(ctx, id, time.Time{}); err != nil {
 		t.Fatal(err)
@@ -374,7 +375,7 @@ func TestBadgerFailure(t *testing.T) {
 }
 
 func TestLocked(t *testing.T) {
-	_, dir := testutil.RevocationStore(t, revocation.Config{})
+	_, dir := revocationtest.Open(t, revocation.Config{})
 	s, err := revocation.Open(dir, revocation.Config{})
 	if err == nil {
 		s.Close()
@@ -439,7 +440,7 @@ func TestOpenBadDirectory(t *testing.T) {
 func TestConcurrentRevokes(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s, dir := testutil.RevocationStore(t, revocation.Config{Now: clock.Now})
+	s, dir := revocationtest.Open(t, revocation.Config{Now: clock.Now})
 	base := clock.Now().Add(-time.Hour)
 	var wg sync.WaitGroup
 	ids := make([][16]byte, 16)
@@ -461,7 +462,7 @@ func TestConcurrentRevokes(t *testing.T) {
 	latest := base.Add(15 * time.Second)
 	for pass := range 2 {
 		if pass == 1 {
-			s = testutil.ReopenRevocationStore(t, s, dir, revocation.Config{Now: clock.Now})
+			s = revocationtest.Reopen(t, s, dir, revocation.Config{Now: clock.Now})
 		}
 		if !mustRevoked(t, s, newID(t), "alice", latest) || mustRevoked(t, s, newID(t), "alice", latest.Add(1)) {
 			t.Error("the latest of concurrent cut-offs did not win")
@@ -476,7 +477,7 @@ func TestConcurrentRevokes(t *testing.T) {
 
 func TestRevokedAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testutil.RevocationStore(t, revocation.Config{})
+	s, _ := revocationtest.Open(t, revocation.Config{})
 	hit := newID(t)
 	if err := s.RevokeSession(ctx, hit, time.Time{}); err != nil {
 		t.Fatal(err)
@@ -509,7 +510,7 @@ func TestLongAbsoluteLifetime(t *testing.T) {
 	}
 
 	clock := newClock()
-	s, _ := testutil.RevocationStore(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: revocation.MaxAbsoluteLifetime})
+	s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now, AbsoluteLifetime: revocation.MaxAbsoluteLifetime})
 	local, remote, user := newID(t), newID(t), "alice"
 	if err := s.RevokeSession(ctx, local, time.Time{}); err != nil {
 		t.Fatalf("RevokeSession: %v", err)
@@ -537,7 +538,7 @@ func TestLongAbsoluteLifetime(t *testing.T) {
 // uses it, and an explicit one replaces it.
 func TestAbsoluteLifetimeRecorded(t *testing.T) {
 	const day = 24 * time.Hour
-	store, dir := testutil.RevocationStore(t, revocation.Config{AbsoluteLifetime: 90 * day, GCInterval: -1})
+	store, dir := revocationtest.Open(t, revocation.Config{AbsoluteLifetime: 90 * day, GCInterval: -1})
 	steps := []struct {
 		give, want time.Duration
 	}{
@@ -546,12 +547,12 @@ func TestAbsoluteLifetimeRecorded(t *testing.T) {
 		{0, 45 * day},
 	}
 	for _, st := range steps {
-		store = testutil.ReopenRevocationStore(t, store, dir, revocation.Config{AbsoluteLifetime: st.give, GCInterval: -1})
+		store = revocationtest.Reopen(t, store, dir, revocation.Config{AbsoluteLifetime: st.give, GCInterval: -1})
 		if got := store.AbsoluteLifetime(); got != st.want {
 			t.Errorf("reopened with AbsoluteLifetime %v: got %v, want %v", st.give, got, st.want)
 		}
 	}
-	fresh, _ := testutil.RevocationStore(t, revocation.Config{GCInterval: -1})
+	fresh, _ := revocationtest.Open(t, revocation.Config{GCInterval: -1})
 	if got := fresh.AbsoluteLifetime(); got != revocation.DefaultAbsoluteLifetime {
 		t.Errorf("a new directory: %v, want the default %v", got, revocation.DefaultAbsoluteLifetime)
 	}

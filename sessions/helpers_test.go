@@ -1,16 +1,15 @@
 package sessions_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -28,39 +27,21 @@ func (s *ringSource) Keyring() *keyring.Keyring    { return s.p.Load() }
 func (s *ringSource) set(k *keyring.Keyring)       { s.p.Store(k) }
 func newRingSource(k *keyring.Keyring) *ringSource { s := &ringSource{}; s.set(k); return s }
 
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is a Manager with its parts: fake clock, swappable keyring, in-memory
 // revoker, captured log.
 type env struct {
 	t     testing.TB
 	m     *sessions.Manager
-	clock *testutil.Clock
+	clock *fake.Clock
 	keys  *ringSource
 	rev   *testutil.MemRevoker
-	log   *logBuffer
+	log   *fake.Buffer
 	cfg   sessions.Config
 }
 
 func newEnv(t testing.TB, opts ...func(*sessions.Config)) *env {
 	t.Helper()
-	e := &env{t: t, clock: testutil.NewClock(t0), log: &logBuffer{}}
+	e := &env{t: t, clock: fake.NewClock(t0), log: &fake.Buffer{}}
 	e.keys = newRingSource(testutil.Keyring(t))
 	e.rev = testutil.NewMemRevoker(e.clock.Now)
 	e.cfg = sessions.Config{

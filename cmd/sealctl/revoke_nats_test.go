@@ -10,14 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 // replicatingInstance is a running app instance for revoke --nats to reach:
 // a store in a temp dir with a replicator on srv, caught up.
-func replicatingInstance(t *testing.T, srv *testutil.NATSServer, scfg revocation.Config, rcfg natsrepl.Config) (*natsrepl.Replicator, *revocation.Store) {
+func replicatingInstance(t *testing.T, srv *natstest.Server, scfg revocation.Config, rcfg natsrepl.Config) (*natsrepl.Replicator, *revocation.Store) {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	scfg.Node, scfg.Outbox, scfg.GCInterval, scfg.Logger = "app", true, -1, quiet
@@ -42,7 +43,7 @@ func replicatingInstance(t *testing.T, srv *testutil.NATSServer, scfg revocation
 
 // revoke --nats reaches a running instance through a real NATS server.
 func TestRevokeViaNATS(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{})
 	ctx := context.Background()
 
@@ -89,7 +90,7 @@ func TestRevokeViaNATS(t *testing.T) {
 }
 
 func TestRevokeViaNATSErrors(t *testing.T) {
-	srv := testutil.StartNATS(t) // a server with no revocation stream
+	srv := natstest.Start(t) // a server with no revocation stream
 	tests := []struct {
 		name string
 		url  string
@@ -119,7 +120,7 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 // A cluster configured with its own stream and subject prefix is reached
 // with --stream and --subject-prefix; a mismatch fails and says which flags.
 func TestRevokeViaNATSCustomStream(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations"})
 	ctx := context.Background()
 
@@ -177,8 +178,8 @@ func TestRevokeNATSFlagErrors(t *testing.T) {
 // the servers' own absolute lifetime, not sealctl's --absolute-lifetime
 // default: the servers may keep sessions longer than 30 days.
 func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	srv := natstest.Start(t)
+	clock := fake.NewClock(time.Now())
 	const life = 90 * 24 * time.Hour
 	_, st := replicatingInstance(t, srv, revocation.Config{AbsoluteLifetime: life, Now: clock.Now}, natsrepl.Config{})
 	ctx := context.Background()

@@ -1,7 +1,17 @@
-// Package testutil holds test helpers that start real parts: temporary
-// keyrings, Badger in a temporary directory, an in-process NATS server or
-// cluster, a cookie-jar client and a fake clock. Helpers take testing.TB,
-// call t.Helper and clean up with t.Cleanup. Nothing here is a mock of a
-// component the project depends on; the in-memory revoker follows the
-// sessions.Revoker contract and exists only for tests of package sessions.
+// Package testutil holds the light test helpers: a fresh keyring or keyring
+// file, a cookie-jar HTTP client for flow tests against an httptest server,
+// an in-memory sessions.Revoker and the contract every Revoker must honour.
+// Helpers take testing.TB, call t.Helper and clean up with t.Cleanup.
+//
+// The heavy helpers live in subpackages, so that a test links only what it
+// starts: natstest (an in-process NATS server or cluster) and revocationtest
+// (a Badger store in a temporary directory). The example's headless-Chromium
+// helper is in the example's own module (example/internal/browsertest). The
+// fake clock and the goroutine-safe buffer are in fake, which imports nothing
+// from the project. TestLightDeps pins that the tests of keyring and sessions
+// stay free of the heavy dependencies.
+//
+// Nothing here is a mock of a component the project depends on; the
+// in-memory revoker follows the sessions.Revoker contract and exists only
+// for tests of package sessions.
 package testutil

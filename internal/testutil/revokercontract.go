@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/sessions"
 )
 
@@ -31,8 +32,8 @@ func RevokerContract(t *testing.T, open func(t *testing.T, now func() time.Time)
 		}
 		return dead
 	}
-	start := func(t *testing.T) (sessions.Revoker, *Clock) {
-		clock := NewClock(t0)
+	start := func(t *testing.T) (sessions.Revoker, *fake.Clock) {
+		clock := fake.NewClock(t0)
 		return open(t, clock.Now), clock
 	}
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 )
 
 func quiet(c *Config) { c.Logger = slog.New(slog.DiscardHandler) }
@@ -17,7 +17,7 @@ func quiet(c *Config) { c.Logger = slog.New(slog.DiscardHandler) }
 // memory) on each of the two others: three instances, one JetStream
 // server, loopback. It reports the 50th and 99th percentiles.
 func BenchmarkPropagation(b *testing.B) {
-	srv := testutil.StartNATS(b)
+	srv := natstest.Start(b)
 	ins := []*instance{
 		newInstance(b, srv.URL(), "a", quiet),
 		newInstance(b, srv.URL(), "b", quiet),
@@ -64,7 +64,7 @@ func BenchmarkPropagation(b *testing.B) {
 // to apply a stream of 10,000 revocations.
 func BenchmarkCatchUp(b *testing.B) {
 	const events = 10000
-	srv := testutil.StartNATS(b)
+	srv := natstest.Start(b)
 	a := newInstance(b, srv.URL(), "a", quiet)
 	_, js := connect(b, srv.URL())
 	publishAll(b, js, a.cfg, sessionEvents(b, events, "elsewhere"))
@@ -90,7 +90,7 @@ func BenchmarkCatchUp(b *testing.B) {
 // BenchmarkRevoked is the request-path check through a Replicator that
 // fails closed when stale: memory only, no allocations.
 func BenchmarkRevoked(b *testing.B) {
-	srv := testutil.StartNATS(b)
+	srv := natstest.Start(b)
 	a := newInstance(b, srv.URL(), "a", quiet, func(c *Config) { c.FailClosedWhenStale = true })
 	waitCaughtUp(b, a, 5*time.Second)
 	id, created := newID(b), time.Now()

@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -165,7 +165,7 @@ func downAfterOne(t testing.TB, url string, cMods ...func(*Config)) (a, c *insta
 // cfg gets a node, a URL and the test's logger, then its defaults.
 func bareReplicator(t testing.TB, cfg Config) (*Replicator, *revocation.Store) {
 	t.Helper()
-	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	st, _ := revocationtest.Open(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	cfg.Node, cfg.URL, cfg.Logger = "t", "x", testLogger(t)
 	cfg, err := cfg.withDefaults()
 	if err != nil {

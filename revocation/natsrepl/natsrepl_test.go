@@ -12,6 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/fake"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
+	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -57,7 +60,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestStartRefusesBadConfig(t *testing.T) {
-	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	st, _ := revocationtest.Open(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	for _, cfg := range []Config{
 		{Node: "a"}, // neither URL nor Conn
 		{Node: "a", URL: "nats://127.0.0.1:1", Heartbeat: time.Hour},
@@ -79,7 +82,7 @@ func TestStartRefusesBadConfig(t *testing.T) {
 }
 
 func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
-	st, _ := testutil.RevocationStore(t, revocation.Config{GCInterval: -1, Logger: testLogger(t)})
+	st, _ := revocationtest.Open(t, revocation.Config{GCInterval: -1, Logger: testLogger(t)})
 	err := startErr(context.Background(), st, Config{Node: "a", URL: "nats://127.0.0.1:1"})
 	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "Outbox") {
 		t.Fatalf("Start(store without outbox) = %v, want ErrInvalidConfig naming Outbox", err)
@@ -87,8 +90,8 @@ func TestStartRefusesStoreWithoutOutbox(t *testing.T) {
 }
 
 func TestDefaultMaxAgeFollowsStoreLifetime(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
+	srv := natstest.Start(t)
+	st, _ := revocationtest.Open(t, revocation.Config{Outbox: true, AbsoluteLifetime: 90 * 24 * time.Hour, GCInterval: -1, Logger: testLogger(t)})
 	r, err := Start(context.Background(), st, Config{Node: "a", URL: srv.URL(), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +149,7 @@ func FuzzDecodeCursor(f *testing.F) {
 }
 
 func TestStreamCreatedAndVerified(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	_, js := connect(t, srv.URL())
 	info := streamInfo(t, js, DefaultStream)
@@ -158,7 +161,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 	}
 	waitCaughtUp(t, a, 5*time.Second)
 
-	st, _ := testutil.RevocationStore(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
+	st, _ := revocationtest.Open(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	tests := []struct {
 		name string
 		cfg  Config
@@ -197,7 +200,7 @@ func TestStreamCreatedAndVerified(t *testing.T) {
 
 // A session revoked on instance A is refused by instance B within 1 s.
 func TestPropagationToOtherInstance(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, a, 5*time.Second)
@@ -252,7 +255,7 @@ func TestPropagationToOtherInstance(t *testing.T) {
 // Instance C is down while 10,000 revocations happen elsewhere; when it
 // comes back it applies all of them before it reports healthy.
 func TestCatchUpAfterDowntime(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	// C saw one revocation before it went down: it resumes after it.
 	a, c, _ := downAfterOne(t, srv.URL())
 	ctx := context.Background()
@@ -316,8 +319,8 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 // NATS is unreachable when A revokes: A enforces it at once; B gets it
 // once NATS is back (same port, same store directory).
 func TestRevokeDuringNATSOutage(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	srv := natstest.Start(t)
+	clock := fake.NewClock(time.Now())
 	mods := func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now }
 	a := newInstance(t, srv.URL(), "a", mods)
 	b := newInstance(t, srv.URL(), "b", mods)
@@ -369,7 +372,7 @@ func TestRevokeDuringNATSOutage(t *testing.T) {
 // Applying the same event twice (a duplicate in the stream, a redelivery
 // after a rewound position) leaves the state unchanged.
 func TestDuplicatesAndRedelivery(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -449,7 +452,7 @@ func TestDuplicatesAndRedelivery(t *testing.T) {
 // A deleted and recreated stream restarts at sequence 1: an instance whose
 // position is past that must notice and replay, online and after a restart.
 func TestStreamRecreated(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	c := newInstance(t, srv.URL(), "c")
@@ -502,7 +505,7 @@ func TestStreamRecreated(t *testing.T) {
 // Events that left the stream (max age, or a purge) while an instance was
 // away are reported, not silently skipped.
 func TestMissedEventsReported(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	_, js := connect(t, srv.URL())
@@ -535,7 +538,7 @@ func TestMissedEventsReported(t *testing.T) {
 // "Log out everywhere" followed at once by a login on the same instance:
 // the new session survives, there and on the other instances.
 func TestLogoutEverywhereThenLogin(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -561,7 +564,7 @@ func TestLogoutEverywhereThenLogin(t *testing.T) {
 }
 
 func TestPublishFunction(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	nc, _ := connect(t, srv.URL())
 	ctx := context.Background()
 	ev := sessionEvents(t, 1, "sealctl")[0]
@@ -587,7 +590,7 @@ func TestPublishFunction(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndRevokedErrs(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true })
 	waitCaughtUp(t, a, 5*time.Second)
 	r := a.repl
@@ -612,7 +615,7 @@ func TestCloseIsIdempotentAndRevokedErrs(t *testing.T) {
 // One server of a three-node cluster is killed mid-stream: with an R3
 // stream no event is lost, and every instance applies every event.
 func TestClusterServerKilledMidStream(t *testing.T) {
-	cluster := testutil.StartNATSCluster(t, 3)
+	cluster := natstest.StartCluster(t, 3)
 	r3 := func(c *Config) { c.Replicas = 3; c.Staleness = 5 * time.Second }
 	a := newInstance(t, cluster.URLs(), "a", r3)
 	b := newInstance(t, cluster.URLs(), "b", r3)
@@ -625,7 +628,7 @@ func TestClusterServerKilledMidStream(t *testing.T) {
 	const n = 200
 	ctx := context.Background()
 	ids := make([][16]byte, n)
-	var killed *testutil.NATSServer
+	var killed *natstest.Server
 	for i := range ids {
 		if i == n/2 {
 			killed = cluster.StreamLeader(DefaultStream)
@@ -668,7 +671,7 @@ func TestClusterServerKilledMidStream(t *testing.T) {
 // With Config.Conn the Replicator uses the caller's connection and leaves
 // it open on Close (goleak in TestMain checks that its goroutines end).
 func TestExistingConn(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	nc, _ := connect(t, srv.URL())
 	a := newInstance(t, "", "a", func(c *Config) { c.Conn = nc })
 	b := newInstance(t, srv.URL(), "b")
@@ -756,7 +759,7 @@ func TestApplyBatch(t *testing.T) {
 // revocations, reports itself unhealthy, and catches up and publishes once
 // NATS is there.
 func TestStartWhileNATSDown(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	url := srv.URL()
 	b := newInstance(t, url, "b")
 	waitCaughtUp(t, b, 5*time.Second)
@@ -816,7 +819,7 @@ func TestRedactURL(t *testing.T) {
 // A revocation made while NATS is down stays in the outbox across a restart
 // of the instance and is published by the next Start.
 func TestOutboxSurvivesInstanceRestart(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, a, 5*time.Second)
@@ -845,7 +848,7 @@ func TestOutboxSurvivesInstanceRestart(t *testing.T) {
 // A Replicator is a sessions.Revoker in its own right: it passes the same
 // contract as the store it wraps.
 func TestReplicatorRevokerContract(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	n := 0
 	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
 		n++ // a stream per revoker, so no subtest sees another's events
@@ -862,9 +865,9 @@ func TestReplicatorRevokerContract(t *testing.T) {
 // the link comes back it must go on failing closed until it has applied
 // what was published meanwhile, not from the moment its consumer restarts.
 func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	proxy := testutil.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
-	clock := testutil.NewClock(time.Now())
+	srv := natstest.Start(t)
+	proxy := natstest.StartTCPProxy(t, strings.TrimPrefix(srv.URL(), "nats://"))
+	clock := fake.NewClock(time.Now())
 	a := newInstance(t, "nats://"+proxy.Addr(), "a", func(c *Config) {
 		c.FailClosedWhenStale, c.Now = true, clock.Now
 		c.Options = []nats.Option{nats.IgnoreDiscoveredServers()} // only through the proxy
@@ -915,7 +918,7 @@ func TestFailClosedUntilCaughtUpAfterPartition(t *testing.T) {
 // caught up, at the stream's end, and say it missed events, instead of
 // waiting forever for sequences that are gone.
 func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a, c, _ := downAfterOne(t, srv.URL(), func(c *Config) { c.FailClosedWhenStale = true })
 	ctx := context.Background()
 
@@ -954,8 +957,8 @@ func TestCaughtUpWhenMissedEventsAllGone(t *testing.T) {
 // instance can apply: once it has every remaining message it must count as
 // in contact, not go stale until the next revocation.
 func TestContactWithLastMessageDeleted(t *testing.T) {
-	srv := testutil.StartNATS(t)
-	clock := testutil.NewClock(time.Now())
+	srv := natstest.Start(t)
+	clock := fake.NewClock(time.Now())
 	a := newInstance(t, srv.URL(), "a", func(c *Config) { c.FailClosedWhenStale = true; c.Now = clock.Now })
 	waitCaughtUp(t, a, 5*time.Second)
 	a.stop()
@@ -992,7 +995,7 @@ func TestContactWithLastMessageDeleted(t *testing.T) {
 // before the step must not keep the replica fresh for the size of the
 // step: staleness counts from the latest contact as the clock now reads.
 func TestStalenessAfterClockStepsBack(t *testing.T) {
-	clock := testutil.NewClock(time.Now())
+	clock := fake.NewClock(time.Now())
 	r, _ := bareReplicator(t, Config{Now: clock.Now, FailClosedWhenStale: true, Staleness: 2 * time.Second, Heartbeat: 500 * time.Millisecond})
 	r.caughtUp.Store(true)
 	r.consumerLive.Store(true)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
+	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -73,7 +73,7 @@ func (a *app) do(t *testing.T, path string, cookie *http.Cookie) (string, *http.
 // same instance: the new session survives there and everywhere else, and
 // the old one dies everywhere. Real Managers, real replication.
 func TestLogoutEverywhereThenLoginWithManagers(t *testing.T) {
-	srv := testutil.StartNATS(t)
+	srv := natstest.Start(t)
 	a := newInstance(t, srv.URL(), "a")
 	b := newInstance(t, srv.URL(), "b")
 	waitCaughtUp(t, b, 5*time.Second)

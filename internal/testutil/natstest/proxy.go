@@ -1,4 +1,4 @@
-package testutil
+package natstest
 
 import (
 	"io"
@@ -27,7 +27,7 @@ func StartTCPProxy(t testing.TB, target string) *TCPProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("testutil: proxy listen: %v", err)
+		t.Fatalf("natstest: proxy listen: %v", err)
 	}
 	p := &TCPProxy{t: t, target: target, ln: ln, conns: make(map[net.Conn]struct{})}
 	t.Cleanup(p.stop)

@@ -1,4 +1,4 @@
-package testutil
+package natstest
 
 import (
 	"errors"
@@ -13,11 +13,11 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// NATSServer is a real nats-server running in-process with JetStream on,
+// Server is a real nats-server running in-process with JetStream on,
 // listening on a loopback port the kernel picked. Stop and Restart keep the
 // same client port, cluster port and JetStream store directory, so clients
 // reconnect to it and streams survive, as with a restarted process.
-type NATSServer struct {
+type Server struct {
 	t    testing.TB
 	name string
 	dir  string // JetStream store directory
@@ -31,45 +31,45 @@ type NATSServer struct {
 	log         *natsLog
 }
 
-// NATSServerOption adjusts a NATSServer's options before it first starts.
-type NATSServerOption func(*server.Options)
+// ServerOption adjusts a Server's options before it first starts.
+type ServerOption func(*server.Options)
 
-// StartNATS starts a single JetStream-enabled server on a loopback port and
+// Start starts a single JetStream-enabled server on a loopback port and
 // shuts it down with t.Cleanup. Register it before the clients that use it,
 // so that the clients' cleanups run first.
-func StartNATS(t testing.TB, opts ...NATSServerOption) *NATSServer {
+func Start(t testing.TB, opts ...ServerOption) *Server {
 	t.Helper()
-	s := &NATSServer{t: t, name: "n1", dir: t.TempDir(), log: newNATSLog(t)}
+	s := &Server{t: t, name: "n1", dir: t.TempDir(), log: newNATSLog(t)}
 	t.Cleanup(s.Stop)
 	if err := s.start(opts...); err != nil {
-		t.Fatalf("testutil: start nats server: %v", err)
+		t.Fatalf("natstest: start nats server: %v", err)
 	}
 	return s
 }
 
 // URL is the server's client URL, nats://127.0.0.1:PORT.
-func (s *NATSServer) URL() string {
+func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return "nats://127.0.0.1:" + strconv.Itoa(s.port)
 }
 
 // Name is the server's name (n1, n2, ...).
-func (s *NATSServer) Name() string { return s.name }
+func (s *Server) Name() string { return s.name }
 
 // Server is the running server, or nil while stopped.
-func (s *NATSServer) Server() *server.Server {
+func (s *Server) Server() *server.Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.srv
 }
 
 // Running reports whether the server is started.
-func (s *NATSServer) Running() bool { return s.Server() != nil }
+func (s *Server) Running() bool { return s.Server() != nil }
 
 // Stop shuts the server down and waits until it is gone. Stopping a
 // stopped server does nothing.
-func (s *NATSServer) Stop() {
+func (s *Server) Stop() {
 	s.mu.Lock()
 	srv := s.srv
 	s.srv = nil
@@ -82,10 +82,10 @@ func (s *NATSServer) Stop() {
 
 // Restart starts a stopped server again on the same ports with the same
 // store directory. It fails the test if the server can't start.
-func (s *NATSServer) Restart() {
+func (s *Server) Restart() {
 	s.t.Helper()
 	if s.Running() {
-		s.t.Fatalf("testutil: restart nats server %s: still running", s.name)
+		s.t.Fatalf("natstest: restart nats server %s: still running", s.name)
 	}
 	var err error
 	// The port was just released; on a busy machine another listener may
@@ -96,10 +96,10 @@ func (s *NATSServer) Restart() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.t.Fatalf("testutil: restart nats server %s: %v", s.name, err)
+	s.t.Fatalf("natstest: restart nats server %s: %v", s.name, err)
 }
 
-func (s *NATSServer) options() *server.Options {
+func (s *Server) options() *server.Options {
 	port := s.port
 	if port == 0 {
 		port = server.RANDOM_PORT
@@ -132,7 +132,7 @@ func (s *NATSServer) options() *server.Options {
 	return o
 }
 
-func (s *NATSServer) start(opts ...NATSServerOption) error {
+func (s *Server) start(opts ...ServerOption) error {
 	o := s.options()
 	for _, opt := range opts {
 		opt(o)
@@ -160,24 +160,24 @@ func (s *NATSServer) start(opts ...NATSServerOption) error {
 	return nil
 }
 
-// NATSCluster is a real in-process JetStream cluster of servers n1..nN on
+// Cluster is a real in-process JetStream cluster of servers n1..nN on
 // loopback ports the kernel picked.
-type NATSCluster struct {
-	Servers []*NATSServer
+type Cluster struct {
+	Servers []*Server
 }
 
-// StartNATSCluster starts an n-node JetStream cluster, waits until it has a
+// StartCluster starts an n-node JetStream cluster, waits until it has a
 // meta leader, and shuts it down with t.Cleanup. Register it before the
 // clients that use it.
-func StartNATSCluster(t testing.TB, n int) *NATSCluster {
+func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
 	if n < 1 {
-		t.Fatalf("testutil: nats cluster of %d nodes", n)
+		t.Fatalf("natstest: nats cluster of %d nodes", n)
 	}
 	log := newNATSLog(t)
-	c := &NATSCluster{}
+	c := &Cluster{}
 	for i := range n {
-		s := &NATSServer{t: t, name: "n" + strconv.Itoa(i+1), dir: t.TempDir(), clusterName: "sealed-test", log: log}
+		s := &Server{t: t, name: "n" + strconv.Itoa(i+1), dir: t.TempDir(), clusterName: "sealed-test", log: log}
 		c.Servers = append(c.Servers, s)
 	}
 	// Cleanups run last-registered first: stop all at once, in one cleanup.
@@ -198,16 +198,16 @@ func StartNATSCluster(t testing.TB, n int) *NATSCluster {
 		if err = c.launch(); err == nil {
 			break
 		}
-		t.Logf("testutil: nats cluster start failed, retrying with new ports: %v", err)
+		t.Logf("natstest: nats cluster start failed, retrying with new ports: %v", err)
 	}
 	if err != nil {
-		t.Fatalf("testutil: start nats cluster: %v", err)
+		t.Fatalf("natstest: start nats cluster: %v", err)
 	}
 	c.WaitJetStreamReady(t, 20*time.Second)
 	return c
 }
 
-func (c *NATSCluster) pickPorts() error {
+func (c *Cluster) pickPorts() error {
 	ports := make([]int, len(c.Servers))
 	for i := range ports {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -229,7 +229,7 @@ func (c *NATSCluster) pickPorts() error {
 }
 
 // launch starts every node at once; on any failure it stops them all.
-func (c *NATSCluster) launch() error {
+func (c *Cluster) launch() error {
 	if err := c.pickPorts(); err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func (c *NATSCluster) launch() error {
 }
 
 // URLs is every node's client URL, comma-separated, as nats.Connect takes.
-func (c *NATSCluster) URLs() string {
+func (c *Cluster) URLs() string {
 	urls := make([]string, len(c.Servers))
 	for i, s := range c.Servers {
 		urls[i] = s.URL()
@@ -259,7 +259,7 @@ func (c *NATSCluster) URLs() string {
 
 // WaitJetStreamReady waits until every running node sees the same
 // JetStream meta leader and is current with it.
-func (c *NATSCluster) WaitJetStreamReady(t testing.TB, timeout time.Duration) {
+func (c *Cluster) WaitJetStreamReady(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -268,10 +268,10 @@ func (c *NATSCluster) WaitJetStreamReady(t testing.TB, timeout time.Duration) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("testutil: nats cluster has no JetStream meta leader after %v", timeout)
+	t.Fatalf("natstest: nats cluster has no JetStream meta leader after %v", timeout)
 }
 
-func (c *NATSCluster) jetStreamReady() bool {
+func (c *Cluster) jetStreamReady() bool {
 	leaders := 0
 	for _, s := range c.Servers {
 		srv := s.Server()
@@ -294,7 +294,7 @@ func (c *NATSCluster) jetStreamReady() bool {
 
 // StreamLeader returns the node that leads the named stream in the global
 // account, or nil if none does right now.
-func (c *NATSCluster) StreamLeader(stream string) *NATSServer {
+func (c *Cluster) StreamLeader(stream string) *Server {
 	for _, s := range c.Servers {
 		srv := s.Server()
 		if srv != nil && srv.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream) {

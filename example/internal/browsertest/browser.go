@@ -1,4 +1,4 @@
-package testutil
+package browsertest
 
 import (
 	"context"
@@ -10,23 +10,23 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// BrowserEnvVar names an environment variable that, when set, gives the
+// EnvVar names an environment variable that, when set, gives the
 // path of the Chromium or Chrome binary to drive instead of searching PATH.
-const BrowserEnvVar = "SEALED_CHROMIUM"
+const EnvVar = "SEALED_CHROMIUM"
 
-// browserNames are the executables Browser looks for on PATH, in order.
+// names are the executables Find looks for on PATH, in order.
 // Debian's package installs /usr/bin/chromium.
-var browserNames = []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome"}
+var names = []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome"}
 
-// FindBrowser returns the path of a Chromium-family browser: the value of
+// Find returns the path of a Chromium-family browser: the value of
 // SEALED_CHROMIUM if set, else the first of chromium, chromium-browser,
 // google-chrome-stable and google-chrome found on PATH. It returns "" when
 // there is none.
-func FindBrowser() string {
-	if p := os.Getenv(BrowserEnvVar); p != "" {
+func Find() string {
+	if p := os.Getenv(EnvVar); p != "" {
 		return p
 	}
-	for _, name := range browserNames {
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
@@ -34,7 +34,7 @@ func FindBrowser() string {
 	return ""
 }
 
-// Browser starts a fresh headless Chromium for the test and returns a
+// Start starts a fresh headless Chromium for the test and returns a
 // chromedp context bound to its first tab, cancelled after timeout or when
 // the test ends, whichever comes first. The browser gets its own
 // user-data-dir under t.TempDir and runs with flags that suit a root user on
@@ -43,14 +43,14 @@ func FindBrowser() string {
 // updates and no sync. Starting the browser may take up to timeout too
 // (chromedp's own limit is 20 s).
 //
-// Without a browser, Browser calls t.Skip with a message saying how to get
+// Without a browser, Start calls t.Skip with a message saying how to get
 // one, except when the environment variable CI is "true": there the missing
 // browser is a failure (t.Fatal), so CI can't pass by skipping the test.
-func Browser(t testing.TB, timeout time.Duration) context.Context {
+func Start(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
-	path := FindBrowser()
+	path := Find()
 	if path == "" {
-		const msg = "no Chromium found (looked for $" + BrowserEnvVar +
+		const msg = "no Chromium found (looked for $" + EnvVar +
 			", chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
@@ -85,7 +85,7 @@ func Browser(t testing.TB, timeout time.Duration) context.Context {
 		cancelTab()
 		cancelAlloc()
 		cancelTimeout()
-		t.Fatalf("testutil: start browser %s: %v", path, err)
+		t.Fatalf("browsertest: start browser %s: %v", path, err)
 	}
 	t.Cleanup(func() {
 		cancelTab() // closes the tab and the browser, waits for the process
