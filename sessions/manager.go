@@ -183,25 +183,6 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 	return r.WithContext(context.WithValue(r.Context(), m.key, s)), s
 }
 
-// reason classifies a refused cookie.
-type reason int
-
-const (
-	reasonOK reason = iota
-	reasonMalformed
-	reasonTampered
-	reasonExpired
-	reasonRevoked
-	reasonUnknownKey
-	reasonOversize
-	reasonWrongName
-	reasonRevokerError
-)
-
-var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error"}
-
-func (r reason) String() string { return reasonNames[r] }
-
 func (m *Manager) load(r *http.Request) *Session {
 	s := &Session{m: m}
 	var (
@@ -278,18 +259,6 @@ func (m *Manager) open(kr *keyring.Keyring, v string, now int64, p *payload) (re
 		}
 	}
 	return reasonOK, opened
-}
-
-// refused counts and logs a refused cookie, never its value.
-func (m *Manager) refused(r *http.Request, why reason, n int) {
-	m.st.invalid[why].Add(1)
-	level := slog.LevelDebug
-	switch why {
-	case reasonTampered, reasonWrongName, reasonRevoked, reasonUnknownKey:
-		level = slog.LevelInfo
-	}
-	m.cfg.Logger.LogAttrs(r.Context(), level, "sessions: cookie refused, starting a fresh session",
-		slog.String("reason", why.String()), slog.String("cookie", m.cfg.CookieName), slog.Int("len", n))
 }
 
 // cookieValues finds the values of the cookies named name in the Cookie
