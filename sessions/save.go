@@ -1,0 +1,163 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// Save writes the session's cookie into w's headers if the session needs
+// saving (modified, opened under an old key, or SaveEveryRequest), deletes
+// it after a Flush, and adds "Vary: Cookie" if the session was accessed.
+// Call it before writing the response body; Handler does. A session too
+// large for a cookie returns a *TooLargeError (matching ErrTooLarge) and
+// writes nothing, so the browser keeps its previous cookie. Saving again
+// after a change (a handler's Save, then Handler's) replaces the cookie
+// line the first save added, so a response carries one session cookie.
+func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if s == nil {
+		return fmt.Errorf("sessions: save: %w (nil Session)", ErrNoSession)
+	}
+	return m.commit(w.Header(), r, s)
+}
+
+func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.accessed {
+		addVary(h)
+	}
+	nowT := m.now()
+	now := nowT.UnixNano()
+	if s.empty() && (s.fresh || s.flushed) {
+		// Nothing worth a cookie: a new session left empty, or a flushed one.
+		// A cookie an earlier Save put in this response goes, if the
+		// session changed since (not the deletion that Save wrote).
+		if s.flushed && s.incoming {
+			m.deleteCookie(h, s)
+		} else if s.modified {
+			s.dropLine(h)
+		}
+		s.flushed = false
+		s.modified = false
+		return nil
+	}
+	if !s.modified && !s.reseal && !(m.cfg.SaveEveryRequest && !s.saved && !s.fresh) {
+		return nil
+	}
+	if m.expiresAt(&s.p, now) <= now {
+		// Saved already expired (a custom expiry in the past): the session
+		// ends here. Revoke its ID so an earlier copy of the cookie, which
+		// may carry a later expiry, dies too.
+		var err error
+		if !s.fresh {
+			ctx := context.Background()
+			if r != nil {
+				ctx = r.Context()
+			}
+			err = m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), true)
+		}
+		if s.incoming {
+			m.deleteCookie(h, s)
+		} else {
+			s.dropLine(h)
+		}
+		s.modified, s.reseal, s.flushed = false, false, false
+		return err
+	}
+	prevSaved := s.p.saved
+	s.p.saved = now
+	if err := m.setCookie(h, s, nowT); err != nil {
+		s.p.saved = prevSaved
+		if errors.Is(err, ErrTooLarge) {
+			m.st.tooLarge.Add(1)
+		}
+		return err
+	}
+	m.st.saved.Add(1)
+	if s.reseal {
+		m.st.resealed.Add(1)
+	}
+	s.fresh, s.modified, s.reseal, s.flushed, s.saved = false, false, false, false, true
+	return nil
+}
+
+// appendSealed encodes and seals p, appending the cookie value to dst; it
+// refuses a cookie (name plus value) too big for the browser.
+func (m *Manager) appendSealed(dst []byte, p *payload) ([]byte, error) {
+	kr := m.cfg.Keys.Keyring()
+	if kr.Len() == 0 {
+		return dst, errors.New("sessions: save: the keyring source returned no keyring, or one without keys")
+	}
+	name := m.cfg.CookieName
+	bp := m.bufs.Get().(*[]byte)
+	defer m.bufs.Put(bp)
+	buf := (*bp)[:0]
+	if need := p.size(); cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
+	buf = appendPayload(buf, p)
+	*bp = buf
+	if n := len(name) + kr.SealedLen(name, len(buf)); n > MaxCookieSize {
+		return dst, tooLarge(p, n)
+	}
+	start := len(dst)
+	dst, err := kr.AppendSeal(dst, name, buf)
+	if err != nil {
+		if errors.Is(err, keyring.ErrTooLong) {
+			return dst, tooLarge(p, len(name)+kr.SealedLen(name, len(buf)))
+		}
+		return dst, fmt.Errorf("sessions: save: %w", err)
+	}
+	if n := len(name) + len(dst) - start; n > MaxCookieSize {
+		return dst[:start], tooLarge(p, n)
+	}
+	return dst, nil
+}
+
+// TooLargeError reports a session that does not fit in one cookie. It
+// matches ErrTooLarge.
+type TooLargeError struct {
+	Size  int      // cookie name plus sealed value, in bytes
+	Limit int      // MaxCookieSize
+	Keys  []string // the largest keys, largest first (at most five)
+	Sizes []int    // their encoded sizes in bytes
+}
+
+func (e *TooLargeError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sessions: save: session too large for a cookie: %d bytes, limit %d; the previous cookie is kept", e.Size, e.Limit)
+	if len(e.Keys) > 0 {
+		b.WriteString("; largest keys:")
+		for i, k := range e.Keys {
+			fmt.Fprintf(&b, " %q (%d B)", k, e.Sizes[i])
+		}
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+func tooLarge(p *payload, size int) *TooLargeError {
+	idx := make([]int, len(p.entries))
+	for i := range idx {
+		idx[i] = i
+	}
+	sz := func(i int) int { return len(p.entries[i].key) + len(p.entries[i].raw) }
+	sort.SliceStable(idx, func(a, b int) bool { return sz(idx[a]) > sz(idx[b]) })
+	if len(idx) > 5 {
+		idx = idx[:5]
+	}
+	e := &TooLargeError{Size: size, Limit: MaxCookieSize}
+	for _, i := range idx {
+		e.Keys = append(e.Keys, p.entries[i].key)
+		e.Sizes = append(e.Sizes, sz(i))
+	}
+	return e
+}
