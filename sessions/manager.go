@@ -181,11 +181,11 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 
 func (m *Manager) load(r *http.Request) *Session {
 	s := &Session{m: m}
-	var (
-		vals [maxCandidates]string
-		n    int
-	)
-	n, s.incoming = cookieValues(r.Header, m.cfg.CookieName, vals[:])
+	var vals [maxCandidates]string
+	n, present := cookieValues(r.Header, m.cfg.CookieName, vals[:])
+	if present {
+		s.origin = originRefused
+	}
 	if n > 0 {
 		now := m.now().UnixNano()
 		kr := m.cfg.Keys.Keyring()
@@ -193,10 +193,9 @@ func (m *Manager) load(r *http.Request) *Session {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
-				s.opened = true
-				s.keyID = opened.KeyID
+				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
 				if !opened.Primary {
-					s.reseal = true
+					s.origin = originOldKey
 				}
 				return s
 			}
@@ -206,7 +205,7 @@ func (m *Manager) load(r *http.Request) *Session {
 	m.st.created.Add(1)
 	s.p = payload{created: m.stamp()}
 	rand.Read(s.p.id[:])
-	s.fresh = true
+	s.status = statusBlank
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
 )
@@ -26,53 +27,77 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	return m.commit(w.Header(), r, s)
 }
 
+// commit is Save without the nil check, and the middleware's save. The
+// session's status (state.go) decides what the response gets.
 func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.accessed {
 		addVary(h)
 	}
-	nowT := m.now()
-	now := nowT.UnixNano()
-	if s.empty() && (s.fresh || s.flushed) {
-		// Nothing worth a cookie: a new session left empty, or a flushed one.
-		// A cookie an earlier Save put in this response goes, if the
-		// session changed since (not the deletion that Save wrote).
-		if s.flushed && s.incoming {
-			m.deleteCookie(h, s)
-		} else if s.modified {
-			s.dropLine(h)
+	switch s.status {
+	case statusBlank, statusSaved, statusExpired:
+		return nil // nothing new to write
+	case statusUnmodified:
+		if s.origin != originOldKey && !m.cfg.SaveEveryRequest {
+			return nil
 		}
-		s.flushed = false
-		s.modified = false
-		return nil
-	}
-	if !s.modified && !s.reseal && !(m.cfg.SaveEveryRequest && !s.saved && !s.fresh) {
-		return nil
-	}
-	if m.expiresAt(&s.p, now) <= now {
-		// Saved already expired (a custom expiry in the past): the session
-		// ends here. Revoke its ID so an earlier copy of the cookie, which
-		// may carry a later expiry, dies too.
-		var err error
-		if !s.fresh {
-			ctx := context.Background()
-			if r != nil {
-				ctx = r.Context()
-			}
-			err = m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), true)
+	case statusCycled, statusFlushed:
+		if s.empty() {
+			m.discard(h, s)
+			return nil
 		}
-		if s.incoming {
-			m.deleteCookie(h, s)
-		} else {
-			s.dropLine(h)
-		}
-		s.modified, s.reseal, s.flushed = false, false, false
-		return err
 	}
+	now := m.now()
+	if m.expiresAt(&s.p, now.UnixNano()) <= now.UnixNano() {
+		return m.expire(h, r, s)
+	}
+	return m.save(h, s, now)
+}
+
+// discard leaves no cookie for a new ID with nothing worth one: after a
+// flush the incoming cookie is deleted; otherwise a cookie an earlier Save
+// put in this response goes. Callers hold s.mu.
+func (m *Manager) discard(h http.Header, s *Session) {
+	if s.status == statusFlushed && s.origin != originNone {
+		m.deleteCookie(h, s)
+	} else {
+		s.dropLine(h)
+	}
+	s.status = statusBlank
+}
+
+// expire ends a session committed with an expiry already past (a custom
+// expiry in the past). Its ID is revoked, so an earlier copy of the
+// cookie, which may carry a later expiry, dies too, and the cookie is
+// deleted. Callers hold s.mu.
+func (m *Manager) expire(h http.Header, r *http.Request, s *Session) error {
+	ctx := context.Background()
+	if r != nil {
+		ctx = r.Context()
+	}
+	err := m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), s.status.issued())
+	if s.origin != originNone {
+		m.deleteCookie(h, s)
+	} else {
+		s.dropLine(h)
+	}
+	if s.origin == originOldKey {
+		s.origin = originOpened
+	}
+	if s.status.issued() {
+		s.status = statusExpired
+	} else {
+		s.status = statusBlank
+	}
+	return err
+}
+
+// save seals the session into the response's cookie. Callers hold s.mu.
+func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	prevSaved := s.p.saved
-	s.p.saved = now
-	if err := m.setCookie(h, s, nowT); err != nil {
+	s.p.saved = now.UnixNano()
+	if err := m.setCookie(h, s, now); err != nil {
 		s.p.saved = prevSaved
 		if errors.Is(err, ErrTooLarge) {
 			m.st.tooLarge.Add(1)
@@ -80,10 +105,11 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 		return err
 	}
 	m.st.saved.Add(1)
-	if s.reseal {
+	if s.origin == originOldKey {
 		m.st.resealed.Add(1)
+		s.origin = originOpened
 	}
-	s.fresh, s.modified, s.reseal, s.flushed, s.saved = false, false, false, false, true
+	s.status = statusSaved
 	return nil
 }
 

@@ -31,14 +31,9 @@ type Session struct {
 	mu       sync.Mutex
 	p        payload
 	keyID    string // key that sealed the incoming cookie
-	fresh    bool   // this ID was never issued in a cookie
-	incoming bool   // the request carried a cookie by our name (valid or not)
-	opened   bool   // a valid incoming cookie was loaded
-	reseal   bool   // opened under a non-primary key
-	flushed  bool   // Flush or Logout ran
-	modified bool
-	accessed bool
-	saved    bool   // already saved during this request
+	origin   origin // what the request brought (state.go)
+	status   status // what happened since load or the last commit (state.go)
+	accessed bool   // read or changed during the request: Django's accessed
 	line     string // the Set-Cookie line commit last added to the response
 	handled  bool   // a Handler of the Manager saves this session
 }
@@ -73,14 +68,14 @@ func (s *Session) KeyID() string {
 func (s *Session) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.opened
+	return !s.origin.loaded()
 }
 
 // Modified reports whether the session was changed during this request.
 func (s *Session) Modified() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.modified
+	return s.status.modified()
 }
 
 // Accessed reports whether the session was read or changed during this
@@ -116,8 +111,14 @@ func (s *Session) put(key string, tag byte, raw []byte) {
 	} else {
 		s.p.entries = slices.Insert(s.p.entries, i, entry{key: key, tag: tag, raw: raw})
 	}
+	s.markChanged()
+}
+
+// markChanged marks the session accessed and changed, keeping its ID.
+// Callers hold s.mu.
+func (s *Session) markChanged() {
 	s.accessed = true
-	s.modified = true
+	s.status = s.status.withChange()
 }
 
 // Set stores value under key. The value is encoded now: strings, bools,
@@ -191,7 +192,7 @@ func Pop[T any](s *Session, key string, def T) T {
 	if ok {
 		e = s.p.entries[i]
 		s.p.entries = slices.Delete(s.p.entries, i, i+1)
-		s.modified = true
+		s.markChanged()
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -235,7 +236,7 @@ func (s *Session) Delete(key string) {
 	s.accessed = true
 	if i, ok := s.find(key); ok {
 		s.p.entries = slices.Delete(s.p.entries, i, i+1)
-		s.modified = true
+		s.markChanged()
 	}
 }
 
@@ -302,8 +303,7 @@ func (s *Session) Clear() {
 	defer s.mu.Unlock()
 	s.p.entries = nil
 	s.p.flashes = nil
-	s.accessed = true
-	s.modified = true
+	s.markChanged()
 }
 
 // AddFlash queues a message for the next Flashes call, which may be in a
@@ -312,8 +312,7 @@ func (s *Session) AddFlash(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.p.flashes = append(s.p.flashes, msg)
-	s.accessed = true
-	s.modified = true
+	s.markChanged()
 }
 
 // Flashes returns the queued flash messages and removes them: each message
@@ -325,7 +324,7 @@ func (s *Session) Flashes() []string {
 	f := s.p.flashes
 	if len(f) > 0 {
 		s.p.flashes = nil
-		s.modified = true
+		s.markChanged()
 	}
 	return f
 }
@@ -347,16 +346,10 @@ func (s *Session) UserID() string {
 // respond with an error status (which saves nothing, leaving the old cookie
 // in place) or retry.
 func (s *Session) Flush(ctx context.Context) error {
-	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	s.p = payload{created: s.m.stamp()}
-	rand.Read(s.p.id[:])
-	s.fresh = true
-	s.flushed = true
-	s.accessed = true
-	s.modified = true
-	s.mu.Unlock()
-	return s.m.revokeID(ctx, "flush", old, until, issued)
+	return s.replaceID(ctx, "flush", func() {
+		s.p = payload{created: s.m.stamp()}
+		s.status = statusFlushed
+	})
 }
 
 // Logout ends the session, as Flush does.
@@ -369,14 +362,7 @@ func (s *Session) Logout(ctx context.Context) error {
 // Django: session.cycle_key(), the defence against session fixation. Login
 // calls it. An error is as for Flush; the ID has changed in any case.
 func (s *Session) CycleID(ctx context.Context) error {
-	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	rand.Read(s.p.id[:])
-	s.fresh = true
-	s.accessed = true
-	s.modified = true
-	s.mu.Unlock()
-	return s.m.revokeID(ctx, "cycle", old, until, issued)
+	return s.replaceID(ctx, "cycle", func() { s.status = s.status.withNewID() })
 }
 
 // Login binds userID to the session with a new ID and a new creation time,
@@ -388,20 +374,28 @@ func (s *Session) Login(ctx context.Context, userID string) error {
 	if userID == "" {
 		return fmt.Errorf("sessions: login: %w", ErrEmptyUserID)
 	}
+	return s.replaceID(ctx, "login", func() {
+		if s.p.userID != "" && s.p.userID != userID {
+			s.p = payload{}
+			s.status = statusFlushed
+		} else {
+			s.status = s.status.withNewID()
+		}
+		s.p.userID = userID
+		s.p.created = s.m.stamp()
+	})
+}
+
+// replaceID runs change under the lock, gives the session a new random ID
+// and revokes the old one, if a cookie carried it, as op.
+func (s *Session) replaceID(ctx context.Context, op string, change func()) error {
 	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	if s.p.userID != "" && s.p.userID != userID {
-		s.p = payload{}
-		s.flushed = true
-	}
-	s.p.userID = userID
-	s.p.created = s.m.stamp()
+	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), s.status.issued()
+	change()
 	rand.Read(s.p.id[:])
-	s.fresh = true
 	s.accessed = true
-	s.modified = true
 	s.mu.Unlock()
-	return s.m.revokeID(ctx, "login", old, until, issued)
+	return s.m.revokeID(ctx, op, old, until, issued)
 }
 
 // SetExpiry makes the session expire after idle time without a save (a
@@ -454,8 +448,7 @@ func (s *Session) setExpiry(kind byte, v int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.p.expKind, s.p.expVal = kind, v
-	s.accessed = true
-	s.modified = true
+	s.markChanged()
 }
 
 // ExpiryAge returns how long the session would live if saved now: the idle
