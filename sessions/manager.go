@@ -2,22 +2,12 @@ package sessions
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"log/slog"
-	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sealedsessions/sealed/keyring"
 )
-
-// maxCandidates bounds how many cookies of our name one request may make
-// the Manager try to open.
-const maxCandidates = 4
 
 // Manager loads, checks and saves sessions. Create it with New; it is
 // immutable afterwards, except the keyring its Config.Keys source returns,
@@ -63,42 +53,6 @@ func (m *Manager) stamp() int64 {
 			return next
 		}
 	}
-}
-
-// addSat adds without overflowing.
-func addSat(a, b int64) int64 {
-	if b > 0 && a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	if b < 0 && a < math.MinInt64-b {
-		return math.MinInt64
-	}
-	return a + b
-}
-
-// expiresAt returns when p expires if it was (or is) saved at base: the
-// idle expiry or custom date, capped by the absolute lifetime.
-func (m *Manager) expiresAt(p *payload, base int64) int64 {
-	var exp int64
-	switch p.expKind {
-	case expiryIdle:
-		exp = addSat(base, p.expVal)
-	case expiryAt:
-		exp = p.expVal
-	default: // default, browser close
-		exp = addSat(base, int64(m.cfg.CookieAge))
-	}
-	return min(exp, addSat(p.created, int64(m.cfg.AbsoluteLifetime)))
-}
-
-func (m *Manager) browserClose(p *payload) bool {
-	switch p.expKind {
-	case expiryBrowserClose:
-		return true
-	case expiryDefault:
-		return m.cfg.ExpireAtBrowserClose
-	}
-	return false
 }
 
 // revokeUntil returns how long a revocation of p's ID must last: until no
@@ -177,81 +131,4 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 	}
 	s := m.load(r)
 	return r.WithContext(context.WithValue(r.Context(), m.key, s)), s
-}
-
-func (m *Manager) load(r *http.Request) *Session {
-	s := &Session{m: m}
-	var vals [maxCandidates]string
-	n, present := cookieValues(r.Header, m.cfg.CookieName, vals[:])
-	if present {
-		s.origin = originRefused
-	}
-	if n > 0 {
-		now := m.now().UnixNano()
-		kr := m.cfg.Keys.Keyring()
-		for _, v := range vals[:n] {
-			why, opened := m.open(kr, v, now, &s.p)
-			if why == reasonOK {
-				m.st.opened.Add(1)
-				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
-				if !opened.Primary {
-					s.origin = originOldKey
-				}
-				return s
-			}
-			m.refused(r, why, len(v))
-		}
-	}
-	m.st.created.Add(1)
-	s.p = payload{created: m.stamp()}
-	rand.Read(s.p.id[:])
-	s.status = statusBlank
-	return s
-}
-
-// open checks one cookie value completely: keyring, payload, expiry,
-// revocation.
-func (m *Manager) open(kr *keyring.Keyring, v string, now int64, p *payload) (reason, keyring.Opened) {
-	if kr == nil { // a broken keyring.Source: nothing can open
-		return reasonUnknownKey, keyring.Opened{}
-	}
-	if len(m.cfg.CookieName)+len(v) > MaxCookieSize || len(v) > keyring.MaxValueLen {
-		return reasonOversize, keyring.Opened{}
-	}
-	opened, err := kr.Open(m.cfg.CookieName, v)
-	if err != nil {
-		switch {
-		case errors.Is(err, keyring.ErrTampered):
-			return reasonTampered, opened
-		case errors.Is(err, keyring.ErrUnknownKey):
-			return reasonUnknownKey, opened
-		case errors.Is(err, keyring.ErrWrongName):
-			return reasonWrongName, opened
-		case errors.Is(err, keyring.ErrExpired):
-			return reasonExpired, opened
-		case errors.Is(err, keyring.ErrTooLong):
-			return reasonOversize, opened
-		}
-		return reasonMalformed, opened
-	}
-	if decodePayload(opened.Plaintext, p) != nil {
-		return reasonMalformed, opened
-	}
-	if now >= m.expiresAt(p, p.saved) {
-		return reasonExpired, opened
-	}
-	if m.cfg.Revoker != nil {
-		revoked, err := m.cfg.Revoker.Revoked(p.id, p.userID, time.Unix(0, p.created))
-		if err != nil {
-			m.st.revokerErrors.Add(1)
-			m.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "sessions: revocation list did not answer",
-				slog.Bool("fail_open", m.cfg.InsecureFailOpen), slog.Any("error", err))
-			if !m.cfg.InsecureFailOpen {
-				return reasonRevokerError, opened
-			}
-		} else if revoked {
-			return reasonRevoked, opened
-		}
-	}
-	return reasonOK, opened
 }
