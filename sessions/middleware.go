@@ -52,7 +52,7 @@ func (w *responseWriter) commit(status int) {
 		// A cookie the handler's own Save put in the headers goes too.
 		w.s.mu.Lock()
 		accessed := w.s.accessed
-		w.s.dropLine(w.Header())
+		w.s.sent.drop(w.Header())
 		w.s.mu.Unlock()
 		if accessed {
 			addVary(w.Header())

@@ -64,7 +64,7 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 	if kr == nil { // a broken keyring.Source: nothing can open
 		return reasonUnknownKey, keyring.Opened{}
 	}
-	if len(m.cfg.CookieName)+len(v) > MaxCookieSize || len(v) > keyring.MaxValueLen {
+	if _, ok := m.fit(len(v)); !ok || len(v) > keyring.MaxValueLen {
 		return reasonOversize, keyring.Opened{}
 	}
 	opened, err := kr.Open(m.cfg.CookieName, v)

@@ -62,7 +62,7 @@ func (m *Manager) discard(h http.Header, s *Session) {
 	if s.status == statusFlushed && s.origin != originNone {
 		m.deleteCookie(h, s)
 	} else {
-		s.dropLine(h)
+		s.sent.drop(h)
 	}
 	s.status = statusBlank
 }
@@ -80,7 +80,7 @@ func (m *Manager) expire(h http.Header, r *http.Request, s *Session) error {
 	if s.origin != originNone {
 		m.deleteCookie(h, s)
 	} else {
-		s.dropLine(h)
+		s.sent.drop(h)
 	}
 	if s.origin == originOldKey {
 		s.origin = originOpened
@@ -97,13 +97,18 @@ func (m *Manager) expire(h http.Header, r *http.Request, s *Session) error {
 func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	prevSaved := s.p.saved
 	s.p.saved = now.UnixNano()
-	if err := m.setCookie(h, s, now); err != nil {
+	vp := m.bufs.Get().(*[]byte)
+	defer m.bufs.Put(vp)
+	v, err := m.seal((*vp)[:0], &s.p)
+	*vp = v
+	if err != nil {
 		s.p.saved = prevSaved
 		if errors.Is(err, ErrTooLarge) {
 			m.st.tooLarge.Add(1)
 		}
 		return err
 	}
+	m.setCookie(h, s, v, now.UnixNano())
 	m.st.saved.Add(1)
 	if s.origin == originOldKey {
 		m.st.resealed.Add(1)
@@ -113,9 +118,9 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	return nil
 }
 
-// appendSealed encodes and seals p, appending the cookie value to dst; it
-// refuses a cookie (name plus value) too big for the browser.
-func (m *Manager) appendSealed(dst []byte, p *payload) ([]byte, error) {
+// seal encodes and seals p, appending the sealed value to dst; it refuses
+// a value whose cookie would not fit in the browser.
+func (m *Manager) seal(dst []byte, p *payload) ([]byte, error) {
 	kr := m.cfg.Keys.Keyring()
 	if kr.Len() == 0 {
 		return dst, errors.New("sessions: save: the keyring source returned no keyring, or one without keys")
@@ -129,19 +134,20 @@ func (m *Manager) appendSealed(dst []byte, p *payload) ([]byte, error) {
 	}
 	buf = appendPayload(buf, p)
 	*bp = buf
-	if n := len(name) + kr.SealedLen(name, len(buf)); n > MaxCookieSize {
-		return dst, tooLarge(p, n)
+	if size, ok := m.fit(kr.SealedLen(name, len(buf))); !ok {
+		return dst, tooLarge(p, size)
 	}
 	start := len(dst)
 	dst, err := kr.AppendSeal(dst, name, buf)
 	if err != nil {
 		if errors.Is(err, keyring.ErrTooLong) {
-			return dst, tooLarge(p, len(name)+kr.SealedLen(name, len(buf)))
+			size, _ := m.fit(kr.SealedLen(name, len(buf)))
+			return dst, tooLarge(p, size)
 		}
 		return dst, fmt.Errorf("sessions: save: %w", err)
 	}
-	if n := len(name) + len(dst) - start; n > MaxCookieSize {
-		return dst[:start], tooLarge(p, n)
+	if size, ok := m.fit(len(dst) - start); !ok {
+		return dst[:start], tooLarge(p, size)
 	}
 	return dst, nil
 }

@@ -29,12 +29,12 @@ type Session struct {
 
 	mu       sync.Mutex
 	p        payload
-	keyID    string // key that sealed the incoming cookie
-	origin   origin // what the request brought (state.go)
-	status   status // what happened since load or the last commit (state.go)
-	accessed bool   // read or changed during the request: Django's accessed
-	line     string // the Set-Cookie line commit last added to the response
-	handled  bool   // a Handler of the Manager saves this session
+	keyID    string     // key that sealed the incoming cookie
+	origin   origin     // what the request brought (state.go)
+	status   status     // what happened since load or the last commit (state.go)
+	accessed bool       // read or changed during the request: Django's accessed
+	sent     sentCookie // the Set-Cookie line commit last added to the response
+	handled  bool       // a Handler of the Manager saves this session
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
