@@ -290,21 +290,23 @@ func decodeAs[T any](e *entry) (T, bool) {
 	case *any:
 		v, err := e.natural()
 		*p, ok = v, err == nil
-	default:
+		return out, ok
+	default: // another type a tagged value may be, such as an interface
 		if e.tag != tagJSON {
-			if v, err := e.natural(); err == nil {
-				out, ok = v.(T)
-			}
+			v, _ := e.natural() // nil on error: no T
+			out, ok = v.(T)
 		}
 	}
-	if !ok && e.tag == tagJSON {
-		if _, isAny := any(&out).(*any); !isAny {
-			var fresh T
-			out = fresh
-			ok = json.Unmarshal(e.raw, &out) == nil
-		}
+	if ok {
+		return out, true
 	}
-	if !ok {
+	return fromJSON[T](e)
+}
+
+// fromJSON decodes a JSON-stored value into a T with encoding/json.
+func fromJSON[T any](e *entry) (T, bool) {
+	var out T
+	if e.tag != tagJSON || json.Unmarshal(e.raw, &out) != nil {
 		var zero T
 		return zero, false
 	}
