@@ -263,10 +263,7 @@ func (s *Session) Keys() []string {
 // Values returns the values in key order, each with the type it was set
 // with (JSON-stored values as decoded by encoding/json into an any).
 func (s *Session) Values() []any {
-	s.mu.Lock()
-	entries := slices.Clone(s.p.entries)
-	s.accessed = true
-	s.mu.Unlock()
+	entries := s.snapshot()
 	vals := make([]any, len(entries))
 	for i := range entries {
 		vals[i], _ = entries[i].natural()
@@ -276,15 +273,21 @@ func (s *Session) Values() []any {
 
 // Items returns a copy of the data as a map (values as in Values).
 func (s *Session) Items() map[string]any {
-	s.mu.Lock()
-	entries := slices.Clone(s.p.entries)
-	s.accessed = true
-	s.mu.Unlock()
+	entries := s.snapshot()
 	items := make(map[string]any, len(entries))
 	for i := range entries {
 		items[entries[i].key], _ = entries[i].natural()
 	}
 	return items
+}
+
+// snapshot returns a copy of the entries, to decode outside the lock, and
+// marks the session accessed.
+func (s *Session) snapshot() []entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	return slices.Clone(s.p.entries)
 }
 
 // Len returns the number of keys.
