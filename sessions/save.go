@@ -38,11 +38,12 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	switch s.status {
 	case statusBlank, statusSaved, statusExpired:
 		return nil // nothing new to write
-	case statusUnmodified:
+	case statusUnmodified: // written only to re-seal, or to slide the expiry
 		if s.origin != originOldKey && !m.cfg.SaveEveryRequest {
 			return nil
 		}
-	case statusCycled, statusFlushed:
+	case statusModified: // written
+	case statusCycled, statusFlushed: // a new ID: written unless nothing is left
 		if s.empty() {
 			m.discard(h, s)
 			return nil
