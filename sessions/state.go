@@ -12,7 +12,8 @@ const (
 	// originNone: no cookie of the Manager's name; a new session.
 	originNone origin = iota
 	// originRefused: one or more cookies of the name, none of which passed
-	// every check; a new session. The response may delete that cookie.
+	// every check; a new session. As after any cookie, a flush left empty
+	// or an expired save deletes it; otherwise it stays.
 	originRefused
 	// originOpened: a valid cookie, sealed under the primary key (or
 	// re-sealed under it by this response).
@@ -29,8 +30,9 @@ const (
 func (o origin) loaded() bool { return o == originOpened || o == originOldKey }
 
 // status says what has happened to a session since it was loaded or last
-// committed. The first four keep an ID that a cookie already carries; the
-// last three have a new ID that no cookie carries yet.
+// committed. The first four keep an ID that a cookie carries (or carried:
+// copies may live on, so retiring it revokes it); the last three have a
+// new ID that no cookie carries yet.
 type status uint8
 
 const (
