@@ -432,8 +432,8 @@ func TestDjangoSessionTestsMixin(t *testing.T) {
 				t.Errorf("Invalid.Tampered = %d, want 1", got)
 			}
 			log := e.log.String()
-			if !strings.Contains(log, "reason=tampered") || !strings.Contains(log, "level=INFO") {
-				t.Errorf("log does not record the reason at Info: %q", log)
+			if !strings.Contains(log, "reason=tampered") || !strings.Contains(log, "level=WARN") || !strings.Contains(log, "key_id=") {
+				t.Errorf("log does not record the reason and key ID at Warn: %q", log)
 			}
 			if strings.Contains(log, bad[10:40]) {
 				t.Error("log contains the cookie value")

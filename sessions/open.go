@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -37,7 +38,7 @@ func (m *Manager) load(r *http.Request) *Session {
 				}
 				return s
 			}
-			m.refused(r, why, len(v))
+			m.refused(r, why, claimedKeyID(v), len(v))
 		}
 	}
 	m.st.created.Add(1)
@@ -45,6 +46,24 @@ func (m *Manager) load(r *http.Request) *Session {
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
 	return s
+}
+
+// maxLoggedKeyID bounds the key ID a refused cookie names in the log: an
+// attacker chooses it.
+const maxLoggedKeyID = 32
+
+// claimedKeyID returns the key ID a sealed value names (the text before its
+// first dot), cut to maxLoggedKeyID bytes. It is not the value: the value's
+// sealed part never reaches the log.
+func claimedKeyID(v string) string {
+	id, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return ""
+	}
+	if len(id) > maxLoggedKeyID {
+		id = id[:maxLoggedKeyID]
+	}
+	return id
 }
 
 // open checks one cookie value completely: what the value alone decides

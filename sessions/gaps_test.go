@@ -1,0 +1,107 @@
+package sessions_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/sessions"
+)
+
+// The gaps a Django user hits (issue 12, part 2): one test per gap, named
+// after Django's test where one exists.
+
+// logOf returns what fn logged.
+func (e *env) logOf(fn func()) string {
+	before := len(e.log.String())
+	fn()
+	return e.log.String()[before:]
+}
+
+// TestForgedCookieIsSecurityEvent: a bad MAC, a value sealed for another
+// cookie name and an unknown key ID are logged at Warn with the reason and
+// the key ID the cookie names, never the value; malformed and expired stay
+// at Debug, revoked at Info. Django: test_decode_failure_logged_to_security.
+func TestForgedCookieIsSecurityEvent(t *testing.T) {
+	e := newEnv(t)
+	good := e.login("alice").value()
+	dot := strings.IndexByte(good, '.')
+	other, err := sessions.New(sessions.Config{Keys: e.keys, Revoker: e.rev, CookieName: "other", Now: e.clock.Now, Logger: discardLogger()})
+	must(t, err)
+	r, s := other.Load(cookieRequest("x", ""))
+	must(t, s.Set("k", "v"))
+	w := newHeaderWriter()
+	must(t, other.Save(w, r, s))
+	wrongName := sessionCookie(t, w.Header(), other).Value
+	foreign, err := keyring.New(t0)
+	must(t, err)
+	revoked := e.login("bob").value()
+	e.withCookie(revoked, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Logout(r.Context())) })
+	expired := e.login("carol").value()
+
+	tests := []struct {
+		name, value, level, keyID string
+	}{
+		{"tampered", good[:len(good)-8] + "AAAAAAAA", "WARN", good[:dot]},
+		{"wrong name", wrongName, "WARN", good[:dot]},
+		{"unknown key", foreign.Primary().ID + good[dot:], "WARN", foreign.Primary().ID},
+		{"malformed", "nodot", "DEBUG", ""},
+		{"revoked", revoked, "INFO", ""},
+		{"expired", expired, "DEBUG", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "expired" {
+				e.clock.Advance(sessions.DefaultCookieAge + time.Second)
+			}
+			e.clock.Advance(2 * time.Second) // past the Warn limiter's interval
+			log := e.logOf(func() { e.withCookie(tt.value, nil) })
+			if !strings.Contains(log, "level="+tt.level) || !strings.Contains(log, "reason=") {
+				t.Errorf("log %q, want the reason at %s", log, tt.level)
+			}
+			if tt.keyID != "" && !strings.Contains(log, "key_id="+tt.keyID) {
+				t.Errorf("log %q does not name key ID %s", log, tt.keyID)
+			}
+			if len(tt.value) > dot+30 && strings.Contains(log, tt.value[dot+1:dot+30]) {
+				t.Errorf("log %q contains the cookie value", log)
+			}
+		})
+	}
+}
+
+// TestForgedCookieFloodBoundedLog: under a flood of forged cookies the
+// Warn lines are one per reason per second, the next one counting the
+// suppressed ones, while the counters stay exact.
+func TestForgedCookieFloodBoundedLog(t *testing.T) {
+	e := newEnv(t)
+	good := e.login("alice").value()
+	tampered := good[:len(good)-8] + "AAAAAAAA"
+	const n = 500
+	log := e.logOf(func() {
+		for i := range n {
+			e.withCookie(tampered, nil)
+			if i%100 == 99 {
+				e.clock.Advance(100 * time.Millisecond) // 500 requests in half a second
+			}
+		}
+	})
+	if got := strings.Count(log, "level=WARN"); got != 1 {
+		t.Errorf("%d Warn lines for a flood within one second, want 1", got)
+	}
+	if got := e.m.Stats().Invalid.Tampered; got != n {
+		t.Errorf("Invalid.Tampered = %d, want %d", got, n)
+	}
+	e.clock.Advance(time.Second)
+	log = e.logOf(func() { e.withCookie(tampered, nil) })
+	if !strings.Contains(log, fmt.Sprintf("suppressed=%d", n-1)) {
+		t.Errorf("next line %q, want suppressed=%d", log, n-1)
+	}
+	// Another reason has its own budget.
+	log = e.logOf(func() { e.withCookie("x"+good[strings.IndexByte(good, '.'):], nil) })
+	if got := strings.Count(log, "level=WARN"); got != 1 {
+		t.Errorf("%d Warn lines after an unknown key, want 2", got)
+	}
+}
