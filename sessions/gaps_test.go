@@ -1,8 +1,10 @@
 package sessions_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -105,3 +107,74 @@ func TestForgedCookieFloodBoundedLog(t *testing.T) {
 		t.Errorf("%d Warn lines after an unknown key, want 2", got)
 	}
 }
+
+// TestMarkModified: Django's session.modified = True saves an untouched
+// session, sliding its idle expiry.
+func TestMarkModified(t *testing.T) {
+	e := newEnv(t)
+	v, _ := e.saved(map[string]any{"k": "v"})
+	e.clock.Advance(time.Hour)
+	res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		if s.Modified() {
+			t.Error("loaded session modified")
+		}
+		s.MarkModified()
+		if !s.Modified() {
+			t.Error("MarkModified: Modified() false")
+		}
+	})
+	if res.cookie == nil {
+		t.Fatal("MarkModified saved nothing")
+	}
+	if want := e.clock.Now().Add(sessions.DefaultCookieAge); !res.cookie.Expires.Equal(want.Truncate(time.Second)) {
+		t.Errorf("Expires %v, want the slid %v", res.cookie.Expires, want)
+	}
+	if res := e.withCookie(v, nil); res.cookie != nil {
+		t.Errorf("untouched session wrote %v", res.cookie)
+	}
+}
+
+// TestFromContext: code with only a context reaches the session, through
+// derived contexts, and with two Managers gets the innermost's session
+// while each Manager.Session keeps its own.
+func TestFromContext(t *testing.T) {
+	e := newEnv(t)
+	inner := newEnv(t, func(c *sessions.Config) { c.CookieName = "inner" })
+	service := func(ctx context.Context) *sessions.Session {
+		s, ok := sessions.FromContext(ctx)
+		if !ok {
+			t.Fatal("FromContext found no session")
+		}
+		return s
+	}
+	var outerS, innerS, fromCtx *sessions.Session
+	h := e.m.Handler(inner.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		outerS, _ = e.m.Session(r)
+		innerS, _ = inner.m.Session(r)
+		ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+		defer cancel()
+		fromCtx = service(context.WithValue(ctx, otherKey{}, 1))
+		must(t, fromCtx.Set("k", "v"))
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if outerS == nil || innerS == nil || outerS == innerS {
+		t.Fatalf("Managers share or miss sessions: %p %p", outerS, innerS)
+	}
+	if fromCtx != innerS {
+		t.Error("FromContext did not return the innermost Manager's session")
+	}
+	if !strings.Contains(strings.Join(rec.Result().Header.Values("Set-Cookie"), "\n"), "inner=") {
+		t.Error("the session found through the context was not saved")
+	}
+	if _, ok := sessions.FromContext(context.Background()); ok {
+		t.Error("FromContext found a session in a bare context")
+	}
+	r, s := e.m.Load(httptest.NewRequest("GET", "/", nil))
+	if got, ok := sessions.FromContext(r.Context()); !ok || got != s {
+		t.Error("FromContext after Load did not find Load's session")
+	}
+}
+
+// otherKey is a context key of another package.
+type otherKey struct{}

@@ -85,6 +85,17 @@ func (s *Session) Accessed() bool {
 	return s.accessed
 }
 
+// MarkModified marks the session modified, so it is saved: Django's
+// session.modified = True. Values are encoded when set, so a value changed
+// in place after Set (a map or slice it held) is not in the session: Set
+// it again. MarkModified is for the rest, such as sliding the idle expiry
+// on this response without SaveEveryRequest.
+func (s *Session) MarkModified() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.markChanged()
+}
+
 // find returns the index of key, or where it would be inserted.
 func (s *Session) find(key string) (int, bool) {
 	return sort.Find(len(s.p.entries), func(i int) int { return strings.Compare(key, s.p.entries[i].key) })
