@@ -32,7 +32,9 @@
 // setdefault → [SetDefault]; update → Update; del → Delete; in → Has;
 // keys/values/items → Keys/Values/Items; clear → Clear; flush → Flush;
 // cycle_key → CycleID; set_expiry(seconds/datetime/0/None) →
-// SetExpiry/SetExpiryAt/SetExpireAtBrowserClose/ResetExpiry;
+// SetExpiry/SetExpiryAt/SetExpiry(0) or SetExpireAtBrowserClose/ResetExpiry
+// (SetExpiry(0) is "until the browser closes", as in Django; a negative
+// duration expires the session now);
 // get_expiry_age/get_expiry_date/get_expire_at_browser_close →
 // ExpiryAge/ExpiryDate/ExpireAtBrowserClose; the messages framework →
 // AddFlash/Flashes. Modified and Accessed follow Django's flags.

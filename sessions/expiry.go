@@ -49,9 +49,15 @@ func (m *Manager) browserClose(p *payload) bool {
 
 // SetExpiry makes the session expire after idle time without a save (a
 // request that modifies it, or any request with SaveEveryRequest),
-// instead of Config.CookieAge. Zero or negative expires it now: the
-// response deletes the cookie. Django: set_expiry(seconds).
+// instead of Config.CookieAge. Zero means what Django's set_expiry(0)
+// means: the cookie lasts until the browser closes, as
+// SetExpireAtBrowserClose. Negative expires it now: the response deletes
+// the cookie. Django: set_expiry(seconds).
 func (s *Session) SetExpiry(idle time.Duration) {
+	if idle == 0 {
+		s.setExpiry(expiryBrowserClose, 0)
+		return
+	}
 	s.setExpiry(expiryIdle, int64(idle))
 }
 

@@ -108,6 +108,29 @@ func TestForgedCookieFloodBoundedLog(t *testing.T) {
 	}
 }
 
+// TestSetExpiryZeroIsBrowserClose: SetExpiry(0) means what Django's
+// set_expiry(0) means, a cookie until the browser closes; it does not log
+// the user out. Django: test_get_expire_at_browser_close.
+func TestSetExpiryZeroIsBrowserClose(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		must(t, s.Set("k", "v"))
+		s.SetExpiry(0)
+		if !s.ExpireAtBrowserClose() {
+			t.Error("SetExpiry(0): ExpireAtBrowserClose false")
+		}
+		if got := s.ExpiryAge(); got != sessions.DefaultCookieAge {
+			t.Errorf("SetExpiry(0): ExpiryAge %v, want the idle age %v on the server", got, sessions.DefaultCookieAge)
+		}
+	})
+	if res.cookie == nil || res.cookie.MaxAge != 0 || !res.cookie.Expires.IsZero() {
+		t.Fatalf("SetExpiry(0) wrote %v, want a browser-session cookie", res.cookie)
+	}
+	if _, _, k, isNew := e.load(res.value()); isNew || k != "v" {
+		t.Error("SetExpiry(0) ended the session")
+	}
+}
+
 // TestMarkModified: Django's session.modified = True saves an untouched
 // session, sliding its idle expiry.
 func TestMarkModified(t *testing.T) {
