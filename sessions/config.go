@@ -124,7 +124,8 @@ type Config struct {
 
 	// ErrorHandler is called by Handler with errors it cannot return to a
 	// caller: a session too large for a cookie (*TooLargeError), a sealing
-	// failure, a revocation that could not be recorded. It runs while the
+	// failure, a revocation that could not be recorded, a session another
+	// request ended meanwhile (ErrSessionInterrupted). It runs while the
 	// response headers are being written, before the status line: it may
 	// add headers but must not write the body or status. Default: log the
 	// error at Error level.

@@ -479,12 +479,16 @@ func TestDjangoSessionTestsMixin(t *testing.T) {
 			e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *S) { must(t, s.Logout(r.Context())) })
 			must(t, otherSess.Set("later", 1))
 			w := newHeaderWriter()
-			must(t, e.m.Save(w, other, otherSess))
-			c := sessionCookie(t, w.Header(), e.m)
-			if c == nil {
-				t.Fatal("other request wrote no cookie")
+			if err := e.m.Save(w, other, otherSess); !errors.Is(err, sessions.ErrSessionInterrupted) {
+				t.Errorf("Save of a session logged out meanwhile: %v, want ErrSessionInterrupted", err)
 			}
-			if _, user, _, isNew := e.load(c.Value); !isNew || user != "" {
+			if c := sessionCookie(t, w.Header(), e.m); c != nil {
+				t.Errorf("interrupted save wrote %v", c)
+			}
+			if got := e.m.Stats().Interrupted; got != 1 {
+				t.Errorf("Stats.Interrupted = %d, want 1", got)
+			}
+			if _, user, _, isNew := e.load(v); !isNew || user != "" {
 				t.Errorf("session logged out elsewhere resurrected: user %q", user)
 			}
 		}},

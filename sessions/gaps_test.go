@@ -2,6 +2,7 @@ package sessions_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -106,6 +108,54 @@ func TestForgedCookieFloodBoundedLog(t *testing.T) {
 	if got := strings.Count(log, "level=WARN"); got != 1 {
 		t.Errorf("%d Warn lines after an unknown key, want 2", got)
 	}
+}
+
+// TestSessionInterruptedMiddleware: a request whose session another
+// request logged out meanwhile writes no cookie, keeps the handler's
+// status, and hands ErrSessionInterrupted to the ErrorHandler. Both a
+// session revocation and "log out everywhere" interrupt it.
+func TestSessionInterruptedMiddleware(t *testing.T) {
+	for _, how := range []string{"logout", "revoke user"} {
+		t.Run(how, func(t *testing.T) {
+			var handled error
+			e := newEnv(t, func(c *sessions.Config) {
+				c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { handled = err }
+			})
+			v := e.login("alice").value()
+			res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+				if how == "logout" {
+					e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Logout(r.Context())) })
+				} else {
+					must(t, e.m.RevokeUser(r.Context(), "alice"))
+				}
+				must(t, s.Set("cart", 3))
+				w.WriteHeader(http.StatusSeeOther)
+			})
+			if !errors.Is(handled, sessions.ErrSessionInterrupted) {
+				t.Errorf("ErrorHandler got %v, want ErrSessionInterrupted", handled)
+			}
+			if res.cookie != nil {
+				t.Errorf("interrupted session wrote %v", res.cookie)
+			}
+			if res.rec.Code != http.StatusSeeOther {
+				t.Errorf("status %d, want the handler's 303", res.rec.Code)
+			}
+		})
+	}
+	t.Run("revocation list down fails closed", func(t *testing.T) {
+		e := newEnv(t)
+		v := e.login("alice").value()
+		r, s := e.m.Load(cookieRequest(e.name(), v))
+		must(t, s.Set("k", "w"))
+		e.rev.SetFailing(true)
+		w := newHeaderWriter()
+		if err := e.m.Save(w, r, s); !errors.Is(err, testutil.ErrRevokerDown) {
+			t.Errorf("Save with the list down: %v, want its error", err)
+		}
+		if c := sessionCookie(t, w.Header(), e.m); c != nil {
+			t.Errorf("wrote %v", c)
+		}
+	})
 }
 
 // TestSetExpiryZeroIsBrowserClose: SetExpiry(0) means what Django's

@@ -12,14 +12,26 @@ import (
 	"github.com/sealedsessions/sealed/keyring"
 )
 
+// ErrSessionInterrupted: the session was ended by another request (a
+// logout, flush or "log out everywhere") while this one ran, so saving it
+// would hand the browser a cookie of a dead session. Django:
+// SessionInterrupted.
+var ErrSessionInterrupted = errors.New("sessions: session ended by another request while this one ran")
+
 // Save writes the session's cookie into w's headers if the session needs
 // saving (modified, opened under an old key, or SaveEveryRequest), deletes
-// it after a Flush, and adds "Vary: Cookie" if the session was accessed.
-// Call it before writing the response body; Handler does. A session too
-// large for a cookie returns a *TooLargeError (matching ErrTooLarge) and
-// writes nothing, so the browser keeps its previous cookie. Saving again
-// after a change (a handler's Save, then Handler's) replaces the cookie
-// line the first save added, so a response carries one session cookie.
+// it after a Flush, and adds "Vary: Cookie" if the session was accessed. Call it before writing the
+// response body; Handler does. Saving again after a change (a handler's
+// Save, then Handler's) replaces the cookie line the first save added, so
+// a response carries one session cookie.
+//
+// Save writes nothing, and the browser keeps its previous cookie, when it
+// returns an error: a *TooLargeError (matching ErrTooLarge) for a session
+// too large for a cookie; an error matching ErrSessionInterrupted when
+// the revocation list says another request ended the session meanwhile
+// (respond as Django does, 400 Bad Request, or start over: the next
+// request brings a revoked cookie and gets a fresh session); an error from
+// the revocation list, which could not confirm the session is alive.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if s == nil {
 		return fmt.Errorf("sessions: save: %w (nil Session)", ErrNoSession)
@@ -35,25 +47,63 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	if s.accessed {
 		addVary(h)
 	}
-	switch s.status {
-	case statusBlank, statusSaved, statusExpired:
-		return nil // nothing new to write
-	case statusUnmodified: // written only to re-seal, or to slide the expiry
-		if s.origin != originOldKey && !m.cfg.SaveEveryRequest {
-			return nil
-		}
-	case statusModified: // written
-	case statusCycled, statusFlushed: // a new ID: written unless nothing is left
-		if s.empty() {
-			m.discard(h, s)
-			return nil
-		}
+	if !m.pending(s) {
+		return nil
+	}
+	ctx := context.Background()
+	if r != nil {
+		ctx = r.Context()
+	}
+	if err := m.interrupted(h, s); err != nil {
+		return err
+	}
+	if !s.status.issued() && s.empty() { // a new ID and nothing left
+		m.discard(h, s)
+		return nil
 	}
 	now := m.now()
 	if m.expiresAt(&s.p, now.UnixNano()) <= now.UnixNano() {
-		return m.expire(h, r, s)
+		return m.expire(ctx, h, s)
 	}
 	return m.save(h, s, now)
+}
+
+// pending reports whether the session's status asks the response for a
+// cookie, or for a deletion. Callers hold s.mu.
+func (m *Manager) pending(s *Session) bool {
+	switch s.status {
+	case statusBlank, statusSaved, statusExpired:
+		return false // nothing new to write
+	case statusUnmodified: // written only to re-seal, or to slide the expiry
+		return s.origin == originOldKey || m.cfg.SaveEveryRequest
+	}
+	return true // modified; or a new ID, written unless nothing is left
+}
+
+// interrupted checks, before a cookie carrying the session's ID is
+// written, that no other request ended the session since this one opened
+// it: a revoked ID would otherwise go back to the browser, and the app
+// would never know its change was lost. A session that Flush, Logout or
+// Login gave a new ID is past that question. Callers hold s.mu.
+func (m *Manager) interrupted(h http.Header, s *Session) error {
+	if !s.status.issued() || m.cfg.Revoker == nil {
+		return nil
+	}
+	revoked, err := m.cfg.Revoker.Revoked(s.p.id, s.p.userID, time.Unix(0, s.p.created))
+	switch {
+	case err != nil:
+		m.st.revokerErrors.Add(1)
+		if m.cfg.InsecureFailOpen {
+			return nil
+		}
+		s.sent.drop(h)
+		return fmt.Errorf("sessions: save: revocation list did not answer, session not saved: %w", err)
+	case revoked:
+		m.st.interrupted.Add(1)
+		s.sent.drop(h)
+		return fmt.Errorf("sessions: save: %w", ErrSessionInterrupted)
+	}
+	return nil
 }
 
 // discard leaves no cookie for a new ID with nothing worth one: after a
@@ -72,11 +122,7 @@ func (m *Manager) discard(h http.Header, s *Session) {
 // expiry in the past). Its ID is revoked, so an earlier copy of the
 // cookie, which may carry a later expiry, dies too, and the cookie is
 // deleted. Callers hold s.mu.
-func (m *Manager) expire(h http.Header, r *http.Request, s *Session) error {
-	ctx := context.Background()
-	if r != nil {
-		ctx = r.Context()
-	}
+func (m *Manager) expire(ctx context.Context, h http.Header, s *Session) error {
 	err := m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), s.status.issued())
 	if s.origin != originNone {
 		m.deleteCookie(h, s)

@@ -35,6 +35,7 @@ type Stats struct {
 	Deleted       uint64 // cookies deleted (after Flush, Logout, or an expiry set in the past)
 	TooLarge      uint64 // saves refused because the session didn't fit in a cookie
 	RevokerErrors uint64 // revocation list lookups that returned an error
+	Interrupted   uint64 // saves refused because the session was revoked meanwhile (ErrSessionInterrupted)
 	Invalid       InvalidStats
 }
 
@@ -57,6 +58,7 @@ func (s InvalidStats) Total() uint64 {
 
 type counters struct {
 	opened, created, resealed, saved, deleted, tooLarge, revokerErrors atomic.Uint64
+	interrupted                                                        atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
 	warn                                                               [len(reasonNames)]warnLimit
 }
@@ -72,6 +74,7 @@ func (m *Manager) Stats() Stats {
 		Deleted:       c.deleted.Load(),
 		TooLarge:      c.tooLarge.Load(),
 		RevokerErrors: c.revokerErrors.Load(),
+		Interrupted:   c.interrupted.Load(),
 		Invalid: InvalidStats{
 			Malformed:    c.invalid[reasonMalformed].Load(),
 			Tampered:     c.invalid[reasonTampered].Load(),
