@@ -249,5 +249,65 @@ func TestFromContext(t *testing.T) {
 	}
 }
 
+// TestRefusedCookieDeleted: a refused cookie is deleted on that response,
+// so the browser stops sending it, except when the revocation list failed
+// (the session may be valid) or another cookie of the name opened.
+func TestRefusedCookieDeleted(t *testing.T) {
+	e := newEnv(t)
+	expired := e.login("carol").value()
+	e.clock.Advance(sessions.DefaultCookieAge + time.Second)
+	good := e.login("alice").value()
+	revoked := e.login("bob").value()
+	e.withCookie(revoked, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Logout(r.Context())) })
+	tampered := good[:len(good)-8] + "AAAAAAAA"
+	name := e.name() + "="
+
+	for _, tt := range []struct {
+		name    string
+		headers []string
+	}{
+		{"tampered", []string{name + tampered}},
+		{"revoked", []string{name + revoked}},
+		{"expired", []string{name + expired}},
+		{"malformed", []string{name + "garbage"}},
+		{"two refused", []string{name + tampered, name + revoked}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			deleted := e.m.Stats().Deleted
+			res := e.do(tt.headers, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { _ = s.Has("k") })
+			if !deletes(res.cookie) {
+				t.Errorf("Set-Cookie %v, want the refused cookie deleted", res.cookie)
+			}
+			if got := e.m.Stats().Deleted - deleted; got != 1 {
+				t.Errorf("Stats.Deleted moved by %d, want 1", got)
+			}
+		})
+	}
+	t.Run("written session replaces it", func(t *testing.T) {
+		res := e.do([]string{name + tampered}, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { must(t, s.Set("k", "new")) })
+		if res.cookie == nil || deletes(res.cookie) {
+			t.Errorf("Set-Cookie %v, want the new session's cookie only", res.cookie)
+		}
+	})
+	t.Run("another cookie opened", func(t *testing.T) {
+		res := e.do([]string{name + tampered, name + good}, nil)
+		if res.cookie != nil {
+			t.Errorf("Set-Cookie %v, want none: a cookie of the name opened", res.cookie)
+		}
+	})
+	t.Run("revocation list failed", func(t *testing.T) {
+		e.rev.SetFailing(true)
+		defer e.rev.SetFailing(false)
+		res := e.do([]string{name + good}, nil)
+		if res.cookie != nil {
+			t.Errorf("Set-Cookie %v, want none: fail closed must not delete a possibly valid session", res.cookie)
+		}
+		res = e.do([]string{name + tampered, name + good}, nil)
+		if res.cookie != nil {
+			t.Errorf("Set-Cookie %v, want none when one refusal was the list's", res.cookie)
+		}
+	})
+}
+
 // otherKey is a context key of another package.
 type otherKey struct{}

@@ -28,15 +28,23 @@ func (m *Manager) load(r *http.Request) *Session {
 	if n > 0 {
 		now := m.now().UnixNano()
 		kr := m.cfg.Keys.Keyring()
+		// A refused cookie is deleted, unless one was left untried or the
+		// revocation list failed: it may be a valid session (fail closed
+		// refuses it now but must not throw it away).
+		s.dropRefused = present && n < len(vals)
 		for _, v := range vals[:n] {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
+				s.dropRefused = false
 				if !opened.Primary {
 					s.origin = originOldKey
 				}
 				return s
+			}
+			if why == reasonRevokerError {
+				s.dropRefused = false
 			}
 			m.refused(r, why, claimedKeyID(v), len(v))
 		}

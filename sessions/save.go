@@ -20,7 +20,8 @@ var ErrSessionInterrupted = errors.New("sessions: session ended by another reque
 
 // Save writes the session's cookie into w's headers if the session needs
 // saving (modified, opened under an old key, or SaveEveryRequest), deletes
-// it after a Flush, and adds "Vary: Cookie" if the session was accessed. Call it before writing the
+// it after a Flush (or a refused cookie the request brought), and adds
+// "Vary: Cookie" if the session was accessed. Call it before writing the
 // response body; Handler does. Saving again after a change (a handler's
 // Save, then Handler's) replaces the cookie line the first save added, so
 // a response carries one session cookie.
@@ -48,6 +49,7 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 		addVary(h)
 	}
 	if !m.pending(s) {
+		m.deleteRefused(h, s)
 		return nil
 	}
 	ctx := context.Background()
@@ -106,14 +108,25 @@ func (m *Manager) interrupted(h http.Header, s *Session) error {
 	return nil
 }
 
+// deleteRefused deletes the refused cookie the request brought, once, so
+// the browser stops sending it. Callers hold s.mu.
+func (m *Manager) deleteRefused(h http.Header, s *Session) {
+	if s.dropRefused {
+		s.dropRefused = false
+		m.deleteCookie(h, s)
+	}
+}
+
 // discard leaves no cookie for a new ID with nothing worth one: after a
-// flush the incoming cookie is deleted; otherwise a cookie an earlier Save
-// put in this response goes. Callers hold s.mu.
+// flush the incoming cookie is deleted, as is a refused one; otherwise a
+// cookie an earlier Save put in this response goes. Callers hold s.mu.
 func (m *Manager) discard(h http.Header, s *Session) {
 	if s.status == statusFlushed && s.origin != originNone {
+		s.dropRefused = false
 		m.deleteCookie(h, s)
 	} else {
 		s.sent.drop(h)
+		m.deleteRefused(h, s)
 	}
 	s.status = statusBlank
 }
@@ -125,6 +138,7 @@ func (m *Manager) discard(h http.Header, s *Session) {
 func (m *Manager) expire(ctx context.Context, h http.Header, s *Session) error {
 	err := m.revokeID(ctx, "save", s.p.id, m.revokeUntil(&s.p), s.status.issued())
 	if s.origin != originNone {
+		s.dropRefused = false
 		m.deleteCookie(h, s)
 	} else {
 		s.sent.drop(h)
@@ -156,6 +170,7 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 		return err
 	}
 	m.setCookie(h, s, v, now.UnixNano())
+	s.dropRefused = false // the new cookie replaces it
 	m.st.saved.Add(1)
 	if s.origin == originOldKey {
 		m.st.resealed.Add(1)

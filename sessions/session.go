@@ -35,6 +35,10 @@ type Session struct {
 	accessed bool       // read or changed during the request: Django's accessed
 	sent     sentCookie // the Set-Cookie line commit last added to the response
 	handled  bool       // a Handler of the Manager saves this session
+
+	// dropRefused: every cookie of the name was refused, none because the
+	// revocation list failed: a response that writes no cookie deletes it.
+	dropRefused bool
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,

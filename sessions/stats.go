@@ -32,7 +32,7 @@ type Stats struct {
 	New           uint64 // fresh sessions (no cookie, or every cookie refused)
 	Resealed      uint64 // sessions re-sealed under the primary key after opening under another
 	Saved         uint64 // cookies written
-	Deleted       uint64 // cookies deleted (after Flush, Logout, or an expiry set in the past)
+	Deleted       uint64 // cookies deleted (after Flush, Logout, an expiry set in the past, or a refused cookie)
 	TooLarge      uint64 // saves refused because the session didn't fit in a cookie
 	RevokerErrors uint64 // revocation list lookups that returned an error
 	Interrupted   uint64 // saves refused because the session was revoked meanwhile (ErrSessionInterrupted)
