@@ -309,5 +309,62 @@ func TestRefusedCookieDeleted(t *testing.T) {
 	})
 }
 
+// TestNarrowedExpiryReachesOlderCopies: shortening the session's life
+// (SetExpiry to less, browser close) gives it a new ID and revokes the old
+// one, so the copy of the cookie issued earlier with its 14-day expiry
+// stops opening; lengthening keeps the ID.
+func TestNarrowedExpiryReachesOlderCopies(t *testing.T) {
+	narrow := map[string]func(s *sessions.Session){
+		"SetExpiry(5m)":           func(s *sessions.Session) { s.SetExpiry(5 * time.Minute) },
+		"SetExpiry(0)":            func(s *sessions.Session) { s.SetExpiry(0) },
+		"SetExpireAtBrowserClose": func(s *sessions.Session) { s.SetExpireAtBrowserClose() },
+		"SetExpiryAt(+1h)":        func(s *sessions.Session) { s.SetExpiryAt(t0.Add(time.Hour)) },
+	}
+	for name, fn := range narrow {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			old := e.login("alice")
+			res := e.withCookie(old.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { fn(s) })
+			if res.cookie == nil || res.id == old.id {
+				t.Fatalf("narrowing wrote %v with ID %s (old %s), want a new ID", res.cookie, res.id, old.id)
+			}
+			e.clock.Advance(10 * time.Minute)
+			if _, user, _, isNew := e.load(old.value()); !isNew || user != "" {
+				t.Error("the earlier 14-day copy still opens after the session was narrowed")
+			}
+			if got := e.m.Stats().Invalid.Revoked; got != 1 {
+				t.Errorf("Invalid.Revoked = %d, want 1", got)
+			}
+		})
+	}
+	t.Run("widening keeps the ID", func(t *testing.T) {
+		e := newEnv(t)
+		old := e.login("alice")
+		res := e.withCookie(old.value(), func(w http.ResponseWriter, r *http.Request, s *sessions.Session) { s.SetExpiry(20 * 24 * time.Hour) })
+		if res.id != old.id {
+			t.Error("a longer expiry changed the ID")
+		}
+	})
+	t.Run("revocation failure saves nothing", func(t *testing.T) {
+		e := newEnv(t)
+		old := e.login("alice")
+		r, s := e.m.Load(cookieRequest(e.name(), old.value()))
+		s.SetExpiry(5 * time.Minute)
+		e.rev.SetFailing(true)
+		w := newHeaderWriter()
+		if err := e.m.Save(w, r, s); !errors.Is(err, testutil.ErrRevokerDown) {
+			t.Errorf("Save: %v, want the revoker's error", err)
+		}
+		if c := sessionCookie(t, w.Header(), e.m); c != nil {
+			t.Errorf("wrote %v", c)
+		}
+		e.rev.SetFailing(false)
+		must(t, e.m.Save(w, r, s))
+		if _, _, _, isNew := e.load(old.value()); !isNew {
+			t.Error("a retried save did not retire the old ID")
+		}
+	})
+}
+
 // otherKey is a context key of another package.
 type otherKey struct{}

@@ -32,7 +32,8 @@ var ErrSessionInterrupted = errors.New("sessions: session ended by another reque
 // the revocation list says another request ended the session meanwhile
 // (respond as Django does, 400 Bad Request, or start over: the next
 // request brings a revoked cookie and gets a fresh session); an error from
-// the revocation list, which could not confirm the session is alive.
+// the revocation list, which could not confirm the session is alive, or
+// could not record the ID that a shorter expiry retired.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if s == nil {
 		return fmt.Errorf("sessions: save: %w (nil Session)", ErrNoSession)
@@ -57,6 +58,9 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 		ctx = r.Context()
 	}
 	if err := m.interrupted(h, s); err != nil {
+		return err
+	}
+	if err := m.retireOld(ctx, s); err != nil {
 		return err
 	}
 	if !s.status.issued() && s.empty() { // a new ID and nothing left
@@ -85,13 +89,19 @@ func (m *Manager) pending(s *Session) bool {
 // interrupted checks, before a cookie carrying the session's ID is
 // written, that no other request ended the session since this one opened
 // it: a revoked ID would otherwise go back to the browser, and the app
-// would never know its change was lost. A session that Flush, Logout or
-// Login gave a new ID is past that question. Callers hold s.mu.
+// would never know its change was lost. The ID is the one the request
+// brought (or that a shorter expiry retired in this request); a session
+// that Flush, Logout or Login gave a new ID is past that question. Callers
+// hold s.mu.
 func (m *Manager) interrupted(h http.Header, s *Session) error {
-	if !s.status.issued() || m.cfg.Revoker == nil {
+	id := s.p.id
+	switch {
+	case s.retire.set:
+		id = s.retire.id
+	case !s.status.issued() || m.cfg.Revoker == nil:
 		return nil
 	}
-	revoked, err := m.cfg.Revoker.Revoked(s.p.id, s.p.userID, time.Unix(0, s.p.created))
+	revoked, err := m.cfg.Revoker.Revoked(id, s.p.userID, time.Unix(0, s.p.created))
 	switch {
 	case err != nil:
 		m.st.revokerErrors.Add(1)
@@ -105,6 +115,20 @@ func (m *Manager) interrupted(h http.Header, s *Session) error {
 		s.sent.drop(h)
 		return fmt.Errorf("sessions: save: %w", ErrSessionInterrupted)
 	}
+	return nil
+}
+
+// retireOld revokes the ID that a shorter expiry replaced in this request
+// (setExpiry). Until it is recorded nothing is written, so a retry
+// retries it. Callers hold s.mu.
+func (m *Manager) retireOld(ctx context.Context, s *Session) error {
+	if !s.retire.set {
+		return nil
+	}
+	if err := m.revokeID(ctx, "save", s.retire.id, s.retire.until, true); err != nil {
+		return fmt.Errorf("%w (the expiry was shortened; the session is not saved)", err)
+	}
+	s.retire = retired{}
 	return nil
 }
 

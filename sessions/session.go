@@ -39,6 +39,16 @@ type Session struct {
 	// dropRefused: every cookie of the name was refused, none because the
 	// revocation list failed: a response that writes no cookie deletes it.
 	dropRefused bool
+	// retire is an issued ID that a narrowing of the expiry replaced, to
+	// revoke at commit (SetExpiry has no context to revoke it with).
+	retire retired
+}
+
+// retired is an ID to revoke at commit, and until when.
+type retired struct {
+	id    [16]byte
+	until time.Time
+	set   bool
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
