@@ -366,5 +366,70 @@ func TestNarrowedExpiryReachesOlderCopies(t *testing.T) {
 	})
 }
 
+// TestFlashesBounded: flash messages never make a session too large: the
+// oldest go first, as Django's cookie message storage drops them, and are
+// counted. Django: test_max_cookie_length (messages' CookieTests).
+func TestFlashesBounded(t *testing.T) {
+	e := newEnv(t)
+	v := ""
+	const posts = 150
+	for i := range posts { // cart POSTs without a following GET
+		res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			must(t, s.Set("cart", i))
+			s.AddFlash(fmt.Sprintf("Added item %03d to your cart.", i))
+		})
+		if res.cookie == nil {
+			t.Fatalf("post %d: nothing saved", i)
+		}
+		v = res.value()
+	}
+	dropped := e.m.Stats().FlashDropped
+	if dropped == 0 || e.m.Stats().TooLarge != 0 {
+		t.Fatalf("stats %+v, want flashes dropped and no save refused", e.m.Stats())
+	}
+	var got []string
+	var cart int
+	e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		got, cart = s.Flashes(), sessions.Get(s, "cart", -1)
+	})
+	if cart != posts-1 {
+		t.Errorf("cart = %d, want %d", cart, posts-1)
+	}
+	if uint64(len(got))+dropped != posts {
+		t.Errorf("%d kept + %d dropped != %d", len(got), dropped, posts)
+	}
+	for i, f := range got { // the newest kept, in order
+		if want := fmt.Sprintf("Added item %03d to your cart.", posts-len(got)+i); f != want {
+			t.Fatalf("flash %d = %q, want %q", i, f, want)
+		}
+	}
+}
+
+// TestTooLargeCountsFlashes: a session too large even without its flashes
+// keeps them all, and the error names them among the largest keys.
+func TestTooLargeCountsFlashes(t *testing.T) {
+	e := newEnv(t)
+	r, s := e.m.Load(httptest.NewRequest("GET", "/", nil))
+	must(t, s.Set("cart", "small"))
+	must(t, s.Set("big", strings.Repeat("x", 3500)))
+	for i := range 40 {
+		s.AddFlash(fmt.Sprintf("message number %d, long enough", i))
+	}
+	err := e.m.Save(newHeaderWriter(), r, s)
+	var tl *sessions.TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("Save: %v, want *TooLargeError", err)
+	}
+	if len(tl.Keys) < 2 || tl.Keys[0] != "big" || tl.Keys[1] != sessions.FlashKey {
+		t.Errorf("largest keys %q, want big then the flashes", tl.Keys)
+	}
+	if got := len(s.Flashes()); got != 40 {
+		t.Errorf("%d flashes left after a refused save, want 40", got)
+	}
+	if got := e.m.Stats().FlashDropped; got != 0 {
+		t.Errorf("FlashDropped = %d after a refused save, want 0", got)
+	}
+}
+
 // otherKey is a context key of another package.
 type otherKey struct{}

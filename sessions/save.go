@@ -28,7 +28,8 @@ var ErrSessionInterrupted = errors.New("sessions: session ended by another reque
 //
 // Save writes nothing, and the browser keeps its previous cookie, when it
 // returns an error: a *TooLargeError (matching ErrTooLarge) for a session
-// too large for a cookie; an error matching ErrSessionInterrupted when
+// too large for a cookie even without its flash messages (the oldest of
+// which are dropped first); an error matching ErrSessionInterrupted when
 // the revocation list says another request ended the session meanwhile
 // (respond as Django does, 400 Bad Request, or start over: the next
 // request brings a revoked cookie and gets a fresh session); an error from
@@ -184,7 +185,7 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	s.p.saved = now.UnixNano()
 	vp := m.bufs.Get().(*[]byte)
 	defer m.bufs.Put(vp)
-	v, err := m.seal((*vp)[:0], &s.p)
+	v, err := m.sealFitting((*vp)[:0], &s.p)
 	*vp = v
 	if err != nil {
 		s.p.saved = prevSaved
@@ -202,6 +203,53 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	}
 	s.status = statusSaved
 	return nil
+}
+
+// sealFitting seals p, dropping its oldest flash messages while it does
+// not fit, as Django's cookie message storage does: a pile of messages
+// never read must not make every later save fail. The dropped ones are
+// counted in Stats.FlashDropped. If p does not fit even without flashes,
+// they are all kept and the error is the one for the whole session, which
+// counts them among the largest keys.
+func (m *Manager) sealFitting(dst []byte, p *payload) ([]byte, error) {
+	all := p.flashes
+	v, err := m.seal(dst, p)
+	var first *TooLargeError
+	if !errors.As(err, &first) || len(all) == 0 {
+		return v, err
+	}
+	over := first.Size - first.Limit
+	for drop := 0; drop < len(all); {
+		drop = dropFlashes(all, drop, over)
+		p.flashes = all[drop:]
+		v, err = m.seal(dst, p)
+		var tl *TooLargeError
+		if !errors.As(err, &tl) {
+			if err == nil {
+				m.st.flashDropped.Add(uint64(drop))
+			} else {
+				p.flashes = all
+			}
+			return v, err
+		}
+		over = tl.Size - tl.Limit
+	}
+	p.flashes = all
+	return v, first
+}
+
+// dropFlashes returns how many of the oldest flashes to drop, more than
+// from, for the sealed value to lose about over bytes. A plaintext byte
+// costs at least 16/9 sealed bytes (two base64 layers), so this drops no
+// more than needed; seal says whether it was enough.
+func dropFlashes(f []string, from, over int) int {
+	need := over * 9 / 16
+	i := from
+	for i < len(f) && (i == from || need > 0) {
+		need -= len(f[i]) + 1
+		i++
+	}
+	return i
 }
 
 // seal encodes and seals p, appending the sealed value to dst; it refuses
@@ -243,7 +291,7 @@ func (m *Manager) seal(dst []byte, p *payload) ([]byte, error) {
 type TooLargeError struct {
 	Size  int      // cookie name plus sealed value, in bytes
 	Limit int      // MaxCookieSize
-	Keys  []string // the largest keys, largest first (at most five)
+	Keys  []string // the largest keys, largest first (at most five); FlashKey for the flash messages
 	Sizes []int    // their encoded sizes in bytes
 }
 
@@ -262,20 +310,31 @@ func (e *TooLargeError) Error() string {
 // Is makes errors.Is(err, ErrTooLarge) true.
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
+// FlashKey names the flash messages, taken together, in a
+// TooLargeError's Keys.
+const FlashKey = "(flash messages)"
+
 func tooLarge(p *payload, size int) *TooLargeError {
-	idx := make([]int, len(p.entries))
-	for i := range idx {
-		idx[i] = i
+	type item struct {
+		key  string
+		size int
 	}
-	sz := func(i int) int { return len(p.entries[i].key) + len(p.entries[i].raw) }
-	sort.SliceStable(idx, func(a, b int) bool { return sz(idx[a]) > sz(idx[b]) })
-	if len(idx) > 5 {
-		idx = idx[:5]
+	items := make([]item, 0, len(p.entries)+1)
+	for _, e := range p.entries {
+		items = append(items, item{e.key, len(e.key) + len(e.raw)})
 	}
+	if len(p.flashes) > 0 {
+		n := 0
+		for _, f := range p.flashes {
+			n += len(f)
+		}
+		items = append(items, item{FlashKey, n})
+	}
+	sort.SliceStable(items, func(a, b int) bool { return items[a].size > items[b].size })
 	e := &TooLargeError{Size: size, Limit: MaxCookieSize}
-	for _, i := range idx {
-		e.Keys = append(e.Keys, p.entries[i].key)
-		e.Sizes = append(e.Sizes, sz(i))
+	for _, it := range items[:min(len(items), 5)] {
+		e.Keys = append(e.Keys, it.key)
+		e.Sizes = append(e.Sizes, it.size)
 	}
 	return e
 }

@@ -36,6 +36,7 @@ type Stats struct {
 	TooLarge      uint64 // saves refused because the session didn't fit in a cookie
 	RevokerErrors uint64 // revocation list lookups that returned an error
 	Interrupted   uint64 // saves refused because the session was revoked meanwhile (ErrSessionInterrupted)
+	FlashDropped  uint64 // flash messages dropped, oldest first, so the session fit in its cookie
 	Invalid       InvalidStats
 }
 
@@ -58,7 +59,7 @@ func (s InvalidStats) Total() uint64 {
 
 type counters struct {
 	opened, created, resealed, saved, deleted, tooLarge, revokerErrors atomic.Uint64
-	interrupted                                                        atomic.Uint64
+	interrupted, flashDropped                                          atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
 	warn                                                               [len(reasonNames)]warnLimit
 }
@@ -75,6 +76,7 @@ func (m *Manager) Stats() Stats {
 		TooLarge:      c.tooLarge.Load(),
 		RevokerErrors: c.revokerErrors.Load(),
 		Interrupted:   c.interrupted.Load(),
+		FlashDropped:  c.flashDropped.Load(),
 		Invalid: InvalidStats{
 			Malformed:    c.invalid[reasonMalformed].Load(),
 			Tampered:     c.invalid[reasonTampered].Load(),
