@@ -117,9 +117,10 @@ type Config struct {
 	// false.
 	SaveEveryRequest bool
 
-	// Logger receives the reasons cookies are refused (Debug and Info, never
-	// the cookie value), revocation list failures (Warn) and save errors
-	// (Error). Default slog.Default().
+	// Logger receives the reasons cookies are refused (never the cookie
+	// value: Warn, rate-limited, for a forged or tampered cookie; Info for a
+	// revoked one; Debug for the rest), revocation list failures (Warn) and
+	// save errors (Error). Default slog.Default().
 	Logger *slog.Logger
 
 	// ErrorHandler is called by Handler with errors it cannot return to a
