@@ -30,13 +30,27 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// formSession parses a POSTed form and returns the request's session, for
-// the handlers that need both; on failure it has answered the request.
-func (s *Server) formSession(w http.ResponseWriter, r *http.Request) (*sessions.Session, bool) {
-	if !s.parseForm(w, r) {
-		return nil, false
+// sessionHandler is a handler that works on the request's session.
+type sessionHandler func(w http.ResponseWriter, r *http.Request, sess *sessions.Session)
+
+// withSession adapts h to http.HandlerFunc: it reads the request's session
+// first and answers 500 itself if there is none (see session).
+func (s *Server) withSession(h sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if sess, ok := s.session(w, r); ok {
+			h(w, r, sess)
+		}
 	}
-	return s.session(w, r)
+}
+
+// withForm is withSession for a POSTed form: it parses the form first
+// (400 if it can't be read), then reads the session.
+func (s *Server) withForm(h sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.parseForm(w, r) {
+			s.withSession(h)(w, r)
+		}
+	}
 }
 
 // ---- home, login, logout ----
@@ -58,11 +72,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", "Log in", loginData{})
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.formSession(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) login(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	u, ok := authenticate(name, r.PostFormValue("password"))
 	if !ok {
@@ -88,11 +98,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/")
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	user := sess.UserID()
 	// Logout flushes: the data goes, the session ID is revoked server-side,
 	// the cookie is deleted. A copy of the old cookie no longer opens.
@@ -106,11 +112,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/")
 }
 
-func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	user := sess.UserID()
 	if user == "" {
 		redirect(w, r, "/login")
@@ -174,11 +176,7 @@ func (s *Server) cartData(sess *sessions.Session) cartData {
 	return d
 }
 
-func (s *Server) cartPage(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) cartPage(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	s.render(w, r, http.StatusOK, "cart", "Cart", s.cartData(sess))
 }
 
@@ -189,24 +187,20 @@ func (s *Server) cartError(w http.ResponseWriter, r *http.Request, sess *session
 	s.render(w, r, http.StatusBadRequest, "cart", "Cart", d)
 }
 
-// cartForm reads a cart form's session and product; on failure it has
-// answered the request.
-func (s *Server) cartForm(w http.ResponseWriter, r *http.Request) (*sessions.Session, string, product, bool) {
-	sess, ok := s.formSession(w, r)
-	if !ok {
-		return nil, "", product{}, false
-	}
+// cartProduct reads a cart form's product; on failure it has answered the
+// request.
+func (s *Server) cartProduct(w http.ResponseWriter, r *http.Request, sess *sessions.Session) (string, product, bool) {
 	id := r.PostFormValue("product")
 	p, ok := findProduct(id)
 	if !ok {
 		s.cartError(w, r, sess, fmt.Sprintf("Unknown product %q.", truncate(id, 40)))
-		return nil, "", product{}, false
+		return "", product{}, false
 	}
-	return sess, id, p, true
+	return id, p, true
 }
 
-func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
-	sess, id, p, ok := s.cartForm(w, r)
+func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
+	id, p, ok := s.cartProduct(w, r, sess)
 	if !ok {
 		return
 	}
@@ -233,8 +227,8 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/cart")
 }
 
-func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request) {
-	sess, id, p, ok := s.cartForm(w, r)
+func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
+	id, p, ok := s.cartProduct(w, r, sess)
 	if !ok {
 		return
 	}
@@ -254,11 +248,7 @@ func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/cart")
 }
 
-func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	d := s.cartData(sess)
 	if d.Count == 0 {
 		s.cartError(w, r, sess, "Your cart is empty: add something before checking out.")
@@ -336,11 +326,7 @@ func signupStep(w http.ResponseWriter, r *http.Request, answers map[string]strin
 	return step, true
 }
 
-func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	v := signup(sess)
 	step, ok := signupStep(w, r, v)
 	if !ok {
@@ -355,11 +341,7 @@ func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status, st
 	})
 }
 
-func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.formSession(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	saved := signup(sess)
 	step, ok := signupStep(w, r, saved)
 	if !ok {
@@ -422,11 +404,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, next)
 }
 
-func (s *Server) signupDone(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) signupDone(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	v := signup(sess)
 	if v["done"] == "" {
 		m := firstMissingStep(v)
@@ -439,11 +417,7 @@ func (s *Server) signupDone(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "signup_done", "Signed up", signupData{Step: 4, Values: v, Plan: planName(v["plan"])})
 }
 
-func (s *Server) signupReset(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) signupReset(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	sess.Delete(keySignup)
 	redirect(w, r, "/signup/1")
 }
@@ -458,11 +432,7 @@ type searchData struct {
 	Error    string
 }
 
-func (s *Server) search(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) search(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	recent := sessions.Get(sess, keySearches, []string(nil))
 	d := searchData{Query: q}
@@ -529,11 +499,7 @@ type prefsData struct {
 	Error       string
 }
 
-func (s *Server) preferencesForm(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) preferencesForm(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	s.render(w, r, http.StatusOK, "preferences", "Preferences", prefsData{
 		Theme:     sessions.Get(sess, keyTheme, "light"),
 		Lang:      sessions.Get(sess, keyLang, "en"),
@@ -543,11 +509,7 @@ func (s *Server) preferencesForm(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) preferences(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.formSession(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	theme, lang := r.PostFormValue("theme"), r.PostFormValue("language")
 	remember := r.PostFormValue("remember") == "on"
 	if !validTheme(theme) || !validLanguage(lang) {
@@ -632,19 +594,11 @@ func (s *Server) sessionView(sess *sessions.Session) sessionView {
 	return v
 }
 
-func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	s.render(w, r, http.StatusOK, "session", "My session", s.sessionView(sess))
 }
 
-func (s *Server) sessionAPI(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) sessionAPI(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	s.writeJSON(w, http.StatusOK, s.sessionView(sess))
 }
 
@@ -664,38 +618,29 @@ func userNames() []string {
 	return names
 }
 
-// requireAdmin lets admins through; guests go to the login page, other
+// adminOnly lets admins through to h; guests go to the login page, other
 // users get 403.
-func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
-	sess, ok := s.session(w, r)
-	if !ok {
-		return false
+func (s *Server) adminOnly(h sessionHandler) sessionHandler {
+	return func(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
+		name := sess.UserID()
+		if name == "" {
+			redirect(w, r, "/login")
+			return
+		}
+		if u, ok := lookupUser(name); !ok || !u.Admin {
+			s.logger.Warn("admin route refused", "username", name, "path", r.URL.Path)
+			s.fail(w, r, http.StatusForbidden, "Only administrators can do that.", "/")
+			return
+		}
+		h(w, r, sess)
 	}
-	name := sess.UserID()
-	if name == "" {
-		redirect(w, r, "/login")
-		return false
-	}
-	if u, ok := lookupUser(name); !ok || !u.Admin {
-		s.logger.Warn("admin route refused", "username", name, "path", r.URL.Path)
-		s.fail(w, r, http.StatusForbidden, "Only administrators can do that.", "/")
-		return false
-	}
-	return true
 }
 
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
-		return
-	}
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, _ *sessions.Session) {
 	s.render(w, r, http.StatusOK, "admin", "Admin", adminData{Users: userNames()})
 }
 
-func (s *Server) adminRevokeUser(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) || !s.requireAdmin(w, r) {
-		return
-	}
-	sess, _ := s.session(w, r)
+func (s *Server) adminRevokeUser(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	target := strings.TrimSpace(r.PostFormValue("username"))
 	if _, ok := lookupUser(target); !ok {
 		s.render(w, r, http.StatusBadRequest, "admin", "Admin", adminData{
