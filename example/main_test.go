@@ -282,7 +282,8 @@ func TestReplicationAcrossInstances(t *testing.T) {
 	if err := json.Unmarshal([]byte(cb.Get("/healthz").Body), &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.Replication == nil || h.Revocation.Stats.Users != 1 {
+	// The replica's health is natsrepl.Health as is: the sequences too.
+	if h.Replication == nil || h.Revocation.Stats.Users != 1 || h.Replication.AppliedSeq == 0 || h.Replication.StreamSeq < h.Replication.AppliedSeq {
 		t.Errorf("b's health after replication: %+v", h)
 	}
 	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`)

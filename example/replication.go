@@ -7,7 +7,17 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
+	"github.com/sealedsessions/sealed/sessions"
 )
+
+// replicator is what the Server uses of *natsrepl.Replicator: the
+// sessions.Revoker methods, Close, and the health snapshot /healthz and
+// /metrics report.
+type replicator interface {
+	sessions.Revoker
+	Close() error
+	Health() natsrepl.Health
+}
 
 // addNATSFlags adds --nats and --node.
 func addNATSFlags(fs *flag.FlagSet, cfg *Config) {
@@ -30,18 +40,7 @@ func (s *Server) startReplication() error {
 	if err != nil {
 		return fmt.Errorf("example: open: replication through %s: %w", natsrepl.RedactURL(s.cfg.NATSURL), err)
 	}
-	s.repl = natsReplicator{r}
+	s.repl = r
 	s.logger.Info("replicating revocations through NATS JetStream", "url", natsrepl.RedactURL(s.cfg.NATSURL), "node", s.cfg.Node)
 	return nil
-}
-
-// natsReplicator adapts *natsrepl.Replicator to replicator.
-type natsReplicator struct{ *natsrepl.Replicator }
-
-func (r natsReplicator) health() replHealth {
-	h := r.Health()
-	return replHealth{
-		Healthy: h.Healthy, Stale: h.Stale, CaughtUp: h.CaughtUp, Lag: h.Lag,
-		LastContact: h.LastContact, OutboxDepth: h.OutboxDepth, Reason: h.Reason,
-	}
 }
