@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -17,12 +16,6 @@ type replicator interface {
 	sessions.Revoker
 	Close() error
 	Health() natsrepl.Health
-}
-
-// addNATSFlags adds --nats and --node.
-func addNATSFlags(fs *flag.FlagSet, cfg *Config) {
-	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS `URL`: replicate revocations to the other instances through JetStream")
-	fs.StringVar(&cfg.Node, "node", "", "this instance's `name` for replication (default the hostname; must be unique)")
 }
 
 // startReplication starts the NATS JetStream replicator on the opened

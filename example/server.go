@@ -21,55 +21,6 @@ import (
 	"github.com/sealedsessions/sealed/sessions"
 )
 
-// Config is what Open needs to build the site. The zero value of each field
-// is the documented default.
-type Config struct {
-	// Addr is the TCP address to listen on, such as "127.0.0.1:8080".
-	// Empty means Open does not listen: the caller serves Handler itself
-	// (the tests do, with httptest).
-	Addr string
-
-	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
-	// default, the keyring. Required. Created if missing (mode 0700).
-	DataDir string
-
-	// KeyringFile is the keyring's path, default DataDir/keyring.json. A
-	// missing file is created with a fresh keyring. The file is watched, so
-	// `sealctl keys rotate --keyring FILE` takes effect without a restart.
-	KeyringFile string
-
-	// Session settings handed to sessions.Config; zero means the sessions
-	// package's defaults (two weeks idle, 30 days absolute).
-	CookieAge            time.Duration
-	AbsoluteLifetime     time.Duration
-	ExpireAtBrowserClose bool
-	SaveEveryRequest     bool
-
-	// InsecureCookies drops the Secure attribute so cookies work over plain
-	// HTTP. Off by default; run sets it for loopback addresses.
-	InsecureCookies bool
-
-	// NATSURL, when set, replicates the revocation list to the other
-	// instances through NATS JetStream; Node names this instance (default
-	// the hostname).
-	NATSURL string
-	Node    string
-
-	// Logger receives the site's logs; default slog.Default().
-	Logger *slog.Logger
-
-	// Now is the clock, default time.Now. Tests pass a fake one.
-	Now func() time.Time
-
-	// KeyringPollInterval is how often the keyring file is checked for
-	// changes; zero means the keyring package's default.
-	KeyringPollInterval time.Duration
-
-	// ShutdownTimeout is how long Close waits for requests in flight
-	// before it closes their connections; zero means 10 s.
-	ShutdownTimeout time.Duration
-}
-
 // Server is the example site: the keyring watcher, the revocation store, the
 // session manager, the router and, when Config.Addr is set, the listener.
 type Server struct {
@@ -97,25 +48,9 @@ type Server struct {
 // manager, and, when cfg.Addr is set, starts listening. Close releases it
 // all.
 func Open(cfg Config) (*Server, error) {
-	if cfg.DataDir == "" {
-		return nil, errors.New("example: open: no data directory (set --data DIR)")
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.KeyringFile == "" {
-		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
-	}
-	if cfg.NATSURL != "" && cfg.Node == "" {
-		// The store and the replicator must agree on this instance's name.
-		h, err := os.Hostname()
-		if err != nil || h == "" {
-			return nil, fmt.Errorf("example: open: no --node given and the hostname is unknown (%v): pass --node NAME", err)
-		}
-		cfg.Node = h
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
 	opened := false
@@ -124,15 +59,8 @@ func Open(cfg Config) (*Server, error) {
 			s.Close() // release what was opened before the failure
 		}
 	}()
-
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("example: open: data directory: %w", err)
-	}
-	// MkdirAll leaves an existing directory's mode alone. It is the user's
-	// to change, but the keyring in it is every session's key: say so.
-	if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		s.logger.Warn("group or others can access the data directory, which holds the keyring by default; run chmod 700 on it",
-			"dir", cfg.DataDir, "mode", fi.Mode().Perm().String())
+	if err := s.openDataDir(); err != nil {
+		return nil, err
 	}
 	if err := s.openKeyring(); err != nil {
 		return nil, err
@@ -140,11 +68,47 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.openRevocation(); err != nil {
 		return nil, err
 	}
+	if err := s.openSessions(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.registry = s.newRegistry()
+	s.routes()
+	if cfg.Addr != "" {
+		if err := s.listen(); err != nil {
+			return nil, err
+		}
+	}
+	opened = true
+	return s, nil
+}
 
+// openDataDir creates the data directory, or warns if an existing one is
+// open to others.
+func (s *Server) openDataDir() error {
+	dir := s.cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("example: open: data directory: %w", err)
+	}
+	// MkdirAll leaves an existing directory's mode alone. It is the user's
+	// to change, but the keyring in it is every session's key: say so.
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.logger.Warn("group or others can access the data directory, which holds the keyring by default; run chmod 700 on it",
+			"dir", dir, "mode", fi.Mode().Perm().String())
+	}
+	return nil
+}
+
+// openSessions builds the session manager on the keyring and the
+// revocation list (through the replicator with --nats).
+func (s *Server) openSessions() error {
 	var revoker sessions.Revoker = s.store
 	if s.repl != nil {
 		revoker = s.repl
 	}
+	cfg := s.cfg
 	mgr, err := sessions.New(sessions.Config{
 		Keys:                 s.keys,
 		Revoker:              revoker,
@@ -157,23 +121,10 @@ func Open(cfg Config) (*Server, error) {
 		Now:                  cfg.Now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("example: open: sessions: %w", err)
+		return fmt.Errorf("example: open: sessions: %w", err)
 	}
 	s.mgr = mgr
-
-	if s.pages, err = parsePages(); err != nil {
-		return nil, err
-	}
-	s.registry = s.newRegistry()
-	s.routes()
-
-	if cfg.Addr != "" {
-		if err := s.listen(); err != nil {
-			return nil, err
-		}
-	}
-	opened = true
-	return s, nil
+	return nil
 }
 
 // openKeyring loads the keyring file, generating one first if it is
@@ -277,9 +228,6 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.http != nil {
 		timeout := s.cfg.ShutdownTimeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		if err := s.http.Shutdown(ctx); err != nil {
 			// Requests still running past the timeout: cut their

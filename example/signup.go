@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -100,45 +101,8 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	// typed is the saved answers overlaid with this step's fields, so a
 	// re-rendered form keeps exactly what was typed.
-	typed := make(map[string]string, len(saved)+2)
-	for k, v := range saved {
-		typed[k] = v
-	}
-	errs := map[string]string{}
-	next := ""
-	switch step {
-	case 1:
-		name := strings.TrimSpace(r.PostFormValue("name"))
-		email := strings.TrimSpace(r.PostFormValue("email"))
-		typed["name"], typed["email"] = name, email
-		switch {
-		case name == "":
-			errs["name"] = "Please enter your name."
-		case utf8.RuneCountInString(name) > 100:
-			errs["name"] = "Your name must be at most 100 characters."
-		}
-		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-			errs["email"] = "Please enter an e-mail address like name@example.com."
-		}
-		next = "/signup/2"
-	case 2:
-		plan := r.PostFormValue("plan")
-		typed["plan"] = plan
-		if !validPlan(plan) {
-			errs["plan"] = "Please choose one of the plans."
-			typed["plan"] = ""
-		}
-		next = "/signup/3"
-	case 3:
-		confirm := r.PostFormValue("confirm")
-		if confirm != "on" && confirm != "yes" {
-			errs["confirm"] = "Please tick the box to confirm."
-		} else {
-			typed["confirm"] = "yes"
-			typed["done"] = s.now().UTC().Format(time.RFC3339)
-		}
-		next = "/signup/done"
-	}
+	typed := maps.Clone(saved)
+	errs, next := s.signupFields(r, step, typed)
 	if len(errs) > 0 {
 		s.renderSignup(w, r, http.StatusUnprocessableEntity, step, typed, errs)
 		return
@@ -153,6 +117,45 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sess
 		return
 	}
 	redirect(w, r, next)
+}
+
+// signupFields reads and checks one step's fields into typed. It returns a
+// message per field in error (none when the step is answered) and the page
+// that follows the step.
+func (s *Server) signupFields(r *http.Request, step int, typed map[string]string) (errs map[string]string, next string) {
+	errs = map[string]string{}
+	switch step {
+	case 1:
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		email := strings.TrimSpace(r.PostFormValue("email"))
+		typed["name"], typed["email"] = name, email
+		switch {
+		case name == "":
+			errs["name"] = "Please enter your name."
+		case utf8.RuneCountInString(name) > 100:
+			errs["name"] = "Your name must be at most 100 characters."
+		}
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+			errs["email"] = "Please enter an e-mail address like name@example.com."
+		}
+		return errs, "/signup/2"
+	case 2:
+		plan := r.PostFormValue("plan")
+		typed["plan"] = plan
+		if !validPlan(plan) {
+			errs["plan"] = "Please choose one of the plans."
+			typed["plan"] = ""
+		}
+		return errs, "/signup/3"
+	}
+	confirm := r.PostFormValue("confirm")
+	if confirm != "on" && confirm != "yes" {
+		errs["confirm"] = "Please tick the box to confirm."
+	} else {
+		typed["confirm"] = "yes"
+		typed["done"] = s.now().UTC().Format(time.RFC3339)
+	}
+	return errs, "/signup/done"
 }
 
 func (s *Server) signupDone(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
