@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,23 +29,10 @@ func TestBrowser(t *testing.T) {
 	// two cores shared with other packages' tests.
 	ctx := testutil.Browser(t, 3*time.Minute)
 
-	srv, err := Open(Config{
-		DataDir:             filepath.Join(t.TempDir(), "data"),
-		InsecureCookies:     true,
-		Logger:              slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		KeyringPollInterval: -1,
-	})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	base := hs.URL
+	// The browser's own clock decides cookie expiry: the site runs on the
+	// real one.
+	srv := newSite(t, func(c *Config) { c.Now = nil })
+	base := srv.http.URL
 	shots := newShooter(t)
 
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {

@@ -241,23 +241,26 @@ func (s *Server) Close() error {
 		}
 		s.http = nil
 	}
+	// errors.Join drops the nils.
 	if s.repl != nil {
-		if err := s.repl.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: replication: %w", err))
-		}
+		errs = append(errs, closeErr("replication", s.repl.Close()))
 		s.repl = nil
 	}
 	if s.store != nil {
-		if err := s.store.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: revocation list: %w", err))
-		}
+		errs = append(errs, closeErr("revocation list", s.store.Close()))
 		s.store = nil
 	}
 	if s.keys != nil {
-		if err := s.keys.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: keyring watcher: %w", err))
-		}
+		errs = append(errs, closeErr("keyring watcher", s.keys.Close()))
 		s.keys = nil
 	}
 	return errors.Join(errs...)
+}
+
+// closeErr says which part failed to close; nil stays nil.
+func closeErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("example: close: %s: %w", what, err)
 }

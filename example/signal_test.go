@@ -4,8 +4,6 @@ package main
 
 import (
 	"bufio"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,18 +64,7 @@ func TestSecondSignalEndsShutdown(t *testing.T) {
 	addr := waitLine("msg=listening url=http://")
 	addr = strings.Fields(addr[strings.Index(addr, "url=http://")+len("url=http://"):])[0]
 
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	if l, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
-		t.Fatalf("waiting for 100 Continue: %q, %v", l, err)
-	}
+	parkLogin(t, addr)
 
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
