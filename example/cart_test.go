@@ -52,6 +52,13 @@ func TestCart(t *testing.T) {
 	if got := apiSession(t, c).Cart; got["tea"] != 5 || got["mug"] != 1 {
 		t.Errorf("cart changed by refused adds: %v", got)
 	}
+}
+
+func TestCartRemoveAndCheckout(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	wantRedirect(t, "add tea", c.PostForm("/cart/add", url.Values{"product": {"tea"}, "qty": {"5"}}), "/cart")
+	wantRedirect(t, "add mug", c.PostForm("/cart/add", url.Values{"product": {"mug"}}), "/cart")
 
 	resp := c.PostForm("/cart/remove", url.Values{"product": {"kettle"}})
 	wantStatus(t, "remove what is not in the cart", resp, http.StatusBadRequest)
@@ -63,7 +70,7 @@ func TestCart(t *testing.T) {
 	}
 
 	wantRedirect(t, "checkout", c.PostForm("/cart/checkout", nil), "/cart")
-	page = c.Get("/cart")
+	page := c.Get("/cart")
 	if !regexp.MustCompile(`Thank you! Order [A-Z0-9]{8} is confirmed: 5 items, €45.00.`).MatchString(page.Body) {
 		t.Errorf("no order confirmation after checkout:\n%s", page.Body)
 	}
