@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,20 +50,12 @@ func TestSearchFromAnotherSite(t *testing.T) {
 	c := s.client()
 	get := func(q, fetchSite string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, s.http.URL+"/search?q="+url.QueryEscape(q), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		headers := map[string]string{}
 		if fetchSite != "" {
-			req.Header.Set("Sec-Fetch-Site", fetchSite)
+			headers["Sec-Fetch-Site"] = fetchSite
 		}
-		resp, err := c.HTTP.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Results for") {
+		resp := send(t, c, http.MethodGet, "/search?q="+url.QueryEscape(q), nil, headers)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Results for") {
 			t.Fatalf("search %q from %q: status %d", q, fetchSite, resp.StatusCode)
 		}
 	}

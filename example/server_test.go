@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -149,4 +150,35 @@ func TestNotFoundAndMethod(t *testing.T) {
 	if strings.Contains(long.Body, strings.Repeat("p", 100)) {
 		t.Error("the 404 page echoes a long path in full")
 	}
+}
+
+// send sends method path through c with the given headers and, when form
+// is not nil, a urlencoded form body: for the requests Client.Do can't
+// make, such as a browser's from another site.
+func send(t *testing.T, c *testutil.Client, method, path string, form url.Values, headers map[string]string) *testutil.Response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.Base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testutil.Response{Response: resp, Body: string(b)}
 }
