@@ -392,6 +392,11 @@ func TestDjangoSessionTestsMixin(t *testing.T) {
 					if s.ExpireAtBrowserClose() {
 						t.Errorf("setting %v: SetExpiry(10s): browser close true", setting)
 					}
+					s.SetExpiry(0) // Django: set_expiry(0)
+					if !s.ExpireAtBrowserClose() {
+						t.Errorf("setting %v: SetExpiry(0): browser close false", setting)
+					}
+					s.SetExpiry(10 * time.Second)
 					s.SetExpireAtBrowserClose()
 					if !s.ExpireAtBrowserClose() {
 						t.Errorf("setting %v: SetExpireAtBrowserClose: browser close false", setting)
