@@ -147,6 +147,12 @@ func toSeconds(until int64) uint32 {
 	return uint32(min(max(s, 1), math.MaxUint32))
 }
 
+// floorSeconds is now (Unix nanoseconds) in whole seconds, rounded down: a
+// slot whose until is at or before it has expired.
+func floorSeconds(now int64) uint32 {
+	return uint32(min(max(now/1e9, 0), math.MaxUint32))
+}
+
 // home returns the place of fingerprint fp in a table of n slots. The
 // shard was chosen by the fingerprint's low byte, so home uses the high
 // bits.
@@ -225,13 +231,17 @@ func (x *sessionIndex) put(id [16]byte, until int64) {
 	if until <= 0 {
 		return
 	}
-	fp := x.fingerprint(&id)
-	sh := &x.shards[fp%numShards]
+	x.putSlot(newSlot(x.fingerprint(&id), toSeconds(until)))
+}
+
+// putSlot records e, keeping the later until if its fingerprint is present.
+func (x *sessionIndex) putSlot(e slot) {
+	sh := &x.shards[e.fp()%numShards]
 	sh.mu.Lock()
 	if (sh.n+1)*100 > len(sh.slots)*maxFill {
 		sh.rebuild(shardSize(sh.n+1), nil)
 	}
-	sh.insert(newSlot(fp, toSeconds(until)))
+	sh.insert(e)
 	sh.mu.Unlock()
 }
 
@@ -281,7 +291,7 @@ func (sh *shard) rebuild(size int, keep func(until uint32) bool) {
 // sweep drops entries whose until is at or before now (Unix nanoseconds)
 // and returns how many remain.
 func (x *sessionIndex) sweep(now int64) int {
-	cut := uint32(min(max(now/1e9, 0), math.MaxUint32))
+	cut := floorSeconds(now)
 	live := func(u uint32) bool { return u > cut }
 	total := 0
 	for i := range x.shards {
