@@ -113,6 +113,12 @@
 // The payload is authenticated and encrypted, but its size is visible:
 // cookie length reveals roughly how much data a session holds.
 //
+// A Manager caches, per exact cookie value it has verified, what the value
+// decoded to (Config.VerifiedCacheEntries; on by default, bounded), so a
+// repeat request skips the MAC and the decryption. Expiry, the revocation
+// list and the keyring (a reloaded keyring starts the cache afresh) are
+// still checked on every request; SECURITY.md says why this leaks nothing.
+//
 // # Concurrency
 //
 // A Manager is safe for concurrent use and immutable after New, except the
