@@ -157,6 +157,13 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, http.StatusNotFound, "There is no page at "+truncate(r.URL.Path, 100)+".", "/")
 }
 
+// methodNotAllowed answers a method the path does not take; allow lists
+// those it does.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	s.fail(w, r, http.StatusMethodNotAllowed,
+		fmt.Sprintf("%s does not take %s requests, only %s.", truncate(r.URL.Path, 100), truncate(r.Method, 20), allow), "/")
+}
+
 // crossOriginDenied is http.CrossOriginProtection's deny handler. It runs
 // before the session middleware, so it does not use the layout.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
