@@ -49,10 +49,14 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, _ *sessions.S
 
 func (s *Server) adminRevokeUser(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	target := strings.TrimSpace(r.PostFormValue("username"))
-	if _, ok := lookupUser(target); !ok {
-		s.render(w, r, http.StatusBadRequest, "admin", "Admin", adminData{
-			Users: userNames(), Error: fmt.Sprintf("There is no user %q.", truncate(target, 40)),
-		})
+	msg := ""
+	if target == "" {
+		msg = "Please choose a user to log out."
+	} else if _, ok := lookupUser(target); !ok {
+		msg = fmt.Sprintf("There is no user %q.", truncate(target, 40))
+	}
+	if msg != "" {
+		s.render(w, r, http.StatusBadRequest, "admin", "Admin", adminData{Users: userNames(), Error: msg})
 		return
 	}
 	if err := s.mgr.RevokeUser(r.Context(), target); err != nil {

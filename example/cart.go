@@ -64,10 +64,14 @@ func (s *Server) cartError(w http.ResponseWriter, r *http.Request, sess *session
 // cartProduct reads a cart form's product; on failure it has answered the
 // request.
 func (s *Server) cartProduct(w http.ResponseWriter, r *http.Request, sess *sessions.Session) (string, product, bool) {
-	id := r.PostFormValue("product")
+	id := strings.TrimSpace(r.PostFormValue("product"))
+	if id == "" {
+		s.cartError(w, r, sess, "Please choose a product.")
+		return "", product{}, false
+	}
 	p, ok := findProduct(id)
 	if !ok {
-		s.cartError(w, r, sess, fmt.Sprintf("Unknown product %q.", truncate(id, 40)))
+		s.cartError(w, r, sess, fmt.Sprintf("There is no product %q in the shop.", truncate(id, 40)))
 		return "", product{}, false
 	}
 	return id, p, true

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -77,13 +78,29 @@ func TestMetrics(t *testing.T) {
 	resp := c.Get("/metrics")
 	wantStatus(t, "GET /metrics", resp, http.StatusOK)
 	wantBody(t, "metrics", resp,
-		`sealed_keyring_keys{state="primary"} 1`,
-		`sealed_keyring_keys{state="enabled"} 0`,
+		`sealed_keyring_keys{use="seal"} 1`,
+		`sealed_keyring_keys{use="open"} 1`,
 		`sealed_revocation_entries{scope="session"} 1`,
 		`sealed_revocation_entries{scope="user"} 0`,
 		`sealed_sessions_invalid_total{reason="revoked"} 1`,
 		`sealed_sessions_invalid_total{reason="tampered"} 1`,
 		"sealed_sessions_opened_total ",
 		"go_goroutines ",
+	)
+
+	// After a rotation the old primary still opens cookies.
+	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.keys.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	wantBody(t, "metrics after a rotation", c.Get("/metrics"),
+		`sealed_keyring_keys{use="seal"} 1`,
+		`sealed_keyring_keys{use="open"} 2`,
 	)
 }

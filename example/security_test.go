@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/sealedsessions/sealed/internal/testutil"
 )
 
@@ -156,7 +155,7 @@ func TestEveryRouteCrossSite(t *testing.T) {
 		t.Errorf("walked %d POST and %d GET routes; the router has more", posts, gets)
 	}
 	after := apiSession(t, c)
-	if after.SessionID != before.SessionID || len(after.Searches) != 0 || after.Cart["tea"] != 1 || after.Preferences.Theme != "light" || !after.Authenticated {
+	if deref(after.SessionID) != deref(before.SessionID) || len(after.Searches) != 0 || after.Cart["tea"] != 1 || after.Preferences.Theme != "light" || !after.Authenticated {
 		t.Errorf("cross-site requests changed the session:\nbefore %+v\nafter  %+v", before, after)
 	}
 }
