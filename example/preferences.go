@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -33,10 +32,10 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessi
 	remember := r.PostFormValue("remember") == "on"
 	var errs []string
 	if !validTheme(theme) {
-		errs = append(errs, fmt.Sprintf("The theme must be light or dark, not %q.", truncate(theme, 20)))
+		errs = append(errs, tr(sess, "The theme must be light or dark, not %q.", truncate(theme, 20)))
 	}
 	if !validLanguage(lang) {
-		errs = append(errs, fmt.Sprintf("The language must be English, Français or Deutsch, not %q.", truncate(lang, 20)))
+		errs = append(errs, tr(sess, "The language must be English, Français or Deutsch, not %q.", truncate(lang, 20)))
 	}
 	if len(errs) > 0 {
 		s.render(w, r, http.StatusBadRequest, "preferences", "Preferences", prefsData{
@@ -65,6 +64,6 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessi
 	default:
 		sess.SetExpireAtBrowserClose()
 	}
-	sess.AddFlash("Preferences saved.")
+	sess.AddFlash(tr(sess, "Preferences saved.")) // in the language just chosen
 	redirect(w, r, "/preferences")
 }

@@ -41,14 +41,15 @@ func TestPreferences(t *testing.T) {
 		t.Errorf("expires at %v, want %v (two weeks)", v.ExpiresAt, want)
 	}
 
-	// Each message blames the field that is wrong, and only that one.
-	const badTheme, badLang = "The theme must be light or dark", "The language must be English, Français or Deutsch"
+	// Each message blames the field that is wrong, and only that one, in
+	// the session's language (still German).
+	const badTheme, badLang = "Das Farbschema muss hell oder dunkel sein", "Die Sprache muss English, Français oder Deutsch sein"
 	for _, tt := range []struct {
 		form      url.Values
 		want, not []string
 	}{
-		{url.Values{"theme": {"purple"}, "language": {"en"}}, []string{badTheme + `, not &#34;purple&#34;.`}, []string{badLang}},
-		{url.Values{"theme": {"dark"}, "language": {"xx"}}, []string{badLang + `, not &#34;xx&#34;.`}, []string{badTheme}},
+		{url.Values{"theme": {"purple"}, "language": {"en"}}, []string{badTheme + `, nicht &#34;purple&#34;.`}, []string{badLang}},
+		{url.Values{"theme": {"dark"}, "language": {"xx"}}, []string{badLang + `, nicht &#34;xx&#34;.`}, []string{badTheme}},
 		{url.Values{}, []string{badTheme, badLang}, nil},
 	} {
 		what := "bad preferences " + tt.form.Encode()

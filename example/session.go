@@ -41,7 +41,7 @@ const maxFormBytes = 16 << 10
 func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "The form could not be read.", "/")
+		s.fail(w, r, http.StatusBadRequest, "/", "The form could not be read.")
 		return false
 	}
 	return true
