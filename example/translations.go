@@ -49,7 +49,7 @@ var translations = []translation{
 	{"1 kg of single-origin arabica, medium roast.", "1 kg d’arabica d’origine unique, torréfaction moyenne.", "1 kg Arabica aus einer Herkunft, mittlere Röstung."},
 	{"Hand grinder", "Moulin à main", "Handmühle"},
 	{"Burr grinder with 30 settings, steel body.", "Moulin à meules, 30 réglages, corps en acier.", "Kegelmahlwerk mit 30 Stufen, Stahlgehäuse."},
-	{"Gooseneck kettle", "Bouilloire col de cygne", "Schwanenhalskessel"},
+	{"Gooseneck kettle", "Bouilloire col de cygne", "Schwanenhals-Kessel"},
 	{"0.9 l kettle with a thermometer in the lid.", "Bouilloire de 0,9 l, thermomètre dans le couvercle.", "0,9-l-Kessel mit Thermometer im Deckel."},
 	{"Stoneware mug", "Tasse en grès", "Steinzeugbecher"},
 	{"350 ml mug, glazed by hand, dishwasher safe.", "Tasse de 350 ml émaillée à la main, va au lave-vaisselle.", "350-ml-Becher, von Hand glasiert, spülmaschinenfest."},
