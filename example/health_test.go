@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -89,16 +88,7 @@ func TestMetrics(t *testing.T) {
 	)
 
 	// After a rotation the old primary still opens cookies.
-	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.keys.Reload(); err != nil {
-		t.Fatal(err)
-	}
+	s.rotateKeys()
 	wantBody(t, "metrics after a rotation", c.Get("/metrics"),
 		`sealed_keyring_keys{use="seal"} 1`,
 		`sealed_keyring_keys{use="open"} 2`,

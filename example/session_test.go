@@ -98,23 +98,29 @@ func TestAbsoluteLifetime(t *testing.T) {
 	}
 }
 
+// rotateKeys does what `sealctl keys rotate` does to the keyring file, and
+// has the watcher reload it.
+func (s *site) rotateKeys() {
+	s.t.Helper()
+	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.keys.Reload(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 func TestKeyRotationPickedUp(t *testing.T) {
 	s := newSite(t, nil)
 	c := s.client()
 	login(t, c, "bob", "bob-password")
 	old := s.keys.Keyring().Primary().ID
 
-	// What `sealctl keys rotate` does to the file.
-	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.keys.Reload(); err != nil {
-		t.Fatal(err)
-	}
+	s.rotateKeys()
 	nu := s.keys.Keyring().Primary().ID
 	if nu == old {
 		t.Fatal("rotation kept the primary")
