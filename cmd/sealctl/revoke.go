@@ -141,7 +141,7 @@ func revokeData(ctx context.Context, o *revokeOptions, ev revocation.Event, now 
 	if err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
-	kept, _, _ := ev.Clamp(now, storeLife)
+	kept, _, _ := ev.Clamp(now, storeLife, revocation.DefaultMaxClockSkew)
 	printRevoked(stdout, ev, kept.Until, o.data)
 	return nil
 }
