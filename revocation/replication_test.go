@@ -103,7 +103,7 @@ func TestApplySkipsMalformedEvents(t *testing.T) {
 	good := newID(t)
 	evs := []revocation.Event{
 		{ID: newID(t), Kind: 9, At: clock.Now()},
-		{ID: newID(t), Kind: revocation.KindUser, At: clock.Now()}, // no user
+		{ID: newID(t), Kind: revocation.KindUser, At: clock.Now()},     // no user
 		{ID: newID(t), Kind: revocation.KindAll, At: time.Unix(-1, 0)}, // before 1970
 		{ID: newID(t), Kind: revocation.KindSession, Session: good, At: clock.Now(), Until: clock.Now().Add(time.Hour)},
 	}
