@@ -20,7 +20,9 @@ import (
 // stream converges, and nothing is served before the first catch-up.
 
 // ringVar is a keyring that a test rotates while instances run.
-type ringVar struct{ p atomic.Pointer[keyring.Keyring] }
+type ringVar struct {
+	p atomic.Pointer[keyring.Keyring]
+}
 
 func newRingVar(k *keyring.Keyring) *ringVar {
 	v := &ringVar{}
