@@ -43,7 +43,7 @@ func publishRaw(t *testing.T, js jetstream.JetStream, m *nats.Msg) uint64 {
 	return ack.Sequence
 }
 
-func encode(t *testing.T, ev revocation.Event) []byte {
+func encode(t testing.TB, ev revocation.Event) []byte {
 	t.Helper()
 	b, err := ev.MarshalBinary()
 	if err != nil {
