@@ -240,20 +240,29 @@ func refusesAll(t *testing.T, c *instance, ids [][16]byte, users []string, at ti
 	}
 }
 
+// logoutsWhileCDown starts A, B and C, stops C, logs sessions and a user
+// out on A and B (published), and returns the instances, the revoked
+// session IDs and a time before the user revocations.
+func logoutsWhileCDown(t *testing.T, url string) (a, b, c *instance, ids [][16]byte, before time.Time) {
+	t.Helper()
+	a = newInstance(t, url, "a")
+	b = newInstance(t, url, "b")
+	c = newInstance(t, url, "c")
+	waitCaughtUp(t, c, 5*time.Second)
+	c.stop()
+	before = time.Now()
+	ids = append(revokeMany(t, a, 7), revokeMany(t, b, 7)...)
+	drained(t, a)
+	drained(t, b)
+	return a, b, c, ids, before
+}
+
 // Problem 2 of issue 10: C is down; sessions are logged out on A and B;
 // the stream is lost (deleted; A and B recreate it); C starts and must
 // refuse the revoked cookies: A and B re-publish what they hold.
 func TestStreamLostWhileOneDown(t *testing.T) {
 	srv := natstest.Start(t)
-	a := newInstance(t, srv.URL(), "a")
-	b := newInstance(t, srv.URL(), "b")
-	c := newInstance(t, srv.URL(), "c")
-	waitCaughtUp(t, c, 5*time.Second)
-	c.stop()
-	before := time.Now()
-	ids := append(revokeMany(t, a, 7), revokeMany(t, b, 7)...)
-	drained(t, a)
-	drained(t, b)
+	a, b, c, ids, before := logoutsWhileCDown(t, srv.URL())
 
 	_, js := connect(t, srv.URL())
 	if err := js.DeleteStream(context.Background(), DefaultStream); err != nil {
@@ -274,15 +283,7 @@ func TestStreamLostWhileOneDown(t *testing.T) {
 // re-publishes; C, started first, converges once A and B are back.
 func TestStreamLostWhileAllDown(t *testing.T) {
 	srv := natstest.Start(t)
-	a := newInstance(t, srv.URL(), "a")
-	b := newInstance(t, srv.URL(), "b")
-	c := newInstance(t, srv.URL(), "c")
-	waitCaughtUp(t, c, 5*time.Second)
-	c.stop()
-	before := time.Now()
-	ids := append(revokeMany(t, a, 7), revokeMany(t, b, 7)...)
-	drained(t, a)
-	drained(t, b)
+	a, b, c, ids, before := logoutsWhileCDown(t, srv.URL())
 	a.stop()
 	b.stop()
 
