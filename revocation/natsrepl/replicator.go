@@ -190,8 +190,10 @@ func startConfig(store Store, cfg Config) (Config, error) {
 	if cfg.URL == "" && cfg.Conn == nil {
 		return cfg, fmt.Errorf("%w: set URL or Conn", ErrInvalidConfig)
 	}
-	if _, err := cfg.keys(); err != nil {
+	if _, err := cfg.keys(); errors.Is(err, errNoRing) {
 		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	} else if err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
