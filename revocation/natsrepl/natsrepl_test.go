@@ -470,15 +470,17 @@ func TestStreamRecreated(t *testing.T) {
 	c.stop()
 
 	ctx := context.Background()
+	old := streamInfo(t, js, DefaultStream).Created
 	if err := js.DeleteStream(ctx, DefaultStream); err != nil {
 		t.Fatal(err)
 	}
-	// The replicators recreate it; whoever does, it starts at 1.
+	// The replicators recreate it; whoever does, it starts at 1 (and A
+	// and B re-publish their live entries into it).
 	eventually(t, 10*time.Second, "stream never recreated", func() bool {
 		s, err := js.Stream(ctx, DefaultStream)
-		return err == nil && s.CachedInfo().State.LastSeq == 0
+		return err == nil && !s.CachedInfo().Created.Equal(old)
 	})
-	fresh := sessionEvents(t, 3, "x") // sequences 1..3, below B's old position 10
+	fresh := sessionEvents(t, 3, "x")
 	publishAll(t, js, a.cfg, fresh)
 	for _, ev := range fresh {
 		eventually(t, 10*time.Second, "B skipped an event of the recreated stream", func() bool { return b.revoked(ev.Session) })
