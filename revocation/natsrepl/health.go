@@ -54,8 +54,9 @@ type Health struct {
 	// instance was away, so it never applied them. Harmless if MaxAge is at
 	// least the store's absolute lifetime; see the logs.
 	MissedEvents bool `json:"missed_events"`
-	// StreamResets counts the times the stream was found deleted or
-	// recreated; the replica then starts over from the new stream's start.
+	// StreamResets counts the times the stream was found deleted and
+	// recreated, purged or truncated; the replica then starts over from the
+	// new stream's start and re-publishes its live entries.
 	StreamResets int `json:"stream_resets"`
 	// RejectedEvents counts the stream messages dropped since Start: no
 	// MAC, a MAC under a key not in the keyring (unknown or retired), a
