@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -414,31 +413,6 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 		r.markCaughtUp(last)
 	}
 	return n, gapErr
-}
-
-// accept verifies a delivered message under ring and decodes its event.
-// A message that does not verify, or does not decode, is rejected:
-// counted and logged with its subject and claimed origin, never its bytes.
-func (r *Replicator) accept(ring *keyring.Keyring, d *delivery) (revocation.Event, bool) {
-	var ev revocation.Event
-	err := verify(ring, d.subject, d.header, d.data)
-	if err == nil {
-		if err = ev.UnmarshalBinary(d.data); err != nil {
-			err = fmt.Errorf("signed, but not a revocation event: %w", err)
-		}
-	}
-	if err == nil {
-		return ev, true
-	}
-	r.rejected.Add(1)
-	var claimed revocation.Event
-	origin := "(unreadable)"
-	if claimed.UnmarshalBinary(d.data) == nil {
-		origin = claimed.Origin
-	}
-	r.log.Warn("natsrepl: rejected a stream message that does not verify under the keyring",
-		"seq", d.streamSeq, "subject", d.subject, "origin", origin, "key_id", d.header.Get(HeaderKeyID), "reason", err)
-	return ev, false
 }
 
 // markCaughtUp records that the replica has applied everything the stream

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/sealedsessions/sealed/keyring"
+	"github.com/sealedsessions/sealed/revocation"
 )
 
 // The message headers that authenticate an event: the ID of the key that
@@ -73,4 +74,29 @@ func (cfg *Config) keys() (*keyring.Keyring, error) {
 		return nil, errNoRing
 	}
 	return ring, nil
+}
+
+// accept verifies a delivered message under ring and decodes its event.
+// A message that does not verify, or does not decode, is rejected:
+// counted and logged with its subject and claimed origin, never its bytes.
+func (r *Replicator) accept(ring *keyring.Keyring, d *delivery) (revocation.Event, bool) {
+	var ev revocation.Event
+	err := verify(ring, d.subject, d.header, d.data)
+	if err == nil {
+		if err = ev.UnmarshalBinary(d.data); err != nil {
+			err = fmt.Errorf("signed, but not a revocation event: %w", err)
+		}
+	}
+	if err == nil {
+		return ev, true
+	}
+	r.rejected.Add(1)
+	var claimed revocation.Event
+	origin := "(unreadable)"
+	if claimed.UnmarshalBinary(d.data) == nil {
+		origin = claimed.Origin
+	}
+	r.log.Warn("natsrepl: rejected a stream message that does not verify under the keyring",
+		"seq", d.streamSeq, "subject", d.subject, "origin", origin, "key_id", d.header.Get(HeaderKeyID), "reason", err)
+	return ev, false
 }
