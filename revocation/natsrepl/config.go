@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -106,6 +107,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for staleness; default time.Now.
 	Now func() time.Time
+
+	// TEMP stub api10 (helper p1b): the agreed fields, no logic.
+	Keys                       func() *keyring.Keyring
+	InsecureServeBeforeCatchUp bool
+	DegradedAfter              time.Duration
 }
 
 // withDefaults returns cfg with defaults filled in for a store with the

@@ -38,7 +38,28 @@ type Health struct {
 	StreamResets int `json:"stream_resets"`
 	// Reason says why the replica is not healthy, or notes a past problem.
 	Reason string `json:"reason,omitempty"`
+
+	// TEMP stub api10 (helper p1b): the agreed fields, no logic.
+	State              HealthState   `json:"state"`
+	RejectedEvents     uint64        `json:"rejected_events"`
+	Republished        uint64        `json:"republished"`
+	OutboxOldestAge    time.Duration `json:"outbox_oldest_age"`
+	ConsumerRestarting bool          `json:"consumer_restarting"`
 }
+
+// TEMP stub api10 (helper p1b).
+type HealthState string
+
+// TEMP stub api10 (helper p1b).
+const (
+	StateOK         HealthState = "ok"
+	StateDegraded   HealthState = "degraded"
+	StateCatchingUp HealthState = "catching-up"
+	StateStale      HealthState = "stale"
+)
+
+// Serving is a TEMP stub api10 (helper p1b).
+func (h Health) Serving() bool { return h.State == StateOK || h.State == StateDegraded }
 
 // Health returns a snapshot of the replica's state.
 func (r *Replicator) Health() Health {
@@ -85,6 +106,15 @@ func (r *Replicator) Health() Health {
 		h.Reason = "publishing: " + st.publishErr
 	case st.missed:
 		h.Reason = "missed events that aged out of the stream while this instance was away"
+	}
+	// TEMP stub api10 (helper p1b): a State from the existing fields only.
+	switch {
+	case !h.CaughtUp:
+		h.State = StateCatchingUp
+	case !h.Healthy:
+		h.State = StateStale
+	default:
+		h.State = StateOK
 	}
 	return h
 }
