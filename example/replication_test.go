@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
@@ -125,5 +129,126 @@ func TestNATSPasswordRedacted(t *testing.T) {
 				t.Errorf("the password is in the logs:\n%s", logs)
 			}
 		})
+	}
+}
+
+// TestHealthzStates walks /healthz through every state of the replica with
+// a real NATS server: catching up (503) while NATS was down since Open, ok
+// once caught up, degraded (still 200) while NATS is down again but not yet
+// for the staleness limit (the consumer restarts, a logout waits in the
+// outbox), stale (503) past that limit, and ok again, with the logout
+// published, when NATS is back.
+func TestHealthzStates(t *testing.T) {
+	ns := natstest.Start(t)
+	url := ns.URL()
+	ns.Stop()
+	s := openReplica(t, url, "a", filepath.Join(t.TempDir(), "keyring.json"), func(c *Config) {
+		c.CatchUpTimeout = 100 * time.Millisecond
+	})
+	c := s.client()
+
+	code, h := healthz(t, c)
+	if code != http.StatusServiceUnavailable || h.Status != "unhealthy" || h.Replication.State != natsrepl.StateCatchingUp || h.Replication.CaughtUp {
+		t.Errorf("NATS down since Open: %d %q %+v, want 503 unhealthy catching-up", code, h.Status, *h.Replication)
+	}
+
+	ns.Restart()
+	h = waitState(t, c, natsrepl.StateOK, http.StatusOK)
+	if h.Status != "ok" {
+		t.Errorf("caught up: status %q, want ok", h.Status)
+	}
+
+	login(t, c, "bob", "bob-password")
+	ns.Stop()
+	wantRedirect(t, "logout with NATS down", c.PostForm("/logout", nil), "/")
+	h = waitState(t, c, natsrepl.StateDegraded, http.StatusOK)
+	if h.Status != "degraded" || h.Replication.OutboxDepth == 0 {
+		t.Errorf("NATS down, a logout waiting in the outbox: status %q %+v, want degraded with the logout in the outbox", h.Status, *h.Replication)
+	}
+
+	s.clock.Advance(31 * time.Second) // past Staleness
+	h = waitState(t, c, natsrepl.StateStale, http.StatusServiceUnavailable)
+	if h.Status != "unhealthy" || !h.Replication.Stale {
+		t.Errorf("stale: status %q %+v, want unhealthy", h.Status, *h.Replication)
+	}
+
+	ns.Restart()
+	h = waitState(t, c, natsrepl.StateOK, http.StatusOK)
+	if h.Replication.OutboxDepth != 0 {
+		t.Errorf("back in contact: outbox depth %d, want the logout published", h.Replication.OutboxDepth)
+	}
+}
+
+// TestRefusedUntilCaughtUp: an instance started while NATS is down may
+// lack revocations made elsewhere meanwhile, so it refuses sessions (fails
+// closed) until its first catch-up, then serves them.
+func TestRefusedUntilCaughtUp(t *testing.T) {
+	ns := natstest.Start(t)
+	keys := filepath.Join(t.TempDir(), "keyring.json")
+	a := openReplica(t, ns.URL(), "a", keys, nil)
+	ca := a.client()
+	waitHealthy(t, ca)
+	login(t, ca, "bob", "bob-password")
+	bob := ca.Cookie("session")
+
+	ns.Stop()
+	late := openReplica(t, ns.URL(), "late", keys, func(c *Config) { c.CatchUpTimeout = 100 * time.Millisecond })
+	cl := late.client()
+	greet := func() string {
+		cl.SetCookie(&http.Cookie{Name: "session", Value: bob.Value, Path: "/"})
+		return greeting(t, cl)
+	}
+	if got := greet(); got != "Hello, Guest" {
+		t.Errorf("before its first catch-up, the late instance greets bob's cookie with %q, want Hello, Guest (fail closed)", got)
+	}
+
+	ns.Restart()
+	waitHealthy(t, cl)
+	if got := greet(); got != "Hello, bob" {
+		t.Errorf("caught up: %q, want Hello, bob", got)
+	}
+}
+
+// TestNATSNKeyFlag: --nats-nkey FILE authenticates to a server that knows
+// only that NKey; without it the instance never catches up; a missing file
+// is an error that names it.
+func TestNATSNKeyFlag(t *testing.T) {
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	seed, _ := kp.Seed()
+	seedFile := filepath.Join(t.TempDir(), "user.nk")
+	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ns := natstest.Start(t, func(o *server.Options) { o.Nkeys = []*server.NkeyUser{{Nkey: pub}} })
+	keys := filepath.Join(t.TempDir(), "keyring.json")
+	args := func(extra ...string) []string {
+		return append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--keyring", keys, "--nats", ns.URL(), "--node", "a"}, extra...)
+	}
+
+	base, logs, cancel, done := startRun(t, args("--nats-nkey", seedFile)...)
+	if code, _ := healthz(t, testutil.NewClient(t, base, nil)); code != http.StatusOK {
+		t.Errorf("/healthz with --nats-nkey: %d; logs:\n%s", code, logs)
+	}
+	stopRun(t, cancel, done, logs)
+	if strings.Contains(logs.String(), string(seed)) {
+		t.Errorf("the seed is in the logs:\n%s", logs)
+	}
+
+	base, logs, cancel, done = startRun(t, args("--catch-up-timeout", "300ms")...)
+	if code, _ := healthz(t, testutil.NewClient(t, base, nil)); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz without the nkey: %d, want 503", code)
+	}
+	stopRun(t, cancel, done, logs)
+
+	missing := filepath.Join(t.TempDir(), "missing.nk")
+	ctx, stop := context.WithTimeout(t.Context(), 30*time.Second) // bounded, should run start serving
+	defer stop()
+	err = run(ctx, args("--nats-nkey", missing), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("--nats-nkey %s: %v, want an error naming the file", missing, err)
 	}
 }
