@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 // newRegistry returns the private Prometheus registry behind GET /metrics:
@@ -32,6 +34,12 @@ var (
 		"1 when revocation replication is caught up and in contact with the stream.", nil, nil)
 	descReplLag = prometheus.NewDesc("sealed_replication_lag_events",
 		"Stream events known but not yet applied.", nil, nil)
+	descReplRejected = prometheus.NewDesc("sealed_replication_rejected_events_total",
+		"Stream events dropped because they did not verify under the keyring (forged, or signed with a key this ring lacks).", nil, nil)
+	descReplRepublished = prometheus.NewDesc("sealed_replication_republished_total",
+		"Live entries this instance re-published after finding the stream lost.", nil, nil)
+	descReplOutboxAge = prometheus.NewDesc("sealed_replication_outbox_oldest_age_seconds",
+		"How long the oldest local revocation not yet acknowledged by NATS has waited.", nil, nil)
 )
 
 // collector reads the live numbers at scrape time: nothing is copied on the
@@ -45,6 +53,9 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descKeys
 	ch <- descReplHealthy
 	ch <- descReplLag
+	ch <- descReplRejected
+	ch <- descReplRepublished
+	ch <- descReplOutboxAge
 	describeSessions(ch)
 }
 
@@ -69,12 +80,19 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(len(s.keys.Keyring().Keys())), "open")
 
 	if s.repl != nil {
-		h := s.repl.Health()
-		healthy := 0.0
-		if h.Healthy {
-			healthy = 1
-		}
-		ch <- prometheus.MustNewConstMetric(descReplHealthy, prometheus.GaugeValue, healthy)
-		ch <- prometheus.MustNewConstMetric(descReplLag, prometheus.GaugeValue, float64(h.Lag))
+		collectReplication(ch, s.repl.Health())
 	}
+}
+
+// collectReplication reports the replica's health.
+func collectReplication(ch chan<- prometheus.Metric, h natsrepl.Health) {
+	healthy := 0.0
+	if h.Healthy {
+		healthy = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descReplHealthy, prometheus.GaugeValue, healthy)
+	ch <- prometheus.MustNewConstMetric(descReplLag, prometheus.GaugeValue, float64(h.Lag))
+	ch <- prometheus.MustNewConstMetric(descReplRejected, prometheus.CounterValue, float64(h.RejectedEvents))
+	ch <- prometheus.MustNewConstMetric(descReplRepublished, prometheus.CounterValue, float64(h.Republished))
+	ch <- prometheus.MustNewConstMetric(descReplOutboxAge, prometheus.GaugeValue, h.OutboxOldestAge.Seconds())
 }
