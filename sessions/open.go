@@ -19,16 +19,24 @@ const maxCandidates = 4
 // or starts a new session.
 func (m *Manager) load(r *http.Request) *Session {
 	s := &Session{m: m}
-	var vals [maxCandidates]string
-	n, present := cookieValues(r.Header, m.cfg.CookieName, vals[:])
-	if present {
+	var c requestCookies
+	c.read(r.Header, m.cfg.CookieName, m.cfg.MaxCookies)
+	if c.present {
 		s.origin = originRefused
+	} else if c.orphans() {
+		s.origin = originRefused
+		m.refused(r, reasonChunks, 0)
 	}
-	if n > 0 {
+	if c.n > 0 {
 		now := m.now().UnixNano()
 		kr := m.cfg.Keys.Keyring()
-		for _, v := range vals[:n] {
-			why, opened := m.open(kr, v, now, &s.p)
+		var buf []byte
+		for _, v := range c.first[:c.n] {
+			sealed, why := c.assemble(&buf, v, m.cfg.MaxCookies, m.maxSealed())
+			var opened keyring.Opened
+			if why == reasonOK {
+				why, opened = m.open(kr, sealed, now, &s.p)
+			}
 			if why == reasonOK {
 				m.st.opened.Add(1)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
@@ -37,7 +45,7 @@ func (m *Manager) load(r *http.Request) *Session {
 				}
 				return s
 			}
-			m.refused(r, why, len(v))
+			m.refused(r, why, max(len(v), len(sealed)))
 		}
 	}
 	m.st.created.Add(1)
@@ -64,10 +72,10 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 	if kr == nil { // a broken keyring.Source: nothing can open
 		return reasonUnknownKey, keyring.Opened{}
 	}
-	if _, ok := m.fit(len(v)); !ok || len(v) > keyring.MaxValueLen {
+	if _, ok := m.fit(len(v)); !ok || len(v) > m.maxSealed() {
 		return reasonOversize, keyring.Opened{}
 	}
-	opened, err := kr.Open(m.cfg.CookieName, v)
+	opened, err := kr.OpenMax(m.cfg.CookieName, v, m.maxSealed())
 	if err != nil {
 		return keyringReason(err), opened
 	}

@@ -12,7 +12,7 @@ const (
 	// originNone: no cookie of the Manager's name; a new session.
 	originNone origin = iota
 	// originRefused: one or more cookies of the name, none of which passed
-	// every check; a new session. As after any cookie, a flush left empty
+	// every check, or chunk cookies without one (chunk.go); a new session. As after any cookie, a flush left empty
 	// or an expired save deletes it; otherwise it stays.
 	originRefused
 	// originOpened: a valid cookie, sealed under the primary key (or
