@@ -39,6 +39,11 @@ func planName(id string) string {
 	return id
 }
 
+// maxNotes bounds the free-text notes of step 2, in bytes. With them the
+// largest session takes two cookies (sessions.Config.MaxCookies is 2):
+// TestLargestSessionFits checks it still fits.
+const maxNotes = 2400
+
 type signupData struct {
 	Step   int
 	Values map[string]string // what the form shows: saved answers, or what was just typed
@@ -145,6 +150,10 @@ func (s *Server) signupFields(r *http.Request, step int, typed map[string]string
 		if !validPlan(plan) {
 			errs["plan"] = "Please choose one of the plans."
 			typed["plan"] = ""
+		}
+		typed["notes"] = strings.TrimSpace(r.PostFormValue("notes"))
+		if len(typed["notes"]) > maxNotes {
+			errs["notes"] = fmt.Sprintf("Please keep your notes to %d bytes (about as many letters; accented letters and other scripts take two to four).", maxNotes)
 		}
 		return errs, "/signup/3"
 	}
