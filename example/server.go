@@ -119,6 +119,7 @@ func (s *Server) openSessions() error {
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		MaxCookies:           2, // the sign-up notes can take a session past one cookie
 		Logger:               cfg.Logger,
+		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
 	})
 	if err != nil {

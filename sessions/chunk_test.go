@@ -221,6 +221,11 @@ func TestChunksMissingExtra(t *testing.T) {
 			if rec.Code != http.StatusOK {
 				t.Errorf("status %d, want 200", rec.Code)
 			}
+			// The refused cookies are deleted, chunks and all, so the
+			// browser stops sending them.
+			if set, del := names(t, rec.Result().Header); len(set) != 0 || !slices.Equal(del, []string{"session", "session.1", "session.2"}) {
+				t.Errorf("response set %q, deleted %q; want every session cookie deleted", set, del)
+			}
 			after := e.m.Stats().Invalid
 			if after.Total() == before.Total() {
 				t.Errorf("refusal not counted")

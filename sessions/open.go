@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -21,38 +22,75 @@ func (m *Manager) load(r *http.Request) *Session {
 	s := &Session{m: m}
 	var c requestCookies
 	c.read(r.Header, m.cfg.CookieName, m.cfg.MaxCookies)
-	if c.present {
+	switch {
+	case c.present:
 		s.origin = originRefused
-	} else if c.orphans() {
-		s.origin = originRefused
-		m.refused(r, reasonChunks, 0)
+	case c.orphans(): // chunk cookies without their first: refused and deleted
+		s.origin, s.dropRefused = originRefused, true
+		m.refused(r, reasonChunks, "", 0)
 	}
-	if c.n > 0 {
-		now := m.now().UnixNano()
-		kr := m.cfg.Keys.Keyring()
-		var buf []byte
-		for _, v := range c.first[:c.n] {
-			sealed, why := c.assemble(&buf, v, m.cfg.MaxCookies, m.maxSealed())
-			var opened keyring.Opened
-			if why == reasonOK {
-				why, opened = m.open(kr, sealed, now, &s.p)
-			}
-			if why == reasonOK {
-				m.st.opened.Add(1)
-				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
-				if !opened.Primary {
-					s.origin = originOldKey
-				}
-				return s
-			}
-			m.refused(r, why, max(len(v), len(sealed)))
-		}
+	if c.n > 0 && m.openFirst(r, s, &c) {
+		return s
 	}
 	m.st.created.Add(1)
 	s.p = payload{created: m.stamp()}
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
 	return s
+}
+
+// openFirst opens into s the first of the request's cookies of the name
+// (with its chunks) that passes every check, and reports whether one did.
+// A refused cookie is to be deleted, unless one was left untried or the
+// revocation list failed: it may be a valid session (fail closed refuses it
+// now but must not throw it away).
+func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies) bool {
+	now := m.now().UnixNano()
+	kr := m.cfg.Keys.Keyring()
+	s.dropRefused = c.n < len(c.first)
+	var buf []byte
+	for _, v := range c.first[:c.n] {
+		sealed, why := c.assemble(&buf, v, m.cfg.MaxCookies, m.maxSealed())
+		var opened keyring.Opened
+		if why == reasonOK {
+			why, opened = m.open(kr, sealed, now, &s.p)
+		}
+		if why == reasonOK {
+			m.st.opened.Add(1)
+			s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
+			s.dropRefused = false
+			if !opened.Primary {
+				s.origin = originOldKey
+			}
+			return true
+		}
+		if why == reasonRevokerError {
+			s.dropRefused = false
+		}
+		if sealed == "" {
+			sealed = v
+		}
+		m.refused(r, why, claimedKeyID(sealed), len(sealed))
+	}
+	return false
+}
+
+// maxLoggedKeyID bounds the key ID a refused cookie names in the log: an
+// attacker chooses it.
+const maxLoggedKeyID = 32
+
+// claimedKeyID returns the key ID a sealed value names (the text before its
+// first dot), cut to maxLoggedKeyID bytes. It is not the value: the value's
+// sealed part never reaches the log.
+func claimedKeyID(v string) string {
+	id, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return ""
+	}
+	if len(id) > maxLoggedKeyID {
+		id = id[:maxLoggedKeyID]
+	}
+	return id
 }
 
 // open checks one cookie value completely: what the value alone decides
