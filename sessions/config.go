@@ -30,7 +30,8 @@ var (
 	// ErrNoSession: Manager.Session was called on a request that did not
 	// pass through the Manager's Handler or Load.
 	ErrNoSession = errors.New("sessions: no session in request context")
-	// ErrTooLarge: the sealed session does not fit in one cookie; the
+	// ErrTooLarge: the sealed session does not fit in one cookie (or in
+	// Config.MaxCookies cookies and Config.MaxCookieHeader); the
 	// error is a *TooLargeError naming the largest keys.
 	ErrTooLarge = errors.New("sessions: session too large for a cookie")
 	// ErrTypeMismatch: SetDefault found a value that is not of the asked type.

@@ -2,7 +2,8 @@
 // session API, and makes logout real with a server-side revocation list.
 //
 // The session's data, bound user, creation and save times and custom
-// expiry travel in one cookie sealed by a [keyring.Keyring] (AES-256 and
+// expiry travel in one cookie (or, opted into, a few: see Sessions over
+// several cookies) sealed by a [keyring.Keyring] (AES-256 and
 // HMAC-SHA256 through gorilla/securecookie). Any instance holding the
 // keyring can serve any request. On every request, after the cookie opens,
 // the [Manager] asks its [Revoker] whether the session, its user or
@@ -95,7 +96,8 @@
 //
 // A request must carry exactly the cookies the first one announces, each
 // once: a chunk missing, doubled or beyond the count, or chunk cookies
-// without the first, give a fresh session, counted in Stats.Invalid.Chunks.
+// without the first, give a fresh session, counted in Stats.Invalid.Chunks,
+// and the response deletes them all, as any refused cookie.
 // The one MAC covers every chunk, so chunks of two sessions, or of two saves
 // of one session, never combine into a session (Stats.Invalid.Tampered).
 // Chunk names keep a "__Host-" or "__Secure-" prefix, and the browser
