@@ -141,15 +141,18 @@ type requestCookies struct {
 // read collects the cookies of name, and its chunks below most, from h.
 func (c *requestCookies) read(h map[string][]string, name string, most int) {
 	for k, v := range cookiePairs(h) {
-		if k == name {
+		switch {
+		case k == name:
 			c.present = true
 			if c.n < len(c.first) {
 				c.first[c.n] = v
 				c.n++
 			}
-		} else if i := chunkIndex(k, name); i > 0 && i < most {
-			c.chunk[i] = v
-			c.seen[i] = min(c.seen[i]+1, 2)
+		case most > 1:
+			if i := chunkIndex(k, name); i > 0 && i < most {
+				c.chunk[i] = v
+				c.seen[i] = min(c.seen[i]+1, 2)
+			}
 		}
 	}
 }
