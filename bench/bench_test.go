@@ -49,13 +49,13 @@ func (w *discardWriter) WriteHeader(int)             {}
 
 // sealedSetup returns the middleware-wrapped handler and a request carrying
 // a cookie with the payload; write says whether the handler sets a value.
-func sealedSetup(b *testing.B, n int, write bool) (*keyring.Keyring, http.Handler, *http.Request) {
-	return sealedSetupWith(b, n, write, sessions.Config{})
+func sealedSetup(b *testing.B, n int, write, cached bool) (*keyring.Keyring, http.Handler, *http.Request) {
+	return sealedSetupWith(b, n, write, cached, sessions.Config{})
 }
 
 // sealedSetupWith is sealedSetup with the Config's MaxCookies and
 // MaxCookieHeader (zero: the defaults).
-func sealedSetupWith(b *testing.B, n int, write bool, chunks sessions.Config) (*keyring.Keyring, http.Handler, *http.Request) {
+func sealedSetupWith(b *testing.B, n int, write, cached bool, chunks sessions.Config) (*keyring.Keyring, http.Handler, *http.Request) {
 	kr, err := keyring.New(time.Now())
 	if err != nil {
 		b.Fatal(err)
@@ -79,8 +79,12 @@ func sealedSetupWith(b *testing.B, n int, write bool, chunks sessions.Config) (*
 			b.Fatal(err)
 		}
 	}
-	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler),
-		MaxCookies: chunks.MaxCookies, MaxCookieHeader: chunks.MaxCookieHeader})
+	cfg := sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler),
+		MaxCookies: chunks.MaxCookies, MaxCookieHeader: chunks.MaxCookieHeader}
+	if !cached {
+		cfg.VerifiedCacheEntries = -1
+	}
+	m, err := sessions.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -187,7 +191,11 @@ func run(b *testing.B, h http.Handler, base *http.Request, wantCookie bool) {
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run("sealed/"+sz.name, func(b *testing.B) {
-			_, h, req := sealedSetup(b, sz.n, true)
+			_, h, req := sealedSetup(b, sz.n, true, true)
+			run(b, h, req, true)
+		})
+		b.Run("sealed-uncached/"+sz.name, func(b *testing.B) {
+			_, h, req := sealedSetup(b, sz.n, true, false)
 			run(b, h, req, true)
 		})
 		b.Run("gorilla/"+sz.name, func(b *testing.B) {
@@ -201,7 +209,11 @@ func BenchmarkRoundTrip(b *testing.B) {
 func BenchmarkReadOnly(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run("sealed/"+sz.name, func(b *testing.B) {
-			_, h, req := sealedSetup(b, sz.n, false)
+			_, h, req := sealedSetup(b, sz.n, false, true)
+			run(b, h, req, false)
+		})
+		b.Run("sealed-uncached/"+sz.name, func(b *testing.B) {
+			_, h, req := sealedSetup(b, sz.n, false, false)
 			run(b, h, req, false)
 		})
 		b.Run("gorilla/"+sz.name, func(b *testing.B) {
@@ -216,7 +228,7 @@ func BenchmarkReadOnly(b *testing.B) {
 func BenchmarkSecurecookieFloor(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run(sz.name, func(b *testing.B) {
-			kr, _, req := sealedSetup(b, sz.n, false)
+			kr, _, req := sealedSetup(b, sz.n, false, false)
 			c, _ := req.Cookie("session")
 			opened, err := kr.Open("session", c.Value)
 			if err != nil {

@@ -26,8 +26,8 @@ var (
 	descRevocationOutbox = prometheus.NewDesc("sealed_revocation_outbox_depth",
 		"Local revocation events not yet acknowledged by NATS.", nil, nil)
 	descKeys = prometheus.NewDesc("sealed_keyring_keys",
-		"Keys in the keyring in force, by state (primary, enabled).",
-		[]string{"state"}, nil)
+		"Keys in the keyring in force, by use: seal (the primary, which seals new cookies) and open (every key that opens cookies, the primary included).",
+		[]string{"use"}, nil)
 	descReplHealthy = prometheus.NewDesc("sealed_replication_healthy",
 		"1 when revocation replication is caught up and in contact with the stream.", nil, nil)
 	descReplLag = prometheus.NewDesc("sealed_replication_lag_events",
@@ -63,13 +63,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRevocationDisk, prometheus.GaugeValue, float64(st.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(descRevocationOutbox, prometheus.GaugeValue, float64(st.OutboxDepth))
 
-	byState := map[string]int{"primary": 0, "enabled": 0}
-	for _, k := range s.keys.Keyring().Keys() {
-		byState[string(k.State)]++
-	}
-	for state, n := range byState {
-		ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(n), state)
-	}
+	// By use rather than by state: a keyring of one key is 1 and 1, where
+	// "enabled 0" read like a fault.
+	ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, 1, "seal")
+	ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(len(s.keys.Keyring().Keys())), "open")
 
 	if s.repl != nil {
 		h := s.repl.Health()

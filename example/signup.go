@@ -44,6 +44,9 @@ func planName(id string) string {
 // TestLargestSessionFits checks it still fits.
 const maxNotes = 2400
 
+// msgNotesTooLong is the message for notes over maxNotes (a catalogue key).
+const msgNotesTooLong = "Your notes must be at most 2,400 bytes: about 2,400 letters, fewer with accents or in other scripts."
+
 type signupData struct {
 	Step   int
 	Values map[string]string // what the form shows: saved answers, or what was just typed
@@ -93,7 +96,7 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, sess *sessio
 }
 
 func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status, step int, values, errs map[string]string) {
-	s.render(w, r, status, "signup", fmt.Sprintf("Sign up: step %d of 3", step), signupData{
+	s.render(w, r, status, "signup", "Sign up", signupData{
 		Step: step, Values: values, Errors: errs, Plans: plans, Plan: planName(values["plan"]),
 	})
 }
@@ -128,7 +131,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sess
 // message per field in error (none when the step is answered) and the page
 // that follows the step.
 func (s *Server) signupFields(r *http.Request, step int, typed map[string]string) (errs map[string]string, next string) {
-	errs = map[string]string{}
+	errs = map[string]string{} // message keys, translated as the page renders
 	switch step {
 	case 1:
 		name := strings.TrimSpace(r.PostFormValue("name"))
@@ -153,7 +156,7 @@ func (s *Server) signupFields(r *http.Request, step int, typed map[string]string
 		}
 		typed["notes"] = strings.TrimSpace(r.PostFormValue("notes"))
 		if len(typed["notes"]) > maxNotes {
-			errs["notes"] = fmt.Sprintf("Please keep your notes to %d bytes (about as many letters; accented letters and other scripts take two to four).", maxNotes)
+			errs["notes"] = msgNotesTooLong
 		}
 		return errs, "/signup/3"
 	}

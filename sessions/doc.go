@@ -153,6 +153,12 @@
 // compressed: with values an attacker can influence beside secrets, the
 // length of a compressed payload would leak the secrets (CRIME).
 //
+// A Manager caches, per exact cookie value it has verified, what the value
+// decoded to (Config.VerifiedCacheEntries; on by default, bounded), so a
+// repeat request skips the MAC and the decryption. Expiry, the revocation
+// list and the keyring (a reloaded keyring starts the cache afresh) are
+// still checked on every request; SECURITY.md says why this leaks nothing.
+//
 // # Concurrency
 //
 // A Manager is safe for concurrent use and immutable after New, except the

@@ -104,8 +104,9 @@ func (m *Manager) open(kr *keyring.Keyring, v string, now int64, p *payload) (re
 }
 
 // unseal verifies and decrypts a cookie value and decodes its payload into
-// p. Its answer depends on the value and the keyring only, so it is the
-// one place a cache of verified values could sit.
+// p. Its answer depends on the value and the keyring only, so a value
+// verified before under the same keyring is taken from the cache (the
+// keyring's max age is still checked).
 func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, keyring.Opened) {
 	if kr == nil { // a broken keyring.Source: nothing can open
 		return reasonUnknownKey, keyring.Opened{}
@@ -113,12 +114,23 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 	if _, ok := m.fit(len(v)); !ok || len(v) > m.maxSealed() {
 		return reasonOversize, keyring.Opened{}
 	}
+	if m.cache != nil {
+		if opened, ok := m.cache.get(kr, v, p); ok {
+			if !kr.Fresh(opened.Sealed) {
+				return reasonExpired, opened
+			}
+			return reasonOK, opened
+		}
+	}
 	opened, err := kr.OpenMax(m.cfg.CookieName, v, m.maxSealed())
 	if err != nil {
 		return keyringReason(err), opened
 	}
 	if decodePayload(opened.Plaintext, p) != nil {
 		return reasonMalformed, opened
+	}
+	if m.cache != nil {
+		m.cache.put(kr, v, opened, p)
 	}
 	return reasonOK, opened
 }

@@ -38,6 +38,8 @@ type Stats struct {
 	RevokerErrors uint64 // revocation list lookups that returned an error
 	Interrupted   uint64 // saves refused because the session was revoked meanwhile (ErrSessionInterrupted)
 	FlashDropped  uint64 // flash messages dropped, oldest first, so the session fit in its cookie
+	CacheHits     uint64 // cookie values taken from the verified-value cache (no MAC or decryption)
+	CacheMisses   uint64 // cookie values looked up in that cache and verified in full
 	Invalid       InvalidStats
 }
 
@@ -69,6 +71,14 @@ type counters struct {
 // Stats returns a snapshot of the Manager's counters.
 func (m *Manager) Stats() Stats {
 	c := &m.st
+	st := m.counts(c)
+	if m.cache != nil {
+		st.CacheHits, st.CacheMisses = m.cache.hits.Load(), m.cache.misses.Load()
+	}
+	return st
+}
+
+func (m *Manager) counts(c *counters) Stats {
 	return Stats{
 		Opened:        c.opened.Load(),
 		New:           c.created.Load(),
