@@ -66,6 +66,7 @@ func collectSessions(ch chan<- prometheus.Metric, m *sessions.Manager) {
 		{"oversize", in.Oversize},
 		{"wrong_name", in.WrongName},
 		{"revoker_error", in.RevokerError},
+		{"chunks", in.Chunks},
 	} {
 		counter(descSessionsInvalid, r.n, r.reason)
 	}
