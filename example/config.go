@@ -33,6 +33,11 @@ type Config struct {
 	ExpireAtBrowserClose bool
 	SaveEveryRequest     bool
 
+	// CookieName is the session cookie's name, default "session". Open
+	// picks "__Host-session" when the site is served over HTTPS (TLSCert)
+	// or behind a TLS proxy (BehindTLSProxy) and no name is given.
+	CookieName string
+
 	// InsecureCookies drops the Secure attribute so cookies work over plain
 	// HTTP. Off by default; run sets it for loopback addresses.
 	InsecureCookies bool

@@ -39,10 +39,10 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
 		}
-		return cfg, usageError{err}
+		return cfg, usageError{fmt.Errorf("example: %w", err)}
 	}
 	if fs.NArg() > 0 {
-		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return cfg, usageError{fmt.Errorf("example: unexpected argument %q", fs.Arg(0))}
 	}
 	// --insecure-cookies defaults to on for a loopback --addr.
 	cfg.InsecureCookies = isLoopback(cfg.Addr)

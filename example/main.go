@@ -37,7 +37,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	cancel()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "example:", err)
+		fmt.Fprintln(os.Stderr, err) // every error says "example: " already
 	}
 	os.Exit(exitCode(err))
 }

@@ -52,6 +52,10 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The session settings are checked before anything is made on disk.
+	if err := checkSessionConfig(cfg); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
 	opened := false
 	defer func() {
@@ -108,22 +112,45 @@ func (s *Server) openSessions() error {
 	if s.repl != nil {
 		revoker = s.repl
 	}
-	cfg := s.cfg
-	mgr, err := sessions.New(sessions.Config{
-		Keys:                 s.keys,
+	mgr, err := sessions.New(s.cfg.sessionsConfig(s.keys, revoker))
+	if err != nil {
+		return fmt.Errorf("example: open: %w", err) // "sessions: new: ..."
+	}
+	s.mgr = mgr
+	return nil
+}
+
+// sessionsConfig is the session manager's configuration on keys and
+// revoker.
+func (cfg Config) sessionsConfig(keys keyring.Source, revoker sessions.Revoker) sessions.Config {
+	return sessions.Config{
+		Keys:                 keys,
 		Revoker:              revoker,
 		InsecureCookies:      cfg.InsecureCookies,
+		CookieName:           cfg.CookieName,
 		CookieAge:            cfg.CookieAge,
 		AbsoluteLifetime:     cfg.AbsoluteLifetime,
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               cfg.Logger,
 		Now:                  cfg.Now,
-	})
-	if err != nil {
-		return fmt.Errorf("example: open: sessions: %w", err)
 	}
-	s.mgr = mgr
+}
+
+// checkSessionConfig lets sessions.New judge the session settings before
+// Open creates the data directory or a keyring: a throwaway Manager on an
+// in-memory keyring, without a revocation list (the real one is opened
+// with the same absolute lifetime, so New's lifetime check holds for it).
+func checkSessionConfig(cfg Config) error {
+	ring, err := keyring.New(cfg.Now())
+	if err != nil {
+		return fmt.Errorf("example: open: %w", err)
+	}
+	c := cfg.sessionsConfig(ring, nil)
+	c.InsecureNoRevocation = true
+	if _, err := sessions.New(c); err != nil {
+		return fmt.Errorf("example: open: %w", err)
+	}
 	return nil
 }
 
@@ -139,15 +166,15 @@ func (s *Server) openKeyring() error {
 			return fmt.Errorf("example: open: generate keyring: %w", err)
 		}
 		if err := keyring.WriteFile(path, k); err != nil {
-			return fmt.Errorf("example: open: write new keyring: %w", err)
+			return fmt.Errorf("example: open: %w (make one with `sealctl keys init --keyring %s`)", err, path)
 		}
 		s.logger.Info("generated a new keyring", "file", path, "primary_key", k.Primary().ID)
 	case err != nil:
-		return fmt.Errorf("example: open: keyring: %w", err)
+		return fmt.Errorf("example: open: %w", err) // "stat PATH: ..."
 	}
 	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: s.logger, Interval: s.cfg.KeyringPollInterval, Now: s.cfg.Now})
 	if err != nil {
-		return fmt.Errorf("example: open: keyring %s: %w (fix or remove the file; `sealctl keys list --keyring %s` shows what is wrong)", path, err, path)
+		return fmt.Errorf("example: open: %w (`sealctl keys list --keyring %[2]s` shows what is wrong; fix the file, or move it away and make a new one with `sealctl keys init --keyring %[2]s`, which logs everyone out)", err, path)
 	}
 	s.keys = w
 	s.logger.Info("keyring loaded and watched for changes", "file", path, "keys", len(w.Keyring().Keys()), "primary_key", w.Keyring().Primary().ID)
@@ -172,7 +199,7 @@ func (s *Server) openRevocation() error {
 		return fmt.Errorf("example: open: revocation list %s is in use by another process (is the example already running? stop it or use another --data)", dir)
 	}
 	if err != nil {
-		return fmt.Errorf("example: open: revocation list %s: %w", dir, err)
+		return fmt.Errorf("example: open: %w", err) // "revocation: open DIR: ..."
 	}
 	s.store = st
 	s.logger.Info("revocation list opened", "dir", dir)
