@@ -33,14 +33,21 @@ type Config struct {
 	ExpireAtBrowserClose bool
 	SaveEveryRequest     bool
 
-	// CookieName is the session cookie's name, default "session". Open
-	// picks "__Host-session" when the site is served over HTTPS (TLSCert)
-	// or behind a TLS proxy (BehindTLSProxy) and no name is given.
+	// CookieName is the session cookie's name. Default "session", or
+	// "__Host-session" when browsers reach the site over HTTPS (TLSCert or
+	// BehindTLSProxy) with Secure cookies.
 	CookieName string
 
 	// InsecureCookies drops the Secure attribute so cookies work over plain
 	// HTTP. Off by default; run sets it for loopback addresses.
 	InsecureCookies bool
+
+	// TLSCert and TLSKey, both set, make Listen serve HTTPS with this PEM
+	// certificate and key. BehindTLSProxy says a TLS-terminating proxy
+	// fronts the site. Either makes the default cookie name
+	// "__Host-session" (unless InsecureCookies).
+	TLSCert, TLSKey string
+	BehindTLSProxy  bool
 
 	// NATSURL, when set, replicates the revocation list to the other
 	// instances through NATS JetStream; Node names this instance (default
@@ -79,6 +86,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if err := cfg.tlsDefaults(); err != nil {
+		return cfg, err
 	}
 	if cfg.NATSURL != "" && cfg.Node == "" {
 		// The store and the replicator must agree on this instance's name.

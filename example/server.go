@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
@@ -213,9 +214,16 @@ func (s *Server) openRevocation() error {
 
 // listen starts serving on cfg.Addr in the background.
 func (s *Server) listen() error {
+	tlsCfg, err := s.cfg.tlsConfig()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("example: listen: %w", err)
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	s.ln = ln
 	s.http = &http.Server{
@@ -231,11 +239,15 @@ func (s *Server) listen() error {
 	return nil
 }
 
-// URL is the address the server listens on, as http://host:port; "" when
+// URL is the address the server listens on, as http://host:port (https
+// with Config.TLSCert); "" when
 // Config.Addr was empty.
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
+	}
+	if s.cfg.TLSCert != "" {
+		return "https://" + s.ln.Addr().String()
 	}
 	return "http://" + s.ln.Addr().String()
 }
