@@ -49,6 +49,11 @@ type Config struct {
 	TLSCert, TLSKey string
 	BehindTLSProxy  bool
 
+	// Limits throttle failed logins and the ending of anonymous sessions;
+	// the zero value is no limits. The command line starts from
+	// DefaultLimits.
+	Limits Limits
+
 	// NATSURL, when set, replicates the revocation list to the other
 	// instances through NATS JetStream; Node names this instance (default
 	// the hostname).

@@ -31,6 +31,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.SaveEveryRequest, "save-every-request", false, "re-seal the cookie on every request (sliding expiry)")
 	fs.BoolVar(&insecure, "insecure-cookies", false, "drop the Secure cookie attribute for plain HTTP (default on for a loopback --addr without TLS)")
 	addTLSFlags(fs, &cfg)
+	addLimitFlags(fs, &cfg)
 	addNATSFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./example [flags]\n\nflags:\n")

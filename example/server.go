@@ -38,6 +38,7 @@ type Server struct {
 	router  *mux.Router
 	handler http.Handler
 	pages   map[string]*template.Template
+	limits  *limiter
 
 	ln   net.Listener
 	http *http.Server
@@ -57,7 +58,7 @@ func Open(cfg Config) (*Server, error) {
 	if err := checkSessionConfig(cfg); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now, limits: newLimiter(cfg.Limits)}
 	opened := false
 	defer func() {
 		if !opened {
