@@ -17,6 +17,11 @@ type Config struct {
 	// (the tests do, with httptest).
 	Addr string
 
+	// AdminAddr, when set, moves /healthz and /metrics off Addr to a
+	// plain-HTTP listener of their own on this address (keep it private,
+	// such as "127.0.0.1:9090"), where Open starts serving them.
+	AdminAddr string
+
 	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
 	// default, the keyring. Required. Created if missing (mode 0700).
 	DataDir string

@@ -23,6 +23,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		insecure bool
 	)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "serve /healthz and /metrics on this address instead of --addr (plain HTTP; keep it private)")
 	fs.StringVar(&cfg.DataDir, "data", "example-data", "data `directory`: the Badger revocation list and, by default, the keyring")
 	fs.StringVar(&cfg.KeyringFile, "keyring", "", "keyring `file` (default DIR/keyring.json; generated if missing; reloaded when it changes)")
 	fs.DurationVar(&cfg.CookieAge, "cookie-age", 14*24*time.Hour, "idle expiry of a session")

@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("listening", "url", srv.URL(), "data", cfg.DataDir)
+	if u := srv.AdminURL(); u != "" {
+		logger.Info("operations endpoints (/healthz, /metrics) listening", "url", u)
+	}
 
 	select {
 	case <-ctx.Done():

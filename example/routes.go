@@ -31,8 +31,10 @@ func (s *Server) routes() {
 	r.Use(s.mgr.Handler)
 
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticHandler()))
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	if s.cfg.AdminAddr == "" { // else on their own listener (listen.go)
+		r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+		r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	}
 
 	r.HandleFunc("/", s.home).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/login", s.loginForm).Methods(http.MethodGet)

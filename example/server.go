@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,9 +37,9 @@ type Server struct {
 	pages   map[string]*template.Template
 	limits  *limiter
 
-	ln   net.Listener
-	http *http.Server
-	done chan error // receives Serve's result
+	web     *httpListener // nil without Config.Addr
+	admin   *httpListener // nil without Config.AdminAddr
+	stopped chan error    // the first listener that stops on its own
 }
 
 // Open builds the site from cfg: it creates the data directory, loads (or
@@ -82,10 +79,8 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.registry = s.newRegistry()
 	s.routes()
-	if cfg.Addr != "" {
-		if err := s.listen(); err != nil {
-			return nil, err
-		}
+	if err := s.listen(); err != nil {
+		return nil, err
 	}
 	opened = true
 	return s, nil
@@ -213,75 +208,17 @@ func (s *Server) openRevocation() error {
 	return nil
 }
 
-// listen starts serving on cfg.Addr in the background.
-func (s *Server) listen() error {
-	tlsCfg, err := s.cfg.tlsConfig()
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("example: listen: %w", err)
-	}
-	if tlsCfg != nil {
-		ln = tls.NewListener(ln, tlsCfg)
-	}
-	s.ln = ln
-	s.http = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-	}
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.http.Serve(ln) }()
-	return nil
-}
-
-// URL is the address the server listens on, as http://host:port (https
-// with Config.TLSCert); "" when
-// Config.Addr was empty.
-func (s *Server) URL() string {
-	if s.ln == nil {
-		return ""
-	}
-	if s.cfg.TLSCert != "" {
-		return "https://" + s.ln.Addr().String()
-	}
-	return "http://" + s.ln.Addr().String()
-}
-
-// Done receives the listener's error if serving stops on its own (nil
-// channel without Config.Addr).
-func (s *Server) Done() <-chan error { return s.done }
-
 // Handler is the whole site, for httptest or another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the HTTP server gracefully (waiting up to
+// Close stops the HTTP servers gracefully (waiting up to
 // Config.ShutdownTimeout for requests in flight, then closing their
 // connections), then stops replication and closes the revocation store and
 // the keyring watcher. It is safe on a partly opened Server.
 func (s *Server) Close() error {
-	var errs []error
-	if s.http != nil {
-		timeout := s.cfg.ShutdownTimeout
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		if err := s.http.Shutdown(ctx); err != nil {
-			// Requests still running past the timeout: cut their
-			// connections rather than leave them to a closed store.
-			s.http.Close()
-			errs = append(errs, fmt.Errorf("example: close: http: requests still running after %v, connections closed: %w", timeout, err))
-		}
-		cancel()
-		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, fmt.Errorf("example: close: serve: %w", err))
-		}
-		s.http = nil
-	}
 	// errors.Join drops the nils.
+	errs := []error{s.web.shutdown(s.cfg.ShutdownTimeout), s.admin.shutdown(s.cfg.ShutdownTimeout)}
+	s.web, s.admin = nil, nil
 	if s.repl != nil {
 		errs = append(errs, closeErr("replication", s.repl.Close()))
 		s.repl = nil
