@@ -130,6 +130,7 @@ func (cfg Config) sessionsConfig(keys keyring.Source, revoker sessions.Revoker) 
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               cfg.Logger,
+		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
 	}
 }

@@ -117,14 +117,16 @@ type Config struct {
 	// false.
 	SaveEveryRequest bool
 
-	// Logger receives the reasons cookies are refused (Debug and Info, never
-	// the cookie value), revocation list failures (Warn) and save errors
-	// (Error). Default slog.Default().
+	// Logger receives the reasons cookies are refused (never the cookie
+	// value: Warn, rate-limited, for a forged or tampered cookie; Info for a
+	// revoked one; Debug for the rest), revocation list failures (Warn) and
+	// save errors (Error). Default slog.Default().
 	Logger *slog.Logger
 
 	// ErrorHandler is called by Handler with errors it cannot return to a
 	// caller: a session too large for a cookie (*TooLargeError), a sealing
-	// failure, a revocation that could not be recorded. It runs while the
+	// failure, a revocation that could not be recorded, a session another
+	// request ended meanwhile (ErrSessionInterrupted). It runs while the
 	// response headers are being written, before the status line: it may
 	// add headers but must not write the body or status. Default: log the
 	// error at Error level.

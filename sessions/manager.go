@@ -130,5 +130,5 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 		return r, s
 	}
 	s := m.load(r)
-	return r.WithContext(context.WithValue(r.Context(), m.key, s)), s
+	return r.WithContext(m.withSession(r.Context(), s)), s
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -27,17 +28,25 @@ func (m *Manager) load(r *http.Request) *Session {
 	if n > 0 {
 		now := m.now().UnixNano()
 		kr := m.cfg.Keys.Keyring()
+		// A refused cookie is deleted, unless one was left untried or the
+		// revocation list failed: it may be a valid session (fail closed
+		// refuses it now but must not throw it away).
+		s.dropRefused = present && n < len(vals)
 		for _, v := range vals[:n] {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
+				s.dropRefused = false
 				if !opened.Primary {
 					s.origin = originOldKey
 				}
 				return s
 			}
-			m.refused(r, why, len(v))
+			if why == reasonRevokerError {
+				s.dropRefused = false
+			}
+			m.refused(r, why, claimedKeyID(v), len(v))
 		}
 	}
 	m.st.created.Add(1)
@@ -45,6 +54,24 @@ func (m *Manager) load(r *http.Request) *Session {
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
 	return s
+}
+
+// maxLoggedKeyID bounds the key ID a refused cookie names in the log: an
+// attacker chooses it.
+const maxLoggedKeyID = 32
+
+// claimedKeyID returns the key ID a sealed value names (the text before its
+// first dot), cut to maxLoggedKeyID bytes. It is not the value: the value's
+// sealed part never reaches the log.
+func claimedKeyID(v string) string {
+	id, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return ""
+	}
+	if len(id) > maxLoggedKeyID {
+		id = id[:maxLoggedKeyID]
+	}
+	return id
 }
 
 // open checks one cookie value completely: what the value alone decides
