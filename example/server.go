@@ -109,7 +109,9 @@ func (s *Server) openSessions() error {
 	if s.repl != nil {
 		revoker = s.repl
 	}
-	mgr, err := sessions.New(s.cfg.sessionsConfig(s.keys, revoker))
+	cfg := s.cfg.sessionsConfig(s.keys, revoker)
+	cfg.ErrorHandler = s.sessionError
+	mgr, err := sessions.New(cfg)
 	if err != nil {
 		return fmt.Errorf("example: open: %w", err) // "sessions: new: ..."
 	}
@@ -130,7 +132,6 @@ func (cfg Config) sessionsConfig(keys keyring.Source, revoker sessions.Revoker) 
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               cfg.Logger,
-		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
 	}
 }
