@@ -29,11 +29,8 @@ type httpListener struct {
 func (s *Server) listen() error {
 	s.stopped = make(chan error, 2)
 	if s.cfg.Addr != "" {
-		tlsCfg, err := s.cfg.tlsConfig()
-		if err != nil {
-			return err
-		}
-		if s.web, err = s.serve("http", s.cfg.Addr, tlsCfg, s.handler); err != nil {
+		var err error
+		if s.web, err = s.serve("http", s.cfg.Addr, s.tls, s.handler); err != nil {
 			return err
 		}
 	}

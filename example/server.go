@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
@@ -36,6 +37,7 @@ type Server struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	limits  *limiter
+	tls     *tls.Config // nil without Config.TLSCert
 
 	web     *httpListener // nil without Config.Addr
 	admin   *httpListener // nil without Config.AdminAddr
@@ -55,7 +57,11 @@ func Open(cfg Config) (*Server, error) {
 	if err := checkSessionConfig(cfg); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now, limits: newLimiter(cfg.Limits)}
+	tlsCfg, err := cfg.tlsConfig() // a bad certificate too
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now, limits: newLimiter(cfg.Limits), tls: tlsCfg}
 	opened := false
 	defer func() {
 		if !opened {

@@ -25,6 +25,8 @@ func TestStartupErrors(t *testing.T) {
 			"CookieAge 48h0m0s exceeds AbsoluteLifetime 1h0m0s", filepath.Join(tmp, "a"), 1},
 		{"keyring in a missing directory", []string{"--data", filepath.Join(tmp, "b"), "--keyring", filepath.Join(tmp, "none", "k.json")},
 			"sealctl keys init --keyring " + filepath.Join(tmp, "none", "k.json"), "", 1},
+		{"missing certificate", []string{"--data", filepath.Join(tmp, "c"), "--tls-cert", filepath.Join(tmp, "no.pem"), "--tls-key", filepath.Join(tmp, "no.pem")},
+			"TLS certificate", filepath.Join(tmp, "c"), 1},
 		{"unknown flag", []string{"--nope"}, "flag provided but not defined", "", 2},
 	}
 	for _, tt := range tests {
