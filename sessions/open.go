@@ -18,7 +18,11 @@ const maxCandidates = 4
 
 // load opens the first of the request's cookies that passes every check,
 // or starts a new session.
-func (m *Manager) load(r *http.Request) *Session {
+func (m *Manager) load(r *http.Request) *Session { return m.loadWith(r, true) }
+
+// loadWith is load; bound says whether a device-bound session needs its
+// bound cookie (the DBSC endpoint is where it gets one).
+func (m *Manager) loadWith(r *http.Request, bound bool) *Session {
 	s := &Session{m: m}
 	var vals [maxCandidates]string
 	n, present := cookieValues(r.Header, m.cfg.CookieName, vals[:])
@@ -34,6 +38,9 @@ func (m *Manager) load(r *http.Request) *Session {
 		s.dropRefused = present && n < len(vals)
 		for _, v := range vals[:n] {
 			why, opened := m.open(kr, v, now, &s.p)
+			if why == reasonOK && bound {
+				why = m.boundCheck(r.Header, kr, &s.p, now)
+			}
 			if why == reasonOK {
 				m.st.opened.Add(1)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
@@ -43,8 +50,8 @@ func (m *Manager) load(r *http.Request) *Session {
 				}
 				return s
 			}
-			if why == reasonRevokerError {
-				s.dropRefused = false
+			if why == reasonRevokerError || why == reasonUnbound {
+				s.dropRefused = false // unbound: the DBSC refresh needs it
 			}
 			m.refused(r, why, claimedKeyID(v), len(v))
 		}

@@ -20,9 +20,10 @@ const (
 	reasonOversize
 	reasonWrongName
 	reasonRevokerError
+	reasonUnbound
 )
 
-var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error"}
+var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error", "unbound"}
 
 func (r reason) String() string { return reasonNames[r] }
 
@@ -40,6 +41,14 @@ type Stats struct {
 	CacheHits     uint64 // cookie values taken from the verified-value cache (no MAC or decryption)
 	CacheMisses   uint64 // cookie values looked up in that cache and verified in full
 	Invalid       InvalidStats
+	DBSC          DBSCStats
+}
+
+// DBSCStats counts Device Bound Session Credentials events.
+type DBSCStats struct {
+	Registered uint64 // sessions bound to a device key
+	Refreshed  uint64 // bound cookies renewed on a signed proof
+	Refused    uint64 // proofs refused: bad signature, another key, a dead or replayed challenge, a session already bound
 }
 
 // InvalidStats counts refused cookies by reason.
@@ -52,16 +61,18 @@ type InvalidStats struct {
 	Oversize     uint64 // longer than a cookie can be
 	WrongName    uint64 // sealed for another cookie name
 	RevokerError uint64 // refused because the revocation list failed (fail closed)
+	Unbound      uint64 // a device-bound session without a live bound cookie (DBSC)
 }
 
 // Total returns the number of refused cookies.
 func (s InvalidStats) Total() uint64 {
-	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError
+	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError + s.Unbound
 }
 
 type counters struct {
 	opened, created, resealed, saved, deleted, tooLarge, revokerErrors atomic.Uint64
 	interrupted, flashDropped                                          atomic.Uint64
+	dbscRegistered, dbscRefreshed, dbscRefused                         atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
 	warn                                                               [len(reasonNames)]warnLimit
 }
@@ -96,6 +107,12 @@ func (m *Manager) counts(c *counters) Stats {
 			Oversize:     c.invalid[reasonOversize].Load(),
 			WrongName:    c.invalid[reasonWrongName].Load(),
 			RevokerError: c.invalid[reasonRevokerError].Load(),
+			Unbound:      c.invalid[reasonUnbound].Load(),
+		},
+		DBSC: DBSCStats{
+			Registered: c.dbscRegistered.Load(),
+			Refreshed:  c.dbscRefreshed.Load(),
+			Refused:    c.dbscRefused.Load(),
 		},
 	}
 }

@@ -1,0 +1,220 @@
+package sessions
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// Device Bound Session Credentials (W3C webappsec-dbsc, the editor's draft
+// of 2026-02-17, commit d34681127abc): a logged-in session is bound to a
+// key pair the browser keeps in the device's secure hardware, and from then
+// on every request of the session must also carry a short-lived "bound"
+// cookie that only a holder of the private key can renew.
+//
+// The design is stateless, as the rest of the package: the device's public
+// key travels sealed in the session cookie (payload version 2), challenges
+// and bound cookies are sealed, time-limited values under the keyring, so
+// no instance keeps a table of keys or challenges and any instance answers
+// a refresh. See SECURITY.md for what it protects against.
+
+// DeviceBound turns on Device Bound Session Credentials for a Manager
+// (Config.DeviceBound). Mount Manager.DBSCHandler at Path.
+type DeviceBound struct {
+	// Path is the registration and refresh endpoint, where the app mounts
+	// Manager.DBSCHandler, outside Manager.Handler. Required; an absolute
+	// path such as "/dbsc".
+	Path string
+
+	// CookieName names the short-lived bound cookie. Default CookieName
+	// followed by "_bound". It gets the session cookie's attributes.
+	CookieName string
+
+	// CookieAge is the bound cookie's lifetime: how long a copied cookie
+	// keeps working away from the device. Default 5 minutes.
+	CookieAge time.Duration
+
+	// ChallengeAge is how long a challenge may be signed and answered: the
+	// window in which a captured proof can be replayed. Default 1 minute.
+	ChallengeAge time.Duration
+}
+
+// Defaults of DeviceBound.
+const (
+	DefaultBoundCookieAge = 5 * time.Minute
+	DefaultChallengeAge   = time.Minute
+)
+
+// HTTP header names of the protocol.
+const (
+	HeaderSessionRegistration = "Secure-Session-Registration"
+	HeaderSessionResponse     = "Secure-Session-Response"
+	HeaderSessionChallenge    = "Secure-Session-Challenge"
+	HeaderSessionID           = "Sec-Secure-Session-Id"
+)
+
+// deviceBoundDefaults checks and fills in c.DeviceBound, a copy of the
+// caller's.
+func (c *Config) deviceBoundDefaults() error {
+	if c.DeviceBound == nil {
+		return nil
+	}
+	d := *c.DeviceBound
+	c.DeviceBound = &d
+	if c.InsecureNoRevocation {
+		// Registration gives the session a new ID and revokes the old one:
+		// without a revocation list the unbound cookie would live on.
+		return invalid("DeviceBound needs a Revoker: the unbound cookie a registration replaces must be revoked")
+	}
+	if !strings.HasPrefix(d.Path, "/") || !validAttr(d.Path) || strings.ContainsAny(d.Path, "\"\\") {
+		return invalid("DeviceBound.Path %q must be an absolute path", d.Path)
+	}
+	if d.CookieName == "" {
+		d.CookieName = c.CookieName + "_bound"
+	}
+	if !validCookieName(d.CookieName) || d.CookieName == c.CookieName {
+		return invalid("DeviceBound.CookieName %q is not a valid cookie name of its own", d.CookieName)
+	}
+	if d.CookieAge < 0 || d.ChallengeAge < 0 {
+		return invalid("DeviceBound ages must not be negative")
+	}
+	if d.CookieAge == 0 {
+		d.CookieAge = DefaultBoundCookieAge
+	}
+	if d.ChallengeAge == 0 {
+		d.ChallengeAge = DefaultChallengeAge
+	}
+	return nil
+}
+
+// DeviceBound reports whether the session is bound to a device key
+// (registered through DBSC and not since ended by CycleID, Login, Flush or
+// Logout).
+func (s *Session) DeviceBound() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p.device != ""
+}
+
+// Challenge purposes: a registration challenge names the unbound session;
+// a refresh challenge also names the key it was issued to.
+const (
+	purposeRegister byte = 1
+	purposeRefresh  byte = 2
+)
+
+// tokenVersion is the first byte of a challenge's and a bound cookie's
+// plaintext.
+const tokenVersion = 1
+
+// challengeName is the keyring name challenges are sealed under, so a
+// challenge never opens as a cookie and a cookie never as a challenge.
+func (m *Manager) challengeName() string { return m.cfg.CookieName + ".dbsc-challenge" }
+
+// appendToken appends the plaintext shared by challenges and bound
+// cookies: version, purpose, session ID, thumbprint, expiry.
+func appendToken(b []byte, purpose byte, id [16]byte, thumb [32]byte, exp int64) []byte {
+	b = append(b, tokenVersion, purpose)
+	b = append(b, id[:]...)
+	b = append(b, thumb[:]...)
+	return binary.AppendVarint(b, exp)
+}
+
+// checkToken reports whether plaintext is a token of purpose for id and
+// thumb, unexpired at now.
+func checkToken(b []byte, purpose byte, id [16]byte, thumb [32]byte, now int64) bool {
+	const head = 2 + 16 + 32
+	if len(b) <= head || b[0] != tokenVersion || b[1] != purpose ||
+		!bytes.Equal(b[2:18], id[:]) || !bytes.Equal(b[18:head], thumb[:]) {
+		return false
+	}
+	exp, n := binary.Varint(b[head:])
+	return n == len(b)-head && now < exp
+}
+
+// sealChallenge returns a challenge for the session id (and, for a
+// refresh, the key with thumbprint thumb; zero for a registration).
+func (m *Manager) sealChallenge(kr *keyring.Keyring, purpose byte, id [16]byte, thumb [32]byte) (string, error) {
+	exp := m.now().Add(m.cfg.DeviceBound.ChallengeAge).UnixNano()
+	v, err := kr.Seal(m.challengeName(), appendToken(nil, purpose, id, thumb, exp))
+	if err != nil {
+		return "", fmt.Errorf("sessions: dbsc: seal challenge: %w", err)
+	}
+	return v, nil
+}
+
+// challengeOK reports whether v is a live challenge of purpose for id and
+// thumb, sealed under kr.
+func (m *Manager) challengeOK(kr *keyring.Keyring, v string, purpose byte, id [16]byte, thumb [32]byte) bool {
+	o, err := kr.Open(m.challengeName(), v)
+	return err == nil && checkToken(o.Plaintext, purpose, id, thumb, m.now().UnixNano())
+}
+
+// purposeBound marks a bound cookie's plaintext.
+const purposeBound byte = 3
+
+// setBoundCookie puts a fresh bound cookie for session id and key thumb in
+// the response.
+func (m *Manager) setBoundCookie(h http.Header, kr *keyring.Keyring, id [16]byte, thumb [32]byte) error {
+	d := m.cfg.DeviceBound
+	exp := m.now().Add(d.CookieAge)
+	v, err := kr.Seal(d.CookieName, appendToken(nil, purposeBound, id, thumb, exp.UnixNano()))
+	if err != nil {
+		return fmt.Errorf("sessions: dbsc: seal bound cookie: %w", err)
+	}
+	b := make([]byte, 0, len(d.CookieName)+len(v)+160)
+	b = append(b, d.CookieName+"="+v+"; Max-Age="...)
+	b = fmt.Appendf(b, "%d", int64(d.CookieAge/time.Second))
+	b = m.appendAttrs(b)
+	h.Add("Set-Cookie", string(b))
+	return nil
+}
+
+// boundCheck decides whether a request may use the bound session p: it
+// must bring a live bound cookie naming p's ID and device key.
+func (m *Manager) boundCheck(h http.Header, kr *keyring.Keyring, p *payload, now int64) reason {
+	if p.device == "" {
+		return reasonOK
+	}
+	if m.cfg.DeviceBound == nil {
+		return reasonUnbound // bound under a config that had DBSC on: fail closed
+	}
+	var vals [maxCandidates]string
+	n, _ := cookieValues(h, m.cfg.DeviceBound.CookieName, vals[:])
+	thumb := thumbprint(p.device)
+	for _, v := range vals[:n] {
+		o, err := kr.Open(m.cfg.DeviceBound.CookieName, v)
+		if err == nil && checkToken(o.Plaintext, purposeBound, p.id, thumb, now) {
+			return reasonOK
+		}
+	}
+	return reasonUnbound
+}
+
+// offerBinding adds Secure-Session-Registration to a response that wrote
+// the cookie of a session Login bound to a user, when DBSC is on and the
+// session is not bound yet.
+func (m *Manager) offerBinding(h http.Header, s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	offer := s.offer && s.status == statusSaved && s.p.userID != "" && s.p.device == ""
+	s.offer = false
+	if !offer || m.cfg.DeviceBound == nil {
+		return
+	}
+	c, err := m.sealChallenge(m.cfg.Keys.Keyring(), purposeRegister, s.p.id, [32]byte{})
+	if err != nil {
+		return // no offer this time; the session works unbound
+	}
+	h.Set(HeaderSessionRegistration, `(ES256 RS256);path="`+m.cfg.DeviceBound.Path+`";challenge="`+c+`"`)
+}
+
+// dbscID is the DBSC session identifier of a binding: the key's
+// thumbprint, which stays while the session ID changes.
+func dbscID(thumb [32]byte) string { return base64.RawURLEncoding.EncodeToString(thumb[:]) }
