@@ -117,54 +117,78 @@ const tokenVersion = 1
 // challenge never opens as a cookie and a cookie never as a challenge.
 func (m *Manager) challengeName() string { return m.cfg.CookieName + ".dbsc-challenge" }
 
-// appendToken appends the plaintext shared by challenges and bound
-// cookies: version, purpose, session ID, thumbprint, expiry.
-func appendToken(b []byte, purpose byte, id [16]byte, thumb [32]byte, exp int64) []byte {
-	b = append(b, tokenVersion, purpose)
-	b = append(b, id[:]...)
-	b = append(b, thumb[:]...)
-	return binary.AppendVarint(b, exp)
+// token is the plaintext of a challenge or a bound cookie.
+type token struct {
+	purpose byte
+	id      [16]byte
+	thumb   [32]byte // zero in a registration challenge
+	issued  int64    // unix nanoseconds
+	expires int64    // unix nanoseconds
 }
 
-// checkToken reports whether plaintext is a token of purpose for id and
-// thumb, unexpired at now.
-func checkToken(b []byte, purpose byte, id [16]byte, thumb [32]byte, now int64) bool {
-	const head = 2 + 16 + 32
-	if len(b) <= head || b[0] != tokenVersion || b[1] != purpose ||
-		!bytes.Equal(b[2:18], id[:]) || !bytes.Equal(b[18:head], thumb[:]) {
-		return false
+// tokenHead is the fixed part of an encoded token.
+const tokenHead = 2 + 16 + 32
+
+// appendTo appends the token's encoding: version, purpose, session ID,
+// thumbprint, issued, expires.
+func (k *token) appendTo(b []byte) []byte {
+	b = append(b, tokenVersion, k.purpose)
+	b = append(b, k.id[:]...)
+	b = append(b, k.thumb[:]...)
+	b = binary.AppendVarint(b, k.issued)
+	return binary.AppendVarint(b, k.expires)
+}
+
+// openToken returns the token v seals under name, if it is one of
+// purpose for id and thumb, unexpired at now.
+func openToken(kr *keyring.Keyring, name, v string, want *token, now int64) (token, bool) {
+	o, err := kr.Open(name, v)
+	if err != nil {
+		return token{}, false
 	}
-	exp, n := binary.Varint(b[head:])
-	return n == len(b)-head && now < exp
+	b := o.Plaintext
+	if len(b) <= tokenHead || b[0] != tokenVersion || b[1] != want.purpose ||
+		!bytes.Equal(b[2:18], want.id[:]) || !bytes.Equal(b[18:tokenHead], want.thumb[:]) {
+		return token{}, false
+	}
+	t := *want
+	var n1, n2 int
+	t.issued, n1 = binary.Varint(b[tokenHead:])
+	if n1 > 0 {
+		t.expires, n2 = binary.Varint(b[tokenHead+n1:])
+	}
+	if n1 <= 0 || n2 <= 0 || tokenHead+n1+n2 != len(b) || now >= t.expires {
+		return token{}, false
+	}
+	return t, true
 }
 
 // sealChallenge returns a challenge for the session id (and, for a
 // refresh, the key with thumbprint thumb; zero for a registration).
-func (m *Manager) sealChallenge(kr *keyring.Keyring, purpose byte, id [16]byte, thumb [32]byte) (string, error) {
-	exp := m.now().Add(m.cfg.DeviceBound.ChallengeAge).UnixNano()
-	v, err := kr.Seal(m.challengeName(), appendToken(nil, purpose, id, thumb, exp))
+// now is its issue time.
+func (m *Manager) sealChallenge(kr *keyring.Keyring, now time.Time, purpose byte, id [16]byte, thumb [32]byte) (string, error) {
+	t := token{purpose: purpose, id: id, thumb: thumb, issued: now.UnixNano(), expires: now.Add(m.cfg.DeviceBound.ChallengeAge).UnixNano()}
+	v, err := kr.Seal(m.challengeName(), t.appendTo(nil))
 	if err != nil {
 		return "", fmt.Errorf("sessions: dbsc: seal challenge: %w", err)
 	}
 	return v, nil
 }
 
-// challengeOK reports whether v is a live challenge of purpose for id and
-// thumb, sealed under kr.
-func (m *Manager) challengeOK(kr *keyring.Keyring, v string, purpose byte, id [16]byte, thumb [32]byte) bool {
-	o, err := kr.Open(m.challengeName(), v)
-	return err == nil && checkToken(o.Plaintext, purpose, id, thumb, m.now().UnixNano())
+// openChallenge returns the live challenge v of purpose for id and thumb.
+func (m *Manager) openChallenge(kr *keyring.Keyring, v string, purpose byte, id [16]byte, thumb [32]byte) (token, bool) {
+	return openToken(kr, m.challengeName(), v, &token{purpose: purpose, id: id, thumb: thumb}, m.now().UnixNano())
 }
 
 // purposeBound marks a bound cookie's plaintext.
 const purposeBound byte = 3
 
-// setBoundCookie puts a fresh bound cookie for session id and key thumb in
-// the response.
-func (m *Manager) setBoundCookie(h http.Header, kr *keyring.Keyring, id [16]byte, thumb [32]byte) error {
+// setBoundCookie puts a bound cookie for session id and key thumb, issued
+// at now, in the response.
+func (m *Manager) setBoundCookie(h http.Header, kr *keyring.Keyring, now time.Time, id [16]byte, thumb [32]byte) error {
 	d := m.cfg.DeviceBound
-	exp := m.now().Add(d.CookieAge)
-	v, err := kr.Seal(d.CookieName, appendToken(nil, purposeBound, id, thumb, exp.UnixNano()))
+	t := token{purpose: purposeBound, id: id, thumb: thumb, issued: now.UnixNano(), expires: now.Add(d.CookieAge).UnixNano()}
+	v, err := kr.Seal(d.CookieName, t.appendTo(nil))
 	if err != nil {
 		return fmt.Errorf("sessions: dbsc: seal bound cookie: %w", err)
 	}
@@ -185,16 +209,26 @@ func (m *Manager) boundCheck(h http.Header, kr *keyring.Keyring, p *payload, now
 	if m.cfg.DeviceBound == nil {
 		return reasonUnbound // bound under a config that had DBSC on: fail closed
 	}
+	if _, ok := m.newestBound(h, kr, p.id, thumbprint(p.device), now); !ok {
+		return reasonUnbound
+	}
+	return reasonOK
+}
+
+// newestBound returns the latest issue time of the live bound cookies the
+// request brings for session id and key thumb, if there is one.
+func (m *Manager) newestBound(h http.Header, kr *keyring.Keyring, id [16]byte, thumb [32]byte, now int64) (int64, bool) {
 	var vals [maxCandidates]string
-	n, _ := cookieValues(h, m.cfg.DeviceBound.CookieName, vals[:])
-	thumb := thumbprint(p.device)
+	name := m.cfg.DeviceBound.CookieName
+	n, _ := cookieValues(h, name, vals[:])
+	want := token{purpose: purposeBound, id: id, thumb: thumb}
+	newest, found := int64(0), false
 	for _, v := range vals[:n] {
-		o, err := kr.Open(m.cfg.DeviceBound.CookieName, v)
-		if err == nil && checkToken(o.Plaintext, purposeBound, p.id, thumb, now) {
-			return reasonOK
+		if t, ok := openToken(kr, name, v, &want, now); ok && (!found || t.issued > newest) {
+			newest, found = t.issued, true
 		}
 	}
-	return reasonUnbound
+	return newest, found
 }
 
 // offerBinding adds Secure-Session-Registration to a response that wrote
@@ -208,7 +242,7 @@ func (m *Manager) offerBinding(h http.Header, s *Session) {
 	if !offer || m.cfg.DeviceBound == nil {
 		return
 	}
-	c, err := m.sealChallenge(m.cfg.Keys.Keyring(), purposeRegister, s.p.id, [32]byte{})
+	c, err := m.sealChallenge(m.cfg.Keys.Keyring(), m.now(), purposeRegister, s.p.id, [32]byte{})
 	if err != nil {
 		return // no offer this time; the session works unbound
 	}

@@ -93,7 +93,12 @@ func (m *Manager) registerBinding(w http.ResponseWriter, r *http.Request, s *Ses
 	if err == nil {
 		err = pr.verify(key)
 	}
-	if err != nil || !m.challengeOK(kr, pr.jti, purposeRegister, s.sessionID(), [32]byte{}) {
+	if err == nil {
+		if _, ok := m.openChallenge(kr, pr.jti, purposeRegister, s.sessionID(), [32]byte{}); !ok {
+			err = proofErr("not a live registration challenge of this session")
+		}
+	}
+	if err != nil {
 		m.st.dbscRefused.Add(1)
 		http.Error(w, "registration proof refused", http.StatusBadRequest)
 		return
@@ -140,11 +145,11 @@ func (m *Manager) refreshBinding(w http.ResponseWriter, r *http.Request, s *Sess
 		http.Error(w, "refresh proof refused", http.StatusBadRequest)
 		return
 	}
-	if err != nil || !m.challengeOK(kr, pr.jti, purposeRefresh, id, thumb) {
+	if err != nil || !m.challengeFresh(r, kr, pr.jti, id, thumb) {
 		if err == nil {
-			m.st.dbscRefused.Add(1) // signed, but over a challenge not live for this session
+			m.st.dbscRefused.Add(1) // signed, but over a dead, foreign or used challenge
 		}
-		if c, cerr := m.sealChallenge(kr, purposeRefresh, id, thumb); cerr == nil {
+		if c, cerr := m.sealChallenge(kr, m.now(), purposeRefresh, id, thumb); cerr == nil {
 			w.Header().Set(HeaderSessionChallenge, `"`+c+`";id="`+sid+`"`)
 		}
 		http.Error(w, "sign the challenge", http.StatusForbidden)
@@ -156,12 +161,28 @@ func (m *Manager) refreshBinding(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 }
 
+// challengeFresh reports whether v is a live refresh challenge of the
+// session id and key thumb that no later refresh has used: the request
+// brings no bound cookie issued after it. A browser's cached challenge
+// came with its newest bound cookie, in the same response, so it passes;
+// a proof replayed beside a bound cookie that a refresh with it earned
+// does not.
+func (m *Manager) challengeFresh(r *http.Request, kr *keyring.Keyring, v string, id [16]byte, thumb [32]byte) bool {
+	c, ok := m.openChallenge(kr, v, purposeRefresh, id, thumb)
+	if !ok {
+		return false
+	}
+	newest, found := m.newestBound(r.Header, kr, id, thumb, m.now().UnixNano())
+	return !found || newest <= c.issued
+}
+
 // issueBound sets the next bound cookie and refresh challenge, or answers
 // 500 if they can't be sealed.
 func (m *Manager) issueBound(w http.ResponseWriter, kr *keyring.Keyring, id [16]byte, thumb [32]byte) bool {
-	c, err := m.sealChallenge(kr, purposeRefresh, id, thumb)
+	now := m.now() // one issue time: the challenge refreshes from this bound cookie
+	c, err := m.sealChallenge(kr, now, purposeRefresh, id, thumb)
 	if err == nil {
-		err = m.setBoundCookie(w.Header(), kr, id, thumb)
+		err = m.setBoundCookie(w.Header(), kr, now, id, thumb)
 	}
 	if err != nil {
 		m.cfg.Logger.LogAttrs(context.Background(), slog.LevelError, "sessions: dbsc: bound cookie not issued", slog.Any("error", err))

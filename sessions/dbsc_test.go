@@ -98,6 +98,23 @@ func TestDBSCRefresh(t *testing.T) {
 	}
 }
 
+// TestDBSCTickingClock: with a clock that moves between every reading, as
+// a real one does, a browser refreshes again and again: the challenge and
+// the bound cookie of one response share their issue time.
+func TestDBSCTickingClock(t *testing.T) {
+	var e *env
+	e = newEnv(t, func(c *sessions.Config) {
+		c.DeviceBound = &sessions.DeviceBound{Path: "/dbsc"}
+		c.Now = func() time.Time { e.clock.Advance(time.Millisecond); return e.clock.Now() }
+	})
+	b := boundBrowser(t, dbscApp(t, e), newECDevice(t))
+	for i := range 3 {
+		if res := b.refresh(b.dev.refreshProof(t, b.chal)); res.StatusCode != http.StatusOK {
+			t.Fatalf("refresh %d: %d %s", i, res.StatusCode, b.lastBody)
+		}
+	}
+}
+
 // TestDBSCStolenCookies: an infostealer's copy of the session and bound
 // cookies works until the bound cookie expires, and can't be refreshed
 // without the device key: no proof gets a challenge, a proof by another
@@ -157,14 +174,18 @@ func TestDBSCReplay(t *testing.T) {
 	}
 	refresh := dev.refreshProof(t, b.chal)
 	copyB := b.clone(nil)
+	e.clock.Advance(time.Second)
 	if res := b.refresh(refresh); res.StatusCode != http.StatusOK {
 		t.Fatal(res.StatusCode)
+	}
+	if res := b.refresh(refresh); res.StatusCode != http.StatusForbidden {
+		t.Errorf("refresh proof replayed beside the bound cookie it earned: %d", res.StatusCode)
 	}
 	e.clock.Advance(sessions.DefaultChallengeAge)
 	if res := copyB.refresh(refresh); res.StatusCode != http.StatusForbidden {
 		t.Errorf("refresh proof replayed after the challenge's life: %d", res.StatusCode)
 	}
-	if st := e.m.Stats().DBSC; st.Refused != 2 {
+	if st := e.m.Stats().DBSC; st.Refused != 3 { // 409, beside the newer cookie, after the life
 		t.Errorf("Stats.DBSC = %+v", st)
 	}
 }
