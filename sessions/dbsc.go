@@ -72,6 +72,9 @@ func (c *Config) deviceBoundDefaults() error {
 		// without a revocation list the unbound cookie would live on.
 		return invalid("DeviceBound needs a Revoker: the unbound cookie a registration replaces must be revoked")
 	}
+	if c.Partitioned {
+		return invalid("DeviceBound can't be used with Partitioned: the DBSC draft refuses partitioned bound cookies")
+	}
 	if !strings.HasPrefix(d.Path, "/") || !validAttr(d.Path) || strings.ContainsAny(d.Path, "\"\\") {
 		return invalid("DeviceBound.Path %q must be an absolute path", d.Path)
 	}
@@ -100,6 +103,19 @@ func (s *Session) DeviceBound() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.p.device != ""
+}
+
+// MissingDeviceProof reports whether the request brought the cookie of a
+// device-bound session without a live bound cookie, so the session was
+// not served: it is a fresh one. A DBSC browser refreshes the bound cookie
+// before sending such a request, so it comes from a client without the
+// device key (a copied cookie) or from a browser whose refresh failed. An
+// app that prefers to refuse it answers 401 or 403; it must not log the
+// client in on this fresh session without a new authentication.
+func (s *Session) MissingDeviceProof() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unbound
 }
 
 // Challenge purposes: a registration challenge names the unbound session;

@@ -260,6 +260,9 @@ func dbscApp(t testing.TB, e *env) *httptest.Server {
 		if s.DeviceBound() {
 			w.Header().Set("X-Bound", "1")
 		}
+		if s.MissingDeviceProof() {
+			w.Header().Set("X-Missing-Proof", "1")
+		}
 		_, _ = io.WriteString(w, s.UserID())
 	})
 	root := http.NewServeMux()

@@ -70,8 +70,8 @@ func TestDBSCRefresh(t *testing.T) {
 		t.Fatalf("before expiry: %q", u)
 	}
 	e.clock.Advance(2 * time.Second)
-	if u := b.user(); u != "" {
-		t.Fatalf("after the bound cookie's expiry the session is served: %q", u)
+	if u := b.user(); u != "" || b.last.Header.Get("X-Missing-Proof") != "1" {
+		t.Fatalf("after the bound cookie's expiry the session is served: %q, missing proof %q", u, b.last.Header.Get("X-Missing-Proof"))
 	}
 	if b.cookies["session"] == "" {
 		t.Fatal("the session cookie was deleted; the refresh needs it")
@@ -86,8 +86,8 @@ func TestDBSCRefresh(t *testing.T) {
 	if res := b.refresh(b.dev.refreshProof(t, b.chal)); res.StatusCode != http.StatusOK {
 		t.Fatalf("refresh: %d %s", res.StatusCode, b.lastBody)
 	}
-	if u := b.user(); u != "alice" {
-		t.Errorf("after refresh: %q", u)
+	if u := b.user(); u != "alice" || b.last.Header.Get("X-Missing-Proof") != "" {
+		t.Errorf("after refresh: %q, missing proof %q", u, b.last.Header.Get("X-Missing-Proof"))
 	}
 	e.clock.Advance(30 * time.Second)
 	if res := b.refreshAsBrowser(); res.StatusCode != http.StatusOK { // the cached challenge, still live
@@ -288,6 +288,12 @@ func TestDBSCConfig(t *testing.T) {
 		}
 	}
 	cfg := newEnv(t).cfg
+	cfg.Partitioned = true
+	cfg.DeviceBound = &sessions.DeviceBound{Path: "/dbsc"}
+	if _, err := sessions.New(cfg); !errors.Is(err, sessions.ErrInvalidConfig) {
+		t.Errorf("DeviceBound with Partitioned: %v", err)
+	}
+	cfg = newEnv(t).cfg
 	cfg.Revoker, cfg.InsecureNoRevocation = nil, true
 	cfg.DeviceBound = &sessions.DeviceBound{Path: "/dbsc"}
 	if _, err := sessions.New(cfg); !errors.Is(err, sessions.ErrInvalidConfig) {

@@ -53,6 +53,7 @@ func (m *Manager) loadWith(r *http.Request, bound bool) *Session {
 			if why == reasonRevokerError || why == reasonUnbound {
 				s.dropRefused = false // unbound: the DBSC refresh needs it
 			}
+			s.unbound = s.unbound || why == reasonUnbound
 			m.refused(r, why, claimedKeyID(v), len(v))
 		}
 	}

@@ -44,6 +44,9 @@ type Session struct {
 	retire retired
 	// offer: Login ran; the response offers DBSC registration (dbsc.go).
 	offer bool
+	// unbound: the request brought a device-bound session without a live
+	// bound cookie (dbsc.go).
+	unbound bool
 }
 
 // retired is an ID to revoke at commit, and until when.
