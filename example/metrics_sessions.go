@@ -66,6 +66,7 @@ func collectSessions(ch chan<- prometheus.Metric, m *sessions.Manager) {
 		{"oversize", in.Oversize},
 		{"wrong_name", in.WrongName},
 		{"revoker_error", in.RevokerError},
+		{"unbound", in.Unbound},
 	} {
 		counter(descSessionsInvalid, r.n, r.reason)
 	}
