@@ -127,6 +127,16 @@ type browser struct {
 	sessionID string // the DBSC session identifier
 	last      *http.Response
 	lastBody  string
+	bare      bool // send DBSC header values unquoted, as Chromium 148 does
+}
+
+// quote returns v as the browser sends it: a structured-field string, or
+// bare.
+func (b *browser) quote(v string) string {
+	if b.bare {
+		return v
+	}
+	return `"` + v + `"`
 }
 
 func newBrowser(t testing.TB, srv *httptest.Server, dev *device) *browser {
@@ -198,7 +208,7 @@ func (b *browser) register(proof string) *http.Response {
 	if b.regPath == "" {
 		b.t.Fatal("no registration was offered")
 	}
-	res := b.do(http.MethodPost, b.regPath, map[string]string{sessions.HeaderSessionResponse: `"` + proof + `"`})
+	res := b.do(http.MethodPost, b.regPath, map[string]string{sessions.HeaderSessionResponse: b.quote(proof)})
 	if res.StatusCode == http.StatusOK {
 		var cfg struct {
 			SessionIdentifier string `json:"session_identifier"`
@@ -214,9 +224,9 @@ func (b *browser) register(proof string) *http.Response {
 // refresh sends a refresh with proof ("" for none).
 func (b *browser) refresh(proof string) *http.Response {
 	b.t.Helper()
-	h := map[string]string{sessions.HeaderSessionID: `"` + b.sessionID + `"`}
+	h := map[string]string{sessions.HeaderSessionID: b.quote(b.sessionID)}
 	if proof != "" {
-		h[sessions.HeaderSessionResponse] = `"` + proof + `"`
+		h[sessions.HeaderSessionResponse] = b.quote(proof)
 	}
 	return b.do(http.MethodPost, "/dbsc", h)
 }

@@ -64,9 +64,22 @@ func sfString(v string) (string, bool) {
 	return v[1 : 1+end], true
 }
 
+// headerString returns a DBSC request header's string: a structured-field
+// string as the draft defines it, or the bare value, which Chromium 148
+// sends (its Secure-Session-Response is the JWT without quotes).
+func headerString(r *http.Request, name string) (string, bool) {
+	v := strings.TrimSpace(r.Header.Get(name))
+	if strings.HasPrefix(v, `"`) {
+		return sfString(v)
+	}
+	v, _, _ = strings.Cut(v, ";")
+	v = strings.TrimSpace(v)
+	return v, v != "" && !strings.ContainsAny(v, "\" \t,")
+}
+
 // readProof parses the request's Secure-Session-Response.
 func readProof(r *http.Request) (*proof, error) {
-	tok, ok := sfString(r.Header.Get(HeaderSessionResponse))
+	tok, ok := headerString(r, HeaderSessionResponse)
 	if !ok {
 		return nil, proofErr("no %s", HeaderSessionResponse)
 	}
@@ -125,7 +138,7 @@ func (m *Manager) registerBinding(w http.ResponseWriter, r *http.Request, s *Ses
 
 // refreshBinding answers a refresh.
 func (m *Manager) refreshBinding(w http.ResponseWriter, r *http.Request, s *Session) {
-	sid, _ := sfString(r.Header.Get(HeaderSessionID))
+	sid, _ := headerString(r, HeaderSessionID)
 	key, err := keyFromCanonical(s.deviceKey())
 	if !s.origin.loaded() || err != nil || sid != dbscID(thumbprint(key.canonical)) {
 		w.Header().Set("Content-Type", "application/json")

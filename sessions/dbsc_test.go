@@ -58,6 +58,27 @@ func TestDBSCRegistration(t *testing.T) {
 	}
 }
 
+// TestDBSCBareHeaders: Chromium 148 sends Secure-Session-Response (and
+// Sec-Secure-Session-Id) without the quotes of a structured-field string;
+// both forms register and refresh.
+func TestDBSCBareHeaders(t *testing.T) {
+	e, srv := dbscEnv(t)
+	dev := newECDevice(t)
+	b := newBrowser(t, srv, dev)
+	b.bare = true
+	b.do(http.MethodPost, "/login", nil)
+	if res := b.register(dev.registrationProof(t, b.regChal)); res.StatusCode != http.StatusOK {
+		t.Fatalf("registration with a bare proof: %d %s", res.StatusCode, b.lastBody)
+	}
+	e.clock.Advance(time.Second)
+	if res := b.refresh(dev.refreshProof(t, b.chal)); res.StatusCode != http.StatusOK {
+		t.Fatalf("refresh with bare headers: %d %s", res.StatusCode, b.lastBody)
+	}
+	if res := b.refresh(`"` + dev.refreshProof(t, b.chal)); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("an unterminated string: %d", res.StatusCode)
+	}
+}
+
 // TestDBSCRefresh: the bound cookie expires after DeviceBound.CookieAge;
 // the session is then not served, and its cookie is kept, until the
 // browser signs a refresh; a stale cached challenge gets a 403 with a new
