@@ -37,11 +37,20 @@ type DeviceBound struct {
 	CookieName string
 
 	// CookieAge is the bound cookie's lifetime: how long a copied cookie
-	// keeps working away from the device. Default 5 minutes.
+	// keeps working away from the device. Default 5 minutes. Chromium
+	// refreshes when less than about 2 minutes are left and limits how
+	// often it refreshes: under about 2 minutes it refreshes on every
+	// request and soon stops (Secure-Session-Skipped: quota_exceeded),
+	// leaving the session unserved.
 	CookieAge time.Duration
 
 	// ChallengeAge is how long a challenge may be signed and answered: the
 	// window in which a captured proof can be replayed. Default 1 minute.
+	// A browser signs the challenge of its last refresh at its next one;
+	// shorter than CookieAge, that challenge has expired by then and the
+	// refresh takes a 403 and a second signed request with a new one (the
+	// draft's flow). Set it above CookieAge to save that round trip, at
+	// the price of a longer replay window.
 	ChallengeAge time.Duration
 }
 
