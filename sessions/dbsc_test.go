@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,15 @@ func TestDBSCUnregistered(t *testing.T) {
 	}
 	if res := b.do(http.MethodGet, "/me", nil); res.Header.Get(sessions.HeaderSessionRegistration) != "" {
 		t.Error("registration offered on a response that did not log in")
+	}
+
+	// Load and Save without Handler offer it too.
+	r, s := e.m.Load(httptest.NewRequest(http.MethodGet, "/", nil))
+	must(t, s.Login(r.Context(), "bob"))
+	w := newHeaderWriter()
+	must(t, e.m.Save(w, r, s))
+	if !strings.HasPrefix(w.Header().Get(sessions.HeaderSessionRegistration), `(ES256 RS256);path="/dbsc";challenge="`) {
+		t.Errorf("Save after Login offers %q", w.Header().Get(sessions.HeaderSessionRegistration))
 	}
 
 	off := newEnv(t)
