@@ -67,6 +67,7 @@ func collectSessions(ch chan<- prometheus.Metric, m *sessions.Manager) {
 		{"wrong_name", in.WrongName},
 		{"revoker_error", in.RevokerError},
 		{"chunks", in.Chunks},
+		{"unbound", in.Unbound},
 	} {
 		counter(descSessionsInvalid, r.n, r.reason)
 	}

@@ -164,6 +164,12 @@ type Config struct {
 	// cookie value and decoded data. Default 32 MiB.
 	VerifiedCacheBytes int
 
+	// DeviceBound turns on Device Bound Session Credentials (dbsc.go):
+	// Login offers the browser to bind the session to a device key, and a
+	// bound session is served only with a live bound cookie. Default nil:
+	// off, and sessions work as without it.
+	DeviceBound *DeviceBound
+
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -195,6 +201,9 @@ func (c Config) withDefaults() (Config, error) {
 		return Config{}, err
 	}
 	if err := c.lifetimeDefaults(); err != nil {
+		return Config{}, err
+	}
+	if err := c.deviceBoundDefaults(); err != nil {
 		return Config{}, err
 	}
 	if c.Logger == nil {

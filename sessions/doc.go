@@ -159,6 +159,24 @@
 // list and the keyring (a reloaded keyring starts the cache afresh) are
 // still checked on every request; SECURITY.md says why this leaks nothing.
 //
+// # Device Bound Session Credentials
+//
+// With Config.DeviceBound, Login's response offers the browser to bind the
+// session to a key pair in the device's secure hardware (W3C
+// webappsec-dbsc, editor's draft of 2026-02-17). Mount
+// [Manager.DBSCHandler] at DeviceBound.Path, outside Handler: it verifies
+// the browser's signed proofs (ES256, RS256), seals the public key into the
+// session, and issues a short-lived bound cookie (default 5 minutes) and
+// the next challenge. A bound session is served only with a live bound
+// cookie; without one the request gets a fresh session
+// ([Session.MissingDeviceProof], Stats.Invalid.Unbound). Challenges and
+// bound cookies are sealed, time-limited values, so no instance keeps
+// state. CycleID, Login, Flush and Logout end the binding, and every
+// revocation ends it with the session. Browsers without DBSC, and sessions
+// that never registered, work as without it ([Session.DeviceBound] tells
+// them apart). SECURITY.md says what it protects against and what replay
+// remains possible.
+//
 // # Concurrency
 //
 // A Manager is safe for concurrent use and immutable after New, except the

@@ -72,7 +72,9 @@ func (w *responseWriter) commit(status int) {
 	}
 	if err := w.m.commit(w.Header(), w.r, w.s); err != nil {
 		w.m.reportError(w.ResponseWriter, w.r, err)
+		return
 	}
+	w.m.offerBinding(w.Header(), w.s)
 }
 
 // WriteHeader saves the session, then writes the status. Informational

@@ -18,7 +18,11 @@ const maxCandidates = 4
 
 // load opens the first of the request's cookies that passes every check,
 // or starts a new session.
-func (m *Manager) load(r *http.Request) *Session {
+func (m *Manager) load(r *http.Request) *Session { return m.loadWith(r, true) }
+
+// loadWith is load; bound says whether a device-bound session needs its
+// bound cookie (the DBSC endpoint is where it gets one).
+func (m *Manager) loadWith(r *http.Request, bound bool) *Session {
 	s := &Session{m: m}
 	var c requestCookies
 	c.read(r.Header, m.cfg.CookieName, m.cfg.MaxCookies)
@@ -29,7 +33,7 @@ func (m *Manager) load(r *http.Request) *Session {
 		s.origin, s.dropRefused = originRefused, true
 		m.refused(r, reasonChunks, "", 0)
 	}
-	if c.n > 0 && m.openFirst(r, s, &c) {
+	if c.n > 0 && m.openFirst(r, s, &c, bound) {
 		return s
 	}
 	m.st.created.Add(1)
@@ -44,7 +48,7 @@ func (m *Manager) load(r *http.Request) *Session {
 // A refused cookie is to be deleted, unless one was left untried or the
 // revocation list failed: it may be a valid session (fail closed refuses it
 // now but must not throw it away).
-func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies) bool {
+func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies, bound bool) bool {
 	now := m.now().UnixNano()
 	kr := m.cfg.Keys.Keyring()
 	s.dropRefused = c.n < len(c.first)
@@ -55,6 +59,9 @@ func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies) bool
 		if why == reasonOK {
 			why, opened = m.open(kr, sealed, now, &s.p)
 		}
+		if why == reasonOK && bound {
+			why = m.boundCheck(r.Header, kr, &s.p, now)
+		}
 		if why == reasonOK {
 			m.st.opened.Add(1)
 			s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
@@ -64,9 +71,10 @@ func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies) bool
 			}
 			return true
 		}
-		if why == reasonRevokerError {
-			s.dropRefused = false
+		if why == reasonRevokerError || why == reasonUnbound {
+			s.dropRefused = false // unbound: the DBSC refresh needs it
 		}
+		s.unbound = s.unbound || why == reasonUnbound
 		if sealed == "" {
 			sealed = v
 		}

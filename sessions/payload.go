@@ -6,9 +6,9 @@ import (
 	"fmt"
 )
 
-// The sealed payload is a compact binary record, version 1:
+// The sealed payload is a compact binary record, version 1 or 2:
 //
-//	byte     version (1)
+//	byte     version (1, or 2 for a device-bound session)
 //	[16]byte session ID
 //	uvarint  len(user ID), user ID bytes
 //	varint   created-at, unix nanoseconds
@@ -18,12 +18,20 @@ import (
 //	uvarint  number of flash messages, then each as uvarint length + bytes
 //	uvarint  number of entries, then each entry:
 //	         uvarint len(key), key bytes, byte tag, uvarint len(value), value bytes
+//	version 2 only:
+//	uvarint  len(device key), device key bytes (not empty): the canonical
+//	         JWK (RFC 7638) of the public key the session is bound to (dbsc.go)
 //
+// A session that is not device bound is written as version 1, exactly as
+// before version 2 existed, so every cookie sealed earlier still opens.
 // Entries are sorted by key, strictly increasing (no duplicates); the decoder
 // rejects anything else, trailing bytes included, so every session has exactly
 // one encoding. Values are kept in their encoded form inside a Session from
 // Set to Save, so saving is a concatenation.
-const payloadVersion = 1
+const (
+	payloadVersion      = 1
+	payloadVersionBound = 2
+)
 
 // Expiry kinds stored in the payload.
 const (
@@ -38,6 +46,7 @@ const (
 const (
 	maxPayloadEntries = 4096
 	maxPayloadFlashes = 4096
+	maxDeviceKey      = 2048 // a canonical RSA-4096 JWK is about 750 bytes
 )
 
 // errPayload is the error the decoder wraps for every malformed payload.
@@ -60,11 +69,12 @@ type payload struct {
 	expVal  int64
 	flashes []string
 	entries []entry // sorted by key, unique
+	device  string  // canonical JWK of the bound device key; "" if not bound
 }
 
 // size returns an upper bound of the encoded length.
 func (p *payload) size() int {
-	n := 1 + 16 + binary.MaxVarintLen64*6 + len(p.userID)
+	n := 1 + 16 + binary.MaxVarintLen64*7 + len(p.userID) + len(p.device)
 	for _, f := range p.flashes {
 		n += binary.MaxVarintLen64 + len(f)
 	}
@@ -76,7 +86,11 @@ func (p *payload) size() int {
 
 // appendPayload appends the encoding of p to dst.
 func appendPayload(dst []byte, p *payload) []byte {
-	dst = append(dst, payloadVersion)
+	if p.device == "" {
+		dst = append(dst, payloadVersion)
+	} else {
+		dst = append(dst, payloadVersionBound)
+	}
 	dst = append(dst, p.id[:]...)
 	dst = binary.AppendUvarint(dst, uint64(len(p.userID)))
 	dst = append(dst, p.userID...)
@@ -98,6 +112,10 @@ func appendPayload(dst []byte, p *payload) []byte {
 		dst = append(dst, e.tag)
 		dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
 		dst = append(dst, e.raw...)
+	}
+	if p.device != "" {
+		dst = binary.AppendUvarint(dst, uint64(len(p.device)))
+		dst = append(dst, p.device...)
 	}
 	return dst
 }
@@ -179,7 +197,7 @@ func decodePayload(b []byte, p *payload) error {
 	if len(b) < 1+16 {
 		return fmt.Errorf("%w: %d bytes is too short", errPayload, len(b))
 	}
-	if b[0] != payloadVersion {
+	if b[0] != payloadVersion && b[0] != payloadVersionBound {
 		return fmt.Errorf("%w: unknown version %d", errPayload, b[0])
 	}
 	r := payloadReader{b: b, str: string(b), off: 17}
@@ -198,6 +216,13 @@ func decodePayload(b []byte, p *payload) error {
 	}
 	r.flashes(p)
 	r.entries(p)
+	p.device = ""
+	if b[0] == payloadVersionBound {
+		p.device = r.str1("device key")
+		if r.err == nil && (p.device == "" || len(p.device) > maxDeviceKey) {
+			r.fail("device key")
+		}
+	}
 	if r.err != nil {
 		return r.err
 	}

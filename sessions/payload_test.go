@@ -211,6 +211,10 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Add(append([]byte{1}, bytes.Repeat([]byte{0}, 16)...))
 	seed, _ := hex.DecodeString("0130313233343536373839616263646566000204000000")
 	f.Add(seed)
+	bound := samplePayload(f)
+	bound.device = sampleDevice
+	f.Add(appendPayload(nil, bound))
+	f.Add(appendPayload(nil, &payload{device: "k"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p payload
 		if err := decodePayload(b, &p); err != nil {

@@ -39,7 +39,11 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	if s == nil {
 		return fmt.Errorf("sessions: save: %w (nil Session)", ErrNoSession)
 	}
-	return m.commit(w.Header(), r, s)
+	if err := m.commit(w.Header(), r, s); err != nil {
+		return err
+	}
+	m.offerBinding(w.Header(), s) // DBSC, after Login (dbsc.go)
+	return nil
 }
 
 // commit is Save without the nil check, and the middleware's save. The

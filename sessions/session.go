@@ -42,6 +42,11 @@ type Session struct {
 	// retire is an issued ID that a narrowing of the expiry replaced, to
 	// revoke at commit (SetExpiry has no context to revoke it with).
 	retire retired
+	// offer: Login ran; the response offers DBSC registration (dbsc.go).
+	offer bool
+	// unbound: the request brought a device-bound session without a live
+	// bound cookie (dbsc.go).
+	unbound bool
 }
 
 // retired is an ID to revoke at commit, and until when.
@@ -385,7 +390,8 @@ func (s *Session) Logout(ctx context.Context) error {
 }
 
 // CycleID gives the session a new ID, keeps its data and user, and revokes
-// the old ID on the server, so a cookie captured before stops opening.
+// the old ID on the server, so a cookie captured before stops opening. It
+// ends a device binding (DBSC), as Login, Flush and Logout do.
 // Django: session.cycle_key(), the defence against session fixation. Login
 // calls it. An error is as for Flush; the ID has changed in any case.
 func (s *Session) CycleID(ctx context.Context) error {
@@ -410,6 +416,7 @@ func (s *Session) Login(ctx context.Context, userID string) error {
 		}
 		s.p.userID = userID
 		s.p.created = s.m.stamp()
+		s.offer = true
 	})
 }
 
@@ -419,6 +426,7 @@ func (s *Session) replaceID(ctx context.Context, op string, change func()) error
 	s.mu.Lock()
 	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), s.status.issued()
 	change()
+	s.p.device = "" // a new ID ends a device binding (DBSC)
 	rand.Read(s.p.id[:])
 	s.accessed = true
 	s.mu.Unlock()

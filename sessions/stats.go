@@ -21,9 +21,10 @@ const (
 	reasonWrongName
 	reasonRevokerError
 	reasonChunks
+	reasonUnbound
 )
 
-var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error", "chunks"}
+var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error", "chunks", "unbound"}
 
 func (r reason) String() string { return reasonNames[r] }
 
@@ -41,6 +42,14 @@ type Stats struct {
 	CacheHits     uint64 // cookie values taken from the verified-value cache (no MAC or decryption)
 	CacheMisses   uint64 // cookie values looked up in that cache and verified in full
 	Invalid       InvalidStats
+	DBSC          DBSCStats
+}
+
+// DBSCStats counts Device Bound Session Credentials events.
+type DBSCStats struct {
+	Registered uint64 // sessions bound to a device key
+	Refreshed  uint64 // bound cookies renewed on a signed proof
+	Refused    uint64 // proofs refused: bad signature, another key, a dead or replayed challenge, a session already bound
 }
 
 // InvalidStats counts refused cookies by reason.
@@ -54,16 +63,18 @@ type InvalidStats struct {
 	WrongName    uint64 // sealed for another cookie name
 	RevokerError uint64 // refused because the revocation list failed (fail closed)
 	Chunks       uint64 // a session over several cookies with one missing or extra (Config.MaxCookies)
+	Unbound      uint64 // a device-bound session without a live bound cookie (DBSC)
 }
 
 // Total returns the number of refused cookies.
 func (s InvalidStats) Total() uint64 {
-	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError + s.Chunks
+	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError + s.Chunks + s.Unbound
 }
 
 type counters struct {
 	opened, created, resealed, saved, deleted, tooLarge, revokerErrors atomic.Uint64
 	interrupted, flashDropped                                          atomic.Uint64
+	dbscRegistered, dbscRefreshed, dbscRefused                         atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
 	warn                                                               [len(reasonNames)]warnLimit
 }
@@ -99,6 +110,12 @@ func (m *Manager) counts(c *counters) Stats {
 			WrongName:    c.invalid[reasonWrongName].Load(),
 			RevokerError: c.invalid[reasonRevokerError].Load(),
 			Chunks:       c.invalid[reasonChunks].Load(),
+			Unbound:      c.invalid[reasonUnbound].Load(),
+		},
+		DBSC: DBSCStats{
+			Registered: c.dbscRegistered.Load(),
+			Refreshed:  c.dbscRefreshed.Load(),
+			Refused:    c.dbscRefused.Load(),
 		},
 	}
 }
