@@ -45,6 +45,7 @@ type Store struct {
 	index     memIndex     // what Revoked reads
 	out       outbox       // local events not yet acknowledged by a replicator
 	gc        housekeeping // the background GC run
+	writes    writeStats   // counts of update (latency.go)
 }
 
 // lifecycle guards writes against Close and holds the reason the store
@@ -126,8 +127,8 @@ func (s *Store) end() { s.lifecycle.mu.RUnlock() }
 
 // update runs fn in a read-write transaction, retrying on conflicts with
 // concurrent writers. Any other failure marks the store failed.
-func (s *Store) update(fn func(txn *badger.Txn) error) error {
-	var err error
+func (s *Store) update(fn func(txn *badger.Txn) error) (err error) {
+	defer s.writes.done(time.Now(), &err)
 	for range 20 {
 		err = s.db.Update(fn)
 		if !errors.Is(err, badger.ErrConflict) {
