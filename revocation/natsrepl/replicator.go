@@ -63,6 +63,7 @@ type Replicator struct {
 	// instance whose consumer can't run goes stale even if the stream
 	// answers.
 	consumerLive atomic.Bool
+	delays       revocation.Latencies // propagation delays (delay.go)
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
