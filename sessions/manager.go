@@ -18,6 +18,8 @@ type Manager struct {
 	last atomic.Int64 // last stamp handed out, unix nanoseconds
 	st   counters
 	bufs sync.Pool
+
+	keyOpens keyOpens // cookies opened per key ID (keyopens.go)
 }
 
 // contextKey is the type of a Manager's context key; each Manager has its

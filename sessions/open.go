@@ -31,6 +31,7 @@ func (m *Manager) load(r *http.Request) *Session {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
+				m.keyOpens.add(opened.KeyID)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
 				if !opened.Primary {
 					s.origin = originOldKey
