@@ -9,57 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 	"github.com/sealedsessions/sealed/sealedmetrics"
+	"github.com/sealedsessions/sealed/sealedmetrics/metricstest"
 	"github.com/sealedsessions/sealed/sessions"
 )
-
-// scrape gathers reg and returns every sample by name and labels
-// ("sealed_x{a=b}"; a histogram gives its sample count) and every family's
-// type.
-func scrape(t *testing.T, reg prometheus.Gatherer) (map[string]float64, map[string]dto.MetricType) {
-	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	vals, types := map[string]float64{}, map[string]dto.MetricType{}
-	for _, f := range fams {
-		types[f.GetName()] = f.GetType()
-		for _, m := range f.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+"="+l.GetValue())
-			}
-			sort.Strings(labels)
-			key := f.GetName()
-			if len(labels) > 0 {
-				key += "{" + strings.Join(labels, ",") + "}"
-			}
-			switch f.GetType() {
-			case dto.MetricType_COUNTER:
-				vals[key] = m.GetCounter().GetValue()
-			case dto.MetricType_GAUGE:
-				vals[key] = m.GetGauge().GetValue()
-			case dto.MetricType_HISTOGRAM:
-				vals[key] = float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return vals, types
-}
 
 // instance is one application instance: a keyring file and its Watcher,
 // a Badger store, a replicator, a Manager on top.
@@ -146,8 +110,7 @@ func TestLint(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
-	_, types := scrape(t, in.reg)
-	for name := range types {
+	for name := range metricstest.Gather(t, in.reg).Types {
 		if !strings.HasPrefix(name, "sealed_") {
 			t.Errorf("metric %s lacks the sealed_ prefix", name)
 		}
@@ -159,8 +122,8 @@ func TestLint(t *testing.T) {
 func TestPartsAreOptional(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(sealedmetrics.New(sealedmetrics.Config{}))
-	if vals, _ := scrape(t, reg); len(vals) != 0 {
-		t.Errorf("an empty Config collects %v", vals)
+	if got := metricstest.Gather(t, reg).Values; len(got) != 0 {
+		t.Errorf("an empty Config collects %v", got)
 	}
 	k, err := keyring.New(time.Now())
 	if err != nil {
@@ -168,7 +131,7 @@ func TestPartsAreOptional(t *testing.T) {
 	}
 	reg = prometheus.NewRegistry()
 	reg.MustRegister(sealedmetrics.New(sealedmetrics.Config{Keys: k}))
-	vals, _ := scrape(t, reg)
+	vals := metricstest.Gather(t, reg).Values
 	want := map[string]float64{
 		`sealed_keyring_keys{state=opening}`:                              1,
 		`sealed_keyring_keys{state=sealing}`:                              1,
@@ -185,7 +148,7 @@ func TestFamiliesMove(t *testing.T) {
 	srv := natstest.Start(t)
 	a := startInstance(t, srv.URL(), "a", keyringFile(t))
 	b := startInstance(t, srv.URL(), "b", keyringFile(t))
-	before, types := scrape(t, a.reg)
+	before := metricstest.Gather(t, a.reg)
 	ctx := context.Background()
 
 	// Sessions: a login saves, a visit opens, a forgery is refused, a
@@ -230,30 +193,24 @@ func TestFamiliesMove(t *testing.T) {
 		t.Fatal("a broken keyring file reloaded")
 	}
 
-	after, _ := scrape(t, a.reg)
-	afterB, _ := scrape(t, b.reg)
-	moved := []string{
+	after := metricstest.Gather(t, a.reg)
+	metricstest.CheckMoved(t, before, after,
 		"sealed_sessions_opened_total", "sealed_sessions_new_total", "sealed_sessions_saved_total",
 		"sealed_sessions_deleted_total", "sealed_sessions_too_large_total", "sealed_sessions_resealed_total",
 		"sealed_sessions_refused_total{reason=tampered}",
 		"sealed_keyring_keys{state=opening}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
 		"sealed_revocation_entries{kind=session}", "sealed_revocation_writes_total",
 		"sealed_revocation_write_duration_seconds", "sealed_revocation_last_gc_timestamp_seconds",
-	}
-	for _, k := range moved {
-		if after[k] <= before[k] {
-			t.Errorf("%s did not move: %v then %v", k, before[k], after[k])
-		}
-	}
-	if n := keyOpens(after); len(n) != 2 || n[0] == 0 || n[1] == 0 {
+	)
+	if n := keyOpens(after.Values); len(n) != 2 || n[0] == 0 || n[1] == 0 {
 		t.Errorf("sealed_sessions_key_opens_total: %v, want two keys with opens", n)
 	}
-	if afterB["sealed_replication_propagation_delay_seconds"] < 1 {
+	if metricstest.Gather(t, b.reg).Values["sealed_replication_propagation_delay_seconds"] < 1 {
 		t.Error("b's sealed_replication_propagation_delay_seconds did not count a's event")
 	}
 	for k, v := range map[string]float64{"sealed_replication_healthy": 1, "sealed_replication_caught_up": 1, "sealed_replication_stale": 0} {
-		if after[k] != v {
-			t.Errorf("%s = %v, want %v", k, after[k], v)
+		if after.Values[k] != v {
+			t.Errorf("%s = %v, want %v", k, after.Values[k], v)
 		}
 	}
 
@@ -261,16 +218,13 @@ func TestFamiliesMove(t *testing.T) {
 	a.repl.Close()
 	a.store.Close()
 	a.do(t, resealed, nil)
-	end, _ := scrape(t, a.reg)
-	for _, k := range []string{"sealed_sessions_revoker_errors_total", "sealed_sessions_refused_total{reason=revoker_error}"} {
-		if end[k] <= after[k] {
-			t.Errorf("%s did not move when the revocation list failed", k)
-		}
-	}
-	if end["sealed_replication_healthy"] != 0 {
+	end := metricstest.Gather(t, a.reg)
+	metricstest.CheckMoved(t, after, end, "sealed_sessions_revoker_errors_total", "sealed_sessions_refused_total{reason=revoker_error}")
+	if end.Values["sealed_replication_healthy"] != 0 {
 		t.Error("sealed_replication_healthy stays 1 after Close")
 	}
-	checkTypes(t, types)
+	metricstest.CheckTypes(t, before)
+	checkDocumented(t, before)
 }
 
 // keyOpens returns the key_opens counts, in any order.
@@ -284,22 +238,11 @@ func keyOpens(vals map[string]float64) []float64 {
 	return out
 }
 
-// checkTypes checks that _total families are counters, _seconds
-// histograms are histograms (timestamps aside) and the rest gauges.
-func checkTypes(t *testing.T, types map[string]dto.MetricType) {
+// checkDocumented checks that the package doc lists every family
+// collected, and nothing else.
+func checkDocumented(t *testing.T, s metricstest.Scrape) {
 	t.Helper()
-	for name, typ := range types {
-		want := dto.MetricType_GAUGE
-		switch {
-		case strings.HasSuffix(name, "_total"):
-			want = dto.MetricType_COUNTER
-		case strings.HasSuffix(name, "_seconds") && !strings.HasSuffix(name, "_timestamp_seconds"):
-			want = dto.MetricType_HISTOGRAM
-		}
-		if typ != want {
-			t.Errorf("%s is a %v, want a %v", name, typ, want)
-		}
-	}
+	types := s.Types
 	doc, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +257,7 @@ func checkTypes(t *testing.T, types map[string]dto.MetricType) {
 		}
 	}
 	for name := range documented {
-		if _, ok := types[name]; !ok && name != "sealed_" {
+		if _, ok := types[name]; !ok {
 			t.Errorf("the package doc lists %s, which is not collected", name)
 		}
 	}

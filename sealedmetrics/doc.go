@@ -91,6 +91,11 @@
 //	# Revocations can't be recorded (full or failing disk):
 //	increase(sealed_revocation_write_errors_total[5m]) > 0
 //
+// Package [github.com/sealedsessions/sealed/sealedmetrics/metricstest]
+// helps a test check them: it flattens a registry or a /metrics page into
+// one number per series, checks each family's type against its name, and
+// says which series did not move between two scrapes.
+//
 // # Security
 //
 // No metric carries a secret or a session: key IDs are public (each
