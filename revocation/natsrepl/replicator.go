@@ -63,7 +63,6 @@ type Replicator struct {
 	// instance whose consumer can't run goes stale even if the stream
 	// answers.
 	consumerLive atomic.Bool
-	delays       revocation.Latencies // propagation delays (delay.go)
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
@@ -74,6 +73,8 @@ type Replicator struct {
 	mu       sync.Mutex
 	state    replState
 	progress chan struct{} // closed and replaced whenever state.applied changes
+
+	delays revocation.Latencies // propagation delays (delay.go)
 }
 
 // replState is what the consume loop knows, copied out by Health.
