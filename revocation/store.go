@@ -127,7 +127,8 @@ func (s *Store) end() { s.lifecycle.mu.RUnlock() }
 
 // update runs fn in a read-write transaction, retrying on conflicts with
 // concurrent writers. Any other failure marks the store failed.
-func (s *Store) update(fn func(txn *badger.Txn) error) (err error) {
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	var err error
 	defer s.writes.done(time.Now(), &err)
 	for range 20 {
 		err = s.db.Update(fn)
