@@ -41,11 +41,12 @@ type Store struct {
 	cfg Config // after defaults; immutable
 	log *slog.Logger
 
+	writes writeStats // counts of update (latency.go)
+
 	lifecycle              // guards writes against Close; remembers a failure
 	index     memIndex     // what Revoked reads
 	out       outbox       // local events not yet acknowledged by a replicator
 	gc        housekeeping // the background GC run
-	writes    writeStats   // counts of update (latency.go)
 }
 
 // lifecycle guards writes against Close and holds the reason the store
