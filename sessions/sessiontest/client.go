@@ -81,13 +81,7 @@ func (c *Client) Do(req *http.Request) *Response {
 // Cookies returns the session's cookies the jar holds now, none for a
 // guest: keep them to replay later with SetCookies.
 func (c *Client) Cookies() []*http.Cookie {
-	var out []*http.Cookie
-	for _, ck := range c.jar.Cookies(c.url) {
-		if ck.Name == c.k.cookieName {
-			out = append(out, ck)
-		}
-	}
-	return out
+	return c.k.sessionCookies(c.jar.Cookies(c.url))
 }
 
 // SetCookies puts cookies in the jar in place of those of the same name,

@@ -153,7 +153,7 @@ func TestKitFailsTheTest(t *testing.T) {
 		{"a cookie that does not open", "does not open", func(k *sessiontest.Kit) {
 			k.Written(http.Header{"Set-Cookie": {"session=forged; Path=/"}})
 		}},
-		{"two session cookies", "2 times", func(k *sessiontest.Kit) {
+		{"two session cookies", "twice", func(k *sessiontest.Kit) {
 			k.Written(http.Header{"Set-Cookie": {"session=a", "session=b"}})
 		}},
 	}
@@ -238,5 +238,33 @@ func TestClientFlow(t *testing.T) {
 	}
 	if r := c.Get("/"); r.Body != "hello guest, 0 in cart" {
 		t.Errorf("replay of the old cookie: %q, want a guest", r.Body)
+	}
+}
+
+// A session over several cookies is the Manager's cookie and its chunks
+// NAME.1 to NAME.8; a chunk a response deletes is not part of the session
+// it saves.
+func TestWrittenChunkCookies(t *testing.T) {
+	k := sessiontest.New(t, sessions.Config{})
+	valid := k.Cookies(sessiontest.User("ann"))[0].Value
+	h := http.Header{"Set-Cookie": {
+		"session.1=; Max-Age=0", "session=" + valid, "session.9=x", "session.10=x", "sessionx=x", "theme=dark",
+	}}
+	w := k.Written(h)
+	if w.Outcome != sessiontest.Saved || w.Session.UserID != "ann" {
+		t.Errorf("Written = %v for %q, want saved for ann", w.Outcome, w.Session.UserID)
+	}
+	if len(w.Cookies) != 2 || w.Cookies[0].Name != "session" || w.Cookies[1].Name != "session.1" {
+		t.Errorf("session cookies %v, want session then session.1", w.Cookies)
+	}
+	del := k.Written(http.Header{"Set-Cookie": {"session.1=; Max-Age=0", "session=; Max-Age=0"}})
+	if del.Outcome != sessiontest.Deleted {
+		t.Errorf("every chunk deleted: %v, want deleted", del.Outcome)
+	}
+	msg := fails(t, sessions.Config{}, func(k *sessiontest.Kit) {
+		k.Written(http.Header{"Set-Cookie": {"session=a", "session.1=b"}})
+	})
+	if !strings.Contains(msg, "spans 2 cookies") {
+		t.Errorf("two live chunks: failure %q, want the version note", msg)
 	}
 }

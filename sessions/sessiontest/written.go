@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -54,35 +56,80 @@ func (k *Kit) Written(h http.Header) Written {
 	return k.decode(h)
 }
 
-// decode is Written; it is the one place that knows how a session maps to
-// Set-Cookie lines.
+// decode is Written. It and sessionCookies are the one place that knows
+// how a session maps to cookies: the cookie of the Manager's name, and the
+// chunk cookies NAME.1 to NAME.8 that a session over several cookies adds.
 func (k *Kit) decode(h http.Header) Written {
 	k.t.Helper()
 	var w Written
+	var cookies []*http.Cookie
 	for _, line := range h.Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(line)
 		if err != nil {
 			k.t.Fatalf("sessiontest: a Set-Cookie line does not parse: %v", err)
 		}
-		if c.Name == k.cookieName {
-			w.Cookies = append(w.Cookies, c)
+		cookies = append(cookies, c)
+	}
+	w.Cookies = k.sessionCookies(cookies)
+	var live []string
+	for i, c := range w.Cookies {
+		if i > 0 && c.Name == w.Cookies[i-1].Name {
+			k.t.Fatalf("sessiontest: the response sets the session cookie %q twice", c.Name)
+		}
+		if c.MaxAge >= 0 && c.Value != "" {
+			live = append(live, c.Value)
 		}
 	}
 	switch {
 	case len(w.Cookies) == 0:
 		return w
-	case len(w.Cookies) > 1:
-		k.t.Fatalf("sessiontest: the response sets the session cookie %q %d times", k.cookieName, len(w.Cookies))
-	case w.Cookies[0].MaxAge < 0 || w.Cookies[0].Value == "":
+	case len(live) == 0:
 		w.Outcome = Deleted
 		return w
 	}
-	info, err := k.Manager.Inspect(w.Cookies[0].Value)
+	info, err := k.inspect(live)
 	if err != nil {
 		k.t.Fatalf("sessiontest: the response's session cookie does not open: %v", err)
 	}
 	w.Outcome, w.Session = Saved, info
 	return w
+}
+
+// sessionCookies returns the cookies of the session among cookies: the
+// Manager's name first, then its chunks in order (stable for repeats).
+func (k *Kit) sessionCookies(cookies []*http.Cookie) []*http.Cookie {
+	var out []*http.Cookie
+	for _, c := range cookies {
+		if k.chunkIndex(c.Name) >= 0 {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *http.Cookie) int { return k.chunkIndex(a.Name) - k.chunkIndex(b.Name) })
+	return out
+}
+
+// chunkIndex is 0 for the Manager's cookie name, i for NAME.i (1 to 8),
+// and -1 for any other name.
+func (k *Kit) chunkIndex(name string) int {
+	if name == k.cookieName {
+		return 0
+	}
+	rest, ok := strings.CutPrefix(name, k.cookieName+".")
+	if !ok || len(rest) != 1 || rest[0] < '1' || rest[0] > '8' {
+		return -1
+	}
+	return int(rest[0] - '0')
+}
+
+// inspect describes the session the values of its cookies carry, in
+// order.
+func (k *Kit) inspect(values []string) (sessions.CookieInfo, error) {
+	if len(values) != 1 {
+		// Manager.Inspect of this version opens one cookie; a version that
+		// splits sessions across cookies takes them all: Inspect(values...).
+		return sessions.CookieInfo{}, fmt.Errorf("sessiontest: the session spans %d cookies, which this version of package sessions does not write", len(values))
+	}
+	return k.Manager.Inspect(values[0])
 }
 
 // Live reports whether cookies (a Client's, or an earlier response's) carry
@@ -91,22 +138,25 @@ func (k *Kit) decode(h http.Header) Written {
 // counter of Manager.Stats.
 func (k *Kit) Live(cookies []*http.Cookie) (sessions.CookieInfo, bool) {
 	k.t.Helper()
-	for _, c := range cookies {
-		if c.Name != k.cookieName || c.Value == "" {
-			continue
-		}
-		info, err := k.Manager.Inspect(c.Value)
-		if err != nil || info.Expired {
-			continue
-		}
-		var id [16]byte
-		if n, err := hex.Decode(id[:], []byte(info.ID)); err != nil || n != len(id) {
-			k.t.Fatalf("sessiontest: Inspect gave a session ID %q that is not 16 bytes of hex", info.ID)
-		}
-		revoked, err := k.Revocations.Revoked(id, info.UserID, info.Created)
-		if err == nil && !revoked {
-			return info, true
+	var values []string
+	for _, c := range k.sessionCookies(cookies) {
+		if c.Value != "" {
+			values = append(values, c.Value)
 		}
 	}
-	return sessions.CookieInfo{}, false
+	if len(values) == 0 {
+		return sessions.CookieInfo{}, false
+	}
+	info, err := k.inspect(values)
+	if err != nil || info.Expired {
+		return sessions.CookieInfo{}, false
+	}
+	var id [16]byte
+	if n, err := hex.Decode(id[:], []byte(info.ID)); err != nil || n != len(id) {
+		k.t.Fatalf("sessiontest: Inspect gave a session ID %q that is not 16 bytes of hex", info.ID)
+	}
+	if revoked, err := k.Revocations.Revoked(id, info.UserID, info.Created); err != nil || revoked {
+		return sessions.CookieInfo{}, false
+	}
+	return info, true
 }
