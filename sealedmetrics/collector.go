@@ -28,7 +28,6 @@ type Config struct {
 // per request. Register it with a prometheus.Registerer; safe for
 // concurrent scrapes.
 type Collector struct {
-	cfg   Config
 	parts []part
 }
 
@@ -40,7 +39,7 @@ type part struct {
 
 // New returns a Collector for the components in cfg.
 func New(cfg Config) *Collector {
-	c := &Collector{cfg: cfg}
+	c := &Collector{}
 	if cfg.Sessions != nil {
 		c.parts = append(c.parts, sessionsPart(cfg.Sessions, cfg.Keys))
 	}

@@ -57,7 +57,6 @@
 // under test may run in several goroutines. A Client follows one user and
 // is not safe for concurrent use.
 //
-// Importing sessiontest links the standard library, gorilla/securecookie
-// and this module's keyring and sessions packages only (TestLightDeps
-// checks it).
+// A test that imports sessiontest links no Badger, NATS, browser driver or
+// Prometheus client (TestLightDeps checks it).
 package sessiontest
