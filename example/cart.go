@@ -97,8 +97,7 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request, sess *sessions.
 		s.serverError(w, r, "save cart", err)
 		return
 	}
-	sess.AddFlash(fmt.Sprintf("Added %d × %s to your cart.", qty, p.Name))
-	redirect(w, r, "/cart")
+	s.saveThen(w, r, sess, fmt.Sprintf("Added %d × %s to your cart.", qty, p.Name), "/cart")
 }
 
 func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
@@ -118,8 +117,7 @@ func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.serverError(w, r, "save cart", err)
 		return
 	}
-	sess.AddFlash("Removed " + p.Name + " from your cart.")
-	redirect(w, r, "/cart")
+	s.saveThen(w, r, sess, "Removed "+p.Name+" from your cart.", "/cart")
 }
 
 func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
@@ -134,7 +132,8 @@ func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request, sess *sess
 		s.serverError(w, r, "count orders", err)
 		return
 	}
-	s.logger.Info("order placed", "order", order, "items", d.Count, "total_cents", d.Total, "username", sess.UserID())
-	sess.AddFlash(fmt.Sprintf("Thank you! Order %s is confirmed: %d items, %s.", order, d.Count, formatCents(d.Total)))
-	redirect(w, r, "/cart")
+	// The order stands only once the emptied cart is saved.
+	if s.saveThen(w, r, sess, fmt.Sprintf("Thank you! Order %s is confirmed: %d items, %s.", order, d.Count, formatCents(d.Total)), "/cart") {
+		s.logger.Info("order placed", "order", order, "items", d.Count, "total_cents", d.Total, "username", sess.UserID())
+	}
 }

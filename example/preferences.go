@@ -56,6 +56,5 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessi
 	default:
 		sess.SetExpireAtBrowserClose()
 	}
-	sess.AddFlash("Preferences saved.")
-	redirect(w, r, "/preferences")
+	s.saveThen(w, r, sess, "Preferences saved.", "/preferences")
 }

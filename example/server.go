@@ -118,6 +118,7 @@ func (s *Server) openSessions() error {
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               cfg.Logger,
+		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
 	})
 	if err != nil {

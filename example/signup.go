@@ -116,7 +116,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sess
 		s.serverError(w, r, "save signup", err)
 		return
 	}
-	redirect(w, r, next)
+	s.saveThen(w, r, sess, "", next)
 }
 
 // signupFields reads and checks one step's fields into typed. It returns a

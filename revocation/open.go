@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -163,9 +164,34 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithDetectConflicts(true)
 }
 
-// load rebuilds the in-memory index and outbox map from Badger: the
-// recovery after a restart or a crash.
+// load rebuilds the in-memory index and outbox map: from the index
+// snapshot and what Badger wrote after it when the snapshot can be
+// trusted, else from Badger entry by entry. It is the recovery after a
+// restart or a crash.
 func (s *Store) load() error {
+	id, err := s.storeID()
+	if err != nil {
+		return fmt.Errorf("store ID: %w", err)
+	}
+	s.snap.id = id
+	now := s.now()
+	x, version, err := s.loadSnapshot(now)
+	switch {
+	case err == nil:
+		s.index.sessions = x
+		s.snap.saved.Store(version)
+		return s.loadSince(now, version)
+	case !errors.Is(err, fs.ErrNotExist):
+		s.log.Warn("revocation: index snapshot not used; reading every entry", "dir", s.dir, "err", err)
+		if err := os.Remove(filepath.Join(s.dir, snapshotFile)); err != nil {
+			return fmt.Errorf("remove untrusted snapshot: %w", err)
+		}
+	}
+	return s.loadAll(now)
+}
+
+// loadAll reads every entry and outbox record from Badger.
+func (s *Store) loadAll(now int64) error {
 	// Size the index from Badger's table key counts (an overestimate: it
 	// counts every kind of key and stale versions).
 	var keys int
@@ -175,15 +201,31 @@ func (s *Store) load() error {
 	if keys > 0 {
 		s.index.sessions.reserve(keys)
 	}
-	now := s.now()
 	return s.db.View(func(txn *badger.Txn) error {
-		return s.scan(txn, func(e entry) error {
-			if e.exp > now {
-				s.index.apply(e)
-			}
-			return nil
-		}, s.out.loadRecord)
+		return s.scan(txn, s.loadEntry(now), s.out.loadRecord)
 	})
+}
+
+// loadSince reads what the snapshot lacks: every key but sessions, and the
+// session entries Badger wrote after version.
+func (s *Store) loadSince(now int64, version uint64) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		if err := s.scanOthers(txn, s.loadEntry(now), s.out.loadRecord); err != nil {
+			return err
+		}
+		return s.scanSessionsSince(txn, version, s.loadEntry(now))
+	})
+}
+
+// loadEntry returns the function that puts an entry read at load into the
+// index, unless it expired by now.
+func (s *Store) loadEntry(now int64) func(entry) error {
+	return func(e entry) error {
+		if e.exp > now {
+			s.index.apply(e)
+		}
+		return nil
+	}
 }
 
 // metaLifetime is where a store records its absolute lifetime, so that a
