@@ -167,6 +167,26 @@ func TestFamiliesMove(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	// bob's session: the cache knows his cookie the second time; too many
+	// flashes drop the oldest; a "log out everywhere" by another request
+	// interrupts the save of his change.
+	bob := a.do(t, nil, func(r *http.Request, s *sessions.Session) {
+		if err := s.Login(r.Context(), "bob"); err != nil {
+			t.Error(err)
+		}
+	})
+	a.do(t, bob, nil)
+	a.do(t, bob, func(_ *http.Request, s *sessions.Session) {
+		for range 5 {
+			s.AddFlash(strings.Repeat("x", 1000))
+		}
+	})
+	a.do(t, bob, func(r *http.Request, s *sessions.Session) {
+		if err := a.m.RevokeUser(r.Context(), "bob"); err != nil {
+			t.Error(err)
+		}
+		s.Set("n", 1)
+	})
 	waitFor(t, "b applies a's revocation", func() bool { return b.store.Stats().Sessions == 1 })
 	if err := a.store.RunGC(ctx); err != nil {
 		t.Fatal(err)
@@ -197,7 +217,8 @@ func TestFamiliesMove(t *testing.T) {
 	metricstest.CheckMoved(t, before, after,
 		"sealed_sessions_opened_total", "sealed_sessions_new_total", "sealed_sessions_saved_total",
 		"sealed_sessions_deleted_total", "sealed_sessions_too_large_total", "sealed_sessions_resealed_total",
-		"sealed_sessions_refused_total{reason=tampered}",
+		"sealed_sessions_refused_total{reason=tampered}", "sealed_sessions_interrupted_total",
+		"sealed_sessions_flash_dropped_total", "sealed_sessions_cache_hits_total", "sealed_sessions_cache_misses_total",
 		"sealed_keyring_keys{state=opening}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
 		"sealed_revocation_entries{kind=session}", "sealed_revocation_writes_total",
 		"sealed_revocation_write_duration_seconds", "sealed_revocation_last_gc_timestamp_seconds",
