@@ -73,7 +73,7 @@ func TestMetrics(t *testing.T) {
 		"sealed_sessions_deleted_total", "sealed_sessions_resealed_total",
 		"sealed_sessions_refused_total{reason=revoked}", "sealed_sessions_refused_total{reason=tampered}",
 		"sealed_sessions_cache_hits_total", "sealed_sessions_cache_misses_total",
-		"sealed_keyring_keys{state=opening}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
+		"sealed_keyring_keys{use=open}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
 		"sealed_revocation_entries{kind=session}", "sealed_revocation_writes_total",
 		"sealed_revocation_write_duration_seconds", "sealed_revocation_last_gc_timestamp_seconds",
 	)
@@ -86,8 +86,8 @@ func TestMetrics(t *testing.T) {
 	if opens != 2 {
 		t.Errorf("sealed_sessions_key_opens_total moved for %d keys, want 2 (the old key, then the new one)", opens)
 	}
-	if after.Values["sealed_keyring_keys{state=sealing}"] != 1 {
-		t.Error(`sealed_keyring_keys{state="sealing"} is not 1`)
+	if after.Values["sealed_keyring_keys{use=seal}"] != 1 {
+		t.Error(`sealed_keyring_keys{use="seal"} is not 1`)
 	}
 	if len(before.Types) < 15 {
 		t.Errorf("/metrics has %d sealed_ families, want those of sessions, keyring and revocation", len(before.Types))

@@ -44,7 +44,7 @@ const maxFormBytes = 16 << 10
 func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "The form could not be read.", "/")
+		s.fail(w, r, http.StatusBadRequest, "/", "The form could not be read.")
 		return false
 	}
 	return true
@@ -100,13 +100,13 @@ func (s *Server) saveThen(w http.ResponseWriter, r *http.Request, sess *sessions
 func (s *Server) notSaved(w http.ResponseWriter, r *http.Request, err error, back string) {
 	switch {
 	case errors.Is(err, sessions.ErrSessionInterrupted):
-		s.fail(w, r, http.StatusBadRequest, "Your session was ended in another window while this change was on its way, so it was not saved. Please try again.", back)
+		s.fail(w, r, http.StatusBadRequest, back, "Your session was ended in another window while this change was on its way, so it was not saved. Please try again.")
 	case errors.Is(err, sessions.ErrTooLarge):
 		s.logger.Error("change not saved", "path", r.URL.Path, "err", err)
-		s.fail(w, r, http.StatusInternalServerError, "Your session is full, so this change was not saved. Remove something (or check out) and try again.", back)
+		s.fail(w, r, http.StatusInternalServerError, back, "Your session is full, so this change was not saved. Remove something (or check out) and try again.")
 	default:
 		s.logger.Error("change not saved", "path", r.URL.Path, "err", err)
-		s.fail(w, r, http.StatusInternalServerError, "Your change could not be saved. Please try again.", back)
+		s.fail(w, r, http.StatusInternalServerError, back, "Your change could not be saved. Please try again.")
 	}
 }
 

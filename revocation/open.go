@@ -40,6 +40,14 @@ type Config struct {
 	// Now is the clock. Default time.Now. Badger's on-disk TTL always uses
 	// the real clock; the in-memory index expires entries by this one.
 	Now func() time.Time
+	// MaxClockSkew bounds how far ahead of this store's clock a cut-off
+	// may lie: a user or all revocation, local or replicated, whose
+	// cut-off is later than now+MaxClockSkew when the store applies it is
+	// lowered to now+MaxClockSkew (see [Event.Clamp]), so a mistaken or
+	// forged future cut-off can't lock out logins made after it. Set it to
+	// the clock skew instances may have (NTP keeps it far below the
+	// default). Default 2 minutes; negative is refused.
+	MaxClockSkew time.Duration
 	// GCInterval is how often housekeeping (dropping expired entries from
 	// the index, Badger value-log GC) runs. Default 10 minutes; negative
 	// turns the background run off (RunGC still works).
@@ -48,6 +56,9 @@ type Config struct {
 
 // DefaultAbsoluteLifetime is Config.AbsoluteLifetime's default.
 const DefaultAbsoluteLifetime = 30 * 24 * time.Hour
+
+// DefaultMaxClockSkew is Config.MaxClockSkew's default.
+const DefaultMaxClockSkew = 2 * time.Minute
 
 // MaxAbsoluteLifetime is the longest Config.AbsoluteLifetime Open accepts
 // (100 years): entries' expiry times must stay within Unix nanoseconds
@@ -66,6 +77,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if cfg.GCInterval == 0 {
 		cfg.GCInterval = 10 * time.Minute
@@ -87,6 +101,9 @@ func Open(dir string, cfg Config) (*Store, error) {
 	}
 	if cfg.AbsoluteLifetime > MaxAbsoluteLifetime {
 		return nil, fmt.Errorf("revocation: open %s: %w: AbsoluteLifetime %v is longer than MaxAbsoluteLifetime (%v)", dir, ErrInvalid, cfg.AbsoluteLifetime, MaxAbsoluteLifetime)
+	}
+	if cfg.MaxClockSkew < 0 {
+		return nil, fmt.Errorf("revocation: open %s: %w: MaxClockSkew %v is negative", dir, ErrInvalid, cfg.MaxClockSkew)
 	}
 	if err := ensureDir(dir); err != nil {
 		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)

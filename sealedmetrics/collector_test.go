@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -51,7 +52,7 @@ func startInstance(t *testing.T, url, node, keyPath string) *instance {
 	t.Cleanup(func() { in.store.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if in.repl, err = natsrepl.Start(ctx, in.store, natsrepl.Config{URL: url, Node: node, Logger: quiet}); err != nil {
+	if in.repl, err = natsrepl.Start(ctx, in.store, natsrepl.Config{URL: url, Node: node, Keys: in.keys.Keyring, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { in.repl.Close() })
@@ -87,22 +88,28 @@ func (in *instance) do(t *testing.T, cookies []*http.Cookie, fn func(r *http.Req
 	return rec.Result().Cookies()
 }
 
-func keyringFile(t *testing.T) string {
+// keyringFiles writes one fresh keyring to n files: instances that
+// replicate to each other share their keys (events are signed under them).
+func keyringFiles(t *testing.T, n int) []string {
 	t.Helper()
 	k, err := keyring.New(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "keyring.json")
-	if err := keyring.Create(path, k); err != nil {
-		t.Fatal(err)
+	var paths []string
+	for i := range n {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("keyring%d.json", i))
+		if err := keyring.Create(path, k); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
 	}
-	return path
+	return paths
 }
 
 func TestLint(t *testing.T) {
 	srv := natstest.Start(t)
-	in := startInstance(t, srv.URL(), "a", keyringFile(t))
+	in := startInstance(t, srv.URL(), "a", keyringFiles(t, 1)[0])
 	problems, err := testutil.GatherAndLint(in.reg)
 	if err != nil {
 		t.Fatal(err)
@@ -133,8 +140,8 @@ func TestPartsAreOptional(t *testing.T) {
 	reg.MustRegister(sealedmetrics.New(sealedmetrics.Config{Keys: k}))
 	vals := metricstest.Gather(t, reg).Values
 	want := map[string]float64{
-		`sealed_keyring_keys{state=opening}`:                              1,
-		`sealed_keyring_keys{state=sealing}`:                              1,
+		`sealed_keyring_keys{use=open}`:                                   1,
+		`sealed_keyring_keys{use=seal}`:                                   1,
 		fmt.Sprintf(`sealed_keyring_info{primary_id=%s}`, k.Primary().ID): 1,
 	}
 	if fmt.Sprint(vals) != fmt.Sprint(want) {
@@ -146,8 +153,9 @@ func TestPartsAreOptional(t *testing.T) {
 // promises.
 func TestFamiliesMove(t *testing.T) {
 	srv := natstest.Start(t)
-	a := startInstance(t, srv.URL(), "a", keyringFile(t))
-	b := startInstance(t, srv.URL(), "b", keyringFile(t))
+	paths := keyringFiles(t, 2)
+	a := startInstance(t, srv.URL(), "a", paths[0])
+	b := startInstance(t, srv.URL(), "b", paths[1])
 	before := metricstest.Gather(t, a.reg)
 	ctx := context.Background()
 
@@ -187,6 +195,24 @@ func TestFamiliesMove(t *testing.T) {
 		}
 		s.Set("n", 1)
 	})
+	// A forger without the keyring publishes a revocation: b drops it.
+	forged, err := revocation.UserEvent("forger", "carol", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKeys, err := keyring.New(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := natsrepl.Publish(ctx, nc, natsrepl.Config{Keys: otherKeys.Keyring}, forged); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b rejects the forged event", func() bool { return b.repl.Health().RejectedEvents == 1 })
 	waitFor(t, "b applies a's revocation", func() bool { return b.store.Stats().Sessions == 1 })
 	if err := a.store.RunGC(ctx); err != nil {
 		t.Fatal(err)
@@ -219,17 +245,24 @@ func TestFamiliesMove(t *testing.T) {
 		"sealed_sessions_deleted_total", "sealed_sessions_too_large_total", "sealed_sessions_resealed_total",
 		"sealed_sessions_refused_total{reason=tampered}", "sealed_sessions_interrupted_total",
 		"sealed_sessions_flash_dropped_total", "sealed_sessions_cache_hits_total", "sealed_sessions_cache_misses_total",
-		"sealed_keyring_keys{state=opening}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
+		"sealed_keyring_keys{use=open}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
 		"sealed_revocation_entries{kind=session}", "sealed_revocation_writes_total",
 		"sealed_revocation_write_duration_seconds", "sealed_revocation_last_gc_timestamp_seconds",
 	)
 	if n := keyOpens(after.Values); len(n) != 2 || n[0] == 0 || n[1] == 0 {
 		t.Errorf("sealed_sessions_key_opens_total: %v, want two keys with opens", n)
 	}
-	if metricstest.Gather(t, b.reg).Values["sealed_replication_propagation_delay_seconds"] < 1 {
+	afterB := metricstest.Gather(t, b.reg).Values
+	if afterB["sealed_replication_rejected_events_total"] != 1 {
+		t.Errorf("b's sealed_replication_rejected_events_total = %v, want 1", afterB["sealed_replication_rejected_events_total"])
+	}
+	if afterB["sealed_replication_propagation_delay_seconds"] < 1 {
 		t.Error("b's sealed_replication_propagation_delay_seconds did not count a's event")
 	}
-	for k, v := range map[string]float64{"sealed_replication_healthy": 1, "sealed_replication_caught_up": 1, "sealed_replication_stale": 0} {
+	for k, v := range map[string]float64{
+		"sealed_replication_healthy": 1, "sealed_replication_caught_up": 1, "sealed_replication_stale": 0,
+		"sealed_replication_state{state=ok}": 1, "sealed_replication_state{state=stale}": 0,
+	} {
 		if after.Values[k] != v {
 			t.Errorf("%s = %v, want %v", k, after.Values[k], v)
 		}

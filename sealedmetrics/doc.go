@@ -56,8 +56,8 @@
 //
 // Keyring (Config.Keys), gauges unless named _total:
 //
-//	sealed_keyring_keys{state="opening"}      keys that open cookies, the primary included (>= 1)
-//	sealed_keyring_keys{state="sealing"}      the primary (1); neither is 0 on a working keyring
+//	sealed_keyring_keys{use="open"}           keys that open cookies, the primary included (>= 1)
+//	sealed_keyring_keys{use="seal"}           the primary (1); neither is 0 on a working keyring
 //	sealed_keyring_info{primary_id}           1, labelled with the primary key's ID
 //	sealed_keyring_reload_failures_total      failed checks of the keyring file (Watcher only)
 //	sealed_keyring_stale                      1 while the file holds a change not loaded (Watcher only)
@@ -81,6 +81,13 @@
 //	sealed_replication_stream_resets_total            stream found deleted or recreated (counter)
 //	sealed_replication_missed_events                  events aged out of the stream while away
 //	sealed_replication_last_contact_timestamp_seconds last time the replica held the whole stream
+//	sealed_replication_state{state}                   1 for the current state: ok, degraded (serving,
+//	                                                  revocations may be late), catching-up, stale
+//	sealed_replication_consumer_restarting            the stream consumer is being restarted
+//	sealed_replication_rejected_events_total          messages dropped: not verified under the keyring,
+//	                                                  or not events (counter)
+//	sealed_replication_republished_total              live entries re-published after a stream loss (counter)
+//	sealed_replication_outbox_oldest_age_seconds      wait of the oldest unacknowledged local revocation
 //	sealed_replication_propagation_delay_seconds      histogram: an event's own time to its application
 //	                                                  here, for other instances' events (skew included)
 //
@@ -92,6 +99,8 @@
 //	sum by (reason) (rate(sealed_sessions_refused_total{reason=~"tampered|unknown_key|wrong_name|revoker_error"}[5m])) > 1
 //	# Revocations made elsewhere may not be in force here:
 //	max_over_time(sealed_replication_stale[5m]) == 1
+//	# (and worth a look: forged events on the stream)
+//	increase(sealed_replication_rejected_events_total[15m]) > 0
 //	# Revocations can't be recorded (full or failing disk):
 //	increase(sealed_revocation_write_errors_total[5m]) > 0
 //

@@ -37,12 +37,12 @@ func ExampleNew() {
 	rec := httptest.NewRecorder()
 	metrics.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for line := range strings.SplitSeq(rec.Body.String(), "\n") {
-		if strings.Contains(line, "sealed_sessions_new_total") || strings.Contains(line, `state="opening"`) {
+		if strings.Contains(line, "sealed_sessions_new_total") || strings.Contains(line, `use="open"`) {
 			fmt.Println(line)
 		}
 	}
 	// Output:
-	// sealed_keyring_keys{state="opening"} 1
+	// sealed_keyring_keys{use="open"} 1
 	// # HELP sealed_sessions_new_total Fresh sessions: the request had no session cookie, or every one was refused.
 	// # TYPE sealed_sessions_new_total counter
 	// sealed_sessions_new_total 1

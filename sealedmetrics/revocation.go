@@ -45,12 +45,18 @@ var (
 	descResets      = desc("replication_stream_resets_total", "Times the stream was found deleted, recreated or purged; the instance re-published its live entries.")
 	descMissed      = desc("replication_missed_events", "1 if events aged out of the stream while this instance was away (harmless when the stream's max age covers the absolute lifetime).")
 	descLastContact = desc("replication_last_contact_timestamp_seconds", "Last time (Unix) the instance was known to hold every event the stream held; 0 if never.")
+	descState       = desc("replication_state", `1 for the replica's state, 0 for the others: "ok", "degraded" (serving, but revocations may be late), "catching-up" (fails closed), "stale".`, "state")
+	descRestarting  = desc("replication_consumer_restarting", "1 while the stream consumer is being restarted.")
+	descRejected    = desc("replication_rejected_events_total", "Stream messages dropped because they did not verify under the keyring (forged, or signed with a key this keyring lacks) or are not events.")
+	descRepublished = desc("replication_republished_total", "Live entries this instance re-published after finding the stream lost.")
+	descOutboxAge   = desc("replication_outbox_oldest_age_seconds", "How long the oldest local revocation not yet acknowledged by the stream has waited; 0 when none waits.")
 	descPropagation = desc("replication_propagation_delay_seconds", "Time from an event's own timestamp on the instance that made it to its application here, for events from other instances (clock skew included).")
 )
 
 func replicationPart(r *natsrepl.Replicator) part {
 	return part{
-		descs: []*prometheus.Desc{descHealthy, descStale, descCaughtUp, descLag, descOutbox, descResets, descMissed, descLastContact, descPropagation},
+		descs: []*prometheus.Desc{descHealthy, descStale, descCaughtUp, descLag, descOutbox, descResets, descMissed, descLastContact,
+			descState, descRestarting, descRejected, descRepublished, descOutboxAge, descPropagation},
 		collect: func(ch chan<- prometheus.Metric) {
 			h := r.Health()
 			gauge(ch, descHealthy, flag(h.Healthy))
@@ -61,10 +67,21 @@ func replicationPart(r *natsrepl.Replicator) part {
 			counter(ch, descResets, uint64(h.StreamResets))
 			gauge(ch, descMissed, flag(h.MissedEvents))
 			gauge(ch, descLastContact, unixSeconds(h.LastContact))
+			for _, st := range replicaStates {
+				gauge(ch, descState, flag(h.State == st), string(st))
+			}
+			gauge(ch, descRestarting, flag(h.ConsumerRestarting))
+			counter(ch, descRejected, h.RejectedEvents)
+			counter(ch, descRepublished, h.Republished)
+			gauge(ch, descOutboxAge, h.OutboxOldestAge.Seconds())
 			histogram(ch, descPropagation, r.PropagationDelays())
 		},
 	}
 }
+
+// replicaStates are the states sealed_replication_state reports, each
+// every time, so that a query for one never finds nothing.
+var replicaStates = []natsrepl.HealthState{natsrepl.StateOK, natsrepl.StateDegraded, natsrepl.StateCatchingUp, natsrepl.StateStale}
 
 // unixSeconds is t in Unix seconds, 0 for the zero time.
 func unixSeconds(t time.Time) float64 {

@@ -89,8 +89,9 @@ func value(m *dto.Metric) float64 {
 }
 
 // CheckTypes fails t for each family whose type does not match its name:
-// _total a counter, a _seconds duration (not a _timestamp_seconds) a
-// histogram, anything else a gauge.
+// _total a counter, _duration_seconds and _delay_seconds a histogram,
+// anything else (an _age_seconds or a _timestamp_seconds included) a
+// gauge.
 func CheckTypes(t testing.TB, s Scrape) {
 	t.Helper()
 	for name, typ := range s.Types {
@@ -98,7 +99,7 @@ func CheckTypes(t testing.TB, s Scrape) {
 		switch {
 		case strings.HasSuffix(name, "_total"):
 			want = dto.MetricType_COUNTER
-		case strings.HasSuffix(name, "_seconds") && !strings.HasSuffix(name, "_timestamp_seconds"):
+		case strings.HasSuffix(name, "_duration_seconds") || strings.HasSuffix(name, "_delay_seconds"):
 			want = dto.MetricType_HISTOGRAM
 		}
 		if typ != want {

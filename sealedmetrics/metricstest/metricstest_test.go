@@ -34,12 +34,12 @@ func TestGatherAndParseAgree(t *testing.T) {
 }
 
 func TestChecksFail(t *testing.T) {
-	text := "# TYPE sealed_a_total gauge\nsealed_a_total 1\n# TYPE sealed_b_seconds counter\nsealed_b_seconds 1\n# TYPE sealed_c gauge\nsealed_c 2\n"
+	text := "# TYPE sealed_a_total gauge\nsealed_a_total 1\n# TYPE sealed_b_delay_seconds counter\nsealed_b_delay_seconds 1\n# TYPE sealed_c gauge\nsealed_c 2\n# TYPE sealed_d_age_seconds gauge\nsealed_d_age_seconds 2\n"
 	s := metricstest.Parse(t, strings.NewReader(text))
 	r := &recorder{TB: t}
 	metricstest.CheckTypes(r, s)
 	if len(r.errs) != 2 {
-		t.Errorf("CheckTypes reported %d problems, want 2 (a gauge _total, a counter _seconds)", len(r.errs))
+		t.Errorf("CheckTypes reported %d problems, want 2 (a gauge _total, a counter _delay_seconds)", len(r.errs))
 	}
 	r.errs = nil
 	metricstest.CheckMoved(r, s, s, "sealed_c", "sealed_missing")
