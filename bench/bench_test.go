@@ -50,6 +50,12 @@ func (w *discardWriter) WriteHeader(int)             {}
 // sealedSetup returns the middleware-wrapped handler and a request carrying
 // a cookie with the payload; write says whether the handler sets a value.
 func sealedSetup(b *testing.B, n int, write, cached bool) (*keyring.Keyring, http.Handler, *http.Request) {
+	return sealedSetupWith(b, n, write, cached, sessions.Config{})
+}
+
+// sealedSetupWith is sealedSetup with the Config's MaxCookies and
+// MaxCookieHeader (zero: the defaults).
+func sealedSetupWith(b *testing.B, n int, write, cached bool, chunks sessions.Config) (*keyring.Keyring, http.Handler, *http.Request) {
 	kr, err := keyring.New(time.Now())
 	if err != nil {
 		b.Fatal(err)
@@ -73,7 +79,8 @@ func sealedSetup(b *testing.B, n int, write, cached bool) (*keyring.Keyring, htt
 			b.Fatal(err)
 		}
 	}
-	cfg := sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler)}
+	cfg := sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler),
+		MaxCookies: chunks.MaxCookies, MaxCookieHeader: chunks.MaxCookieHeader}
 	if !cached {
 		cfg.VerifiedCacheEntries = -1
 	}
@@ -95,7 +102,7 @@ func sealedSetup(b *testing.B, n int, write, cached bool) (*keyring.Keyring, htt
 		b.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/", nil)
-	req.Header.Set("Cookie", strings.SplitN(w.h.Get("Set-Cookie"), ";", 2)[0])
+	req.Header.Set("Cookie", cookieHeader(w.h))
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := m.Session(r)
 		if sessions.Get(s, "key00", "") == "" {
@@ -148,6 +155,18 @@ func gorillaSetup(b *testing.B, n int, write bool) (http.Handler, *http.Request)
 		}
 	})
 	return h, req
+}
+
+// cookieHeader is the Cookie header a browser sends back after storing the
+// response's cookies (those not deleted), in order.
+func cookieHeader(h http.Header) string {
+	var pairs []string
+	for _, line := range h.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.MaxAge >= 0 {
+			pairs = append(pairs, c.Name+"="+c.Value)
+		}
+	}
+	return strings.Join(pairs, "; ")
 }
 
 // run serves a fresh shallow copy of base per iteration (gorilla caches its

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +23,11 @@ import (
 const ScreenshotEnvVar = "SEALED_SCREENSHOTS"
 
 // TestBrowser drives Chromium through the site as a user would: log in, add
-// to the cart, reload, walk the sign-up form back and forth, switch to the
-// dark theme, log out; then it puts the cookie saved before logout back into
-// the browser and checks that it no longer logs anyone in.
+// to the cart, reload, walk the sign-up form back and forth (with notes that
+// take the session into a second cookie, then starting over, which deletes
+// it), switch to the dark theme, log out; then it puts the cookie saved
+// before logout back into the browser and checks that it no longer logs
+// anyone in.
 func TestBrowser(t *testing.T) {
 	// A bound, not a pace: every step waits on a condition, and this whole
 	// walk takes about 10 s on a quiet machine. CI runs it under -race on
@@ -151,14 +156,20 @@ func (b *browserWalk) signUp() {
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#plan-pro")),
 		chromedp.Click(chromedp.CSS("#plan-pro")),
+		chromedp.SetValue(chromedp.CSS("#notes"), longNotes),
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#sum-name")),
 	)
 	b.wantText("#sum-name", "Ada Lovelace")
 	b.wantText("#sum-plan", "Pro")
+	b.wantText("#sum-notes", longNotes)
+	b.sessionCookies("with the notes", 2)
 	b.step("back to step 2", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#plan-pro")))
 	if got := b.eval(`String(document.querySelector('#plan-pro').checked)`); got != "true" {
 		b.t.Errorf("back at step 2 the chosen plan is not checked")
+	}
+	if got := b.eval(`document.querySelector('#notes').value`); got != longNotes {
+		b.t.Errorf("back at step 2 the notes hold %d characters, want the %d typed", len(got), len(longNotes))
 	}
 	b.step("back to step 1", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#name")))
 	if got := b.eval(`document.querySelector('#name').value + ' / ' + document.querySelector('#email').value`); got != "Ada Lovelace / ada@example.com" {
@@ -174,6 +185,48 @@ func (b *browserWalk) signUp() {
 		chromedp.WaitVisible(chromedp.CSS("#signup-done")),
 	)
 	b.wantText("#signup-done", "Welcome aboard, Ada Lovelace!")
+	// Starting over drops the notes: the session fits one cookie again and
+	// the browser deletes the second.
+	b.step("start over",
+		chromedp.Click(chromedp.CSS("#signup-reset")),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+	)
+	b.sessionCookies("after starting over", 1)
+}
+
+// longNotes is a sign-up note long enough to take the session past one
+// cookie.
+var longNotes = strings.TrimSpace(strings.Repeat("We are a team of five who drink tea all day. ", 50))
+
+// sessionCookies checks that the browser holds the session in n cookies,
+// "session" and then "session.1", ..., all with the first one's attributes.
+func (b *browserWalk) sessionCookies(when string, n int) {
+	b.t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base + "/"}})
+	if err != nil {
+		b.t.Fatalf("get cookies: %v", err)
+	}
+	byName := map[string]*network.Cookie{}
+	for _, c := range res.Cookies {
+		byName[c.Name] = c
+	}
+	first := byName["session"]
+	if first == nil {
+		b.t.Fatalf("%s: no session cookie in the browser", when)
+	}
+	for i := 1; i < 3; i++ {
+		c := byName[fmt.Sprintf("session.%d", i)]
+		switch {
+		case i >= n && c != nil:
+			b.t.Errorf("%s: the browser still holds %s", when, c.Name)
+		case i < n && c == nil:
+			b.t.Errorf("%s: the browser lacks session.%d; cookies %v", when, i, slices.Collect(maps.Keys(byName)))
+		case i < n && (c.HTTPOnly != first.HTTPOnly || c.SameSite != first.SameSite || c.Path != first.Path ||
+			c.Secure != first.Secure || math.Abs(c.Expires-first.Expires) > 1): // Max-Age counts from when each is stored
+			b.t.Errorf("%s: %s's attributes (HttpOnly %v, SameSite %s, Path %s, Secure %v, expires %.0f) differ from the first cookie's (%v, %s, %s, %v, %.0f)",
+				when, c.Name, c.HTTPOnly, c.SameSite, c.Path, c.Secure, c.Expires, first.HTTPOnly, first.SameSite, first.Path, first.Secure, first.Expires)
+		}
+	}
 }
 
 // searchAndPreferences searches twice, switches to the dark theme in French

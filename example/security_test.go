@@ -202,8 +202,9 @@ func TestNoMarkupEchoed(t *testing.T) {
 
 // TestLargestSessionFits fills every part of the session to the most the
 // forms accept, with four-byte characters where text is free, and checks
-// the cookie is still written: no input can make a session too large to
-// save.
+// the cookies are still written: no input can make a session too large to
+// save. It takes two cookies (MaxCookies 2), within the default Cookie
+// header budget.
 func TestLargestSessionFits(t *testing.T) {
 	s := newSite(t, nil)
 	c := s.client()
@@ -214,7 +215,8 @@ func TestLargestSessionFits(t *testing.T) {
 		t.Fatalf("test e-mail is %d bytes", len(email))
 	}
 	wantRedirect(t, "signup 1", c.PostForm("/signup/1", url.Values{"name": {wide}, "email": {email}}), "/signup/2")
-	wantRedirect(t, "signup 2", c.PostForm("/signup/2", url.Values{"plan": {"team"}}), "/signup/3")
+	notes := strings.Repeat("𝄞", maxNotes/4)
+	wantRedirect(t, "signup 2", c.PostForm("/signup/2", url.Values{"plan": {"team"}, "notes": {notes}}), "/signup/3")
 	wantRedirect(t, "signup 3", c.PostForm("/signup/3", url.Values{"confirm": {"on"}}), "/signup/done")
 	for _, p := range catalogue {
 		wantRedirect(t, "add "+p.ID, c.PostForm("/cart/add", url.Values{"product": {p.ID}, "qty": {"99"}}), "/cart")
@@ -231,10 +233,13 @@ func TestLargestSessionFits(t *testing.T) {
 	// A pending flash on top of it all.
 	wantRedirect(t, "add after", c.PostForm("/cart/remove", url.Values{"product": {"tea"}}), "/cart")
 	v := apiSession(t, c)
-	if v.Signup["name"] != wide || v.Signup["email"] != email || len(v.Cart) != len(catalogue)-1 || len(v.Searches) == 0 || !v.Preferences.Remember {
+	if v.Signup["name"] != wide || v.Signup["email"] != email || v.Signup["notes"] != notes || len(v.Cart) != len(catalogue)-1 || len(v.Searches) == 0 || !v.Preferences.Remember {
 		t.Errorf("the largest session lost data: %+v", v)
 	}
 	if got := s.mgr.Stats().TooLarge; got != 0 {
 		t.Errorf("%d saves refused as too large", got)
+	}
+	if c.Cookie("session.1") == nil {
+		t.Error("the largest session fits one cookie: the notes no longer show a session over two")
 	}
 }

@@ -121,6 +121,7 @@ func (s *Server) openSessions() error {
 		AbsoluteLifetime:     cfg.AbsoluteLifetime,
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
+		MaxCookies:           2, // the sign-up notes can take a session past one cookie
 		Logger:               cfg.Logger,
 		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,

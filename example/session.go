@@ -18,7 +18,7 @@ const (
 	keyTheme    = "theme"    // "light" or "dark"
 	keyLang     = "lang"     // "en", "fr" or "de"
 	keyRemember = "remember" // bool: persistent cookie
-	keySignup   = "signup"   // map[string]string: name, email, plan, confirm, done
+	keySignup   = "signup"   // map[string]string: name, email, plan, notes, confirm, done
 	keySearches = "searches" // []string, newest first, at most five
 	keyOrders   = "orders"   // int: orders placed in this session
 )

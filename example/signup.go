@@ -39,6 +39,14 @@ func planName(id string) string {
 	return id
 }
 
+// maxNotes bounds the free-text notes of step 2, in bytes. With them the
+// largest session takes two cookies (sessions.Config.MaxCookies is 2):
+// TestLargestSessionFits checks it still fits.
+const maxNotes = 2400
+
+// msgNotesTooLong is the message for notes over maxNotes (a catalogue key).
+const msgNotesTooLong = "Your notes must be at most 2,400 bytes: about 2,400 letters, fewer with accents or in other scripts."
+
 type signupData struct {
 	Step   int
 	Values map[string]string // what the form shows: saved answers, or what was just typed
@@ -145,6 +153,10 @@ func (s *Server) signupFields(r *http.Request, step int, typed map[string]string
 		if !validPlan(plan) {
 			errs["plan"] = "Please choose one of the plans."
 			typed["plan"] = ""
+		}
+		typed["notes"] = strings.TrimSpace(r.PostFormValue("notes"))
+		if len(typed["notes"]) > maxNotes {
+			errs["notes"] = msgNotesTooLong
 		}
 		return errs, "/signup/3"
 	}

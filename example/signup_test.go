@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -30,12 +31,16 @@ func TestSignup(t *testing.T) {
 	resp = c.PostForm("/signup/2", url.Values{"plan": {"platinum"}})
 	wantStatus(t, "bad plan", resp, http.StatusUnprocessableEntity)
 	wantBody(t, "bad plan", resp, `id="plan-error"`)
-	wantRedirect(t, "step 2", c.PostForm("/signup/2", url.Values{"plan": {"pro"}}), "/signup/3")
+	long := strings.Repeat("n", maxNotes+1)
+	resp = c.PostForm("/signup/2", url.Values{"plan": {"pro"}, "notes": {long}})
+	wantStatus(t, "notes too long", resp, http.StatusUnprocessableEntity)
+	wantBody(t, "notes too long", resp, `id="notes-error"`, `value="pro" checked`, ">"+long+"</textarea>")
+	wantRedirect(t, "step 2", c.PostForm("/signup/2", url.Values{"plan": {"pro"}, "notes": {" Two of us, <b>both</b> on tea. "}}), "/signup/3")
 
 	// Going back shows the earlier answers.
 	wantBody(t, "back to step 1", c.Get("/signup/1"), `value="Ada Lovelace"`, `value="ada@example.com"`)
-	wantBody(t, "back to step 2", c.Get("/signup/2"), `value="pro" checked`)
-	wantBody(t, "step 3 summary", c.Get("/signup/3"), `id="sum-name">Ada Lovelace<`, `id="sum-plan">Pro<`)
+	wantBody(t, "back to step 2", c.Get("/signup/2"), `value="pro" checked`, ">Two of us, &lt;b&gt;both&lt;/b&gt; on tea.</textarea>")
+	wantBody(t, "step 3 summary", c.Get("/signup/3"), `id="sum-name">Ada Lovelace<`, `id="sum-plan">Pro<`, `id="sum-notes">Two of us, &lt;b&gt;both&lt;/b&gt; on tea.<`)
 
 	resp = c.PostForm("/signup/3", url.Values{})
 	wantStatus(t, "no confirm", resp, http.StatusUnprocessableEntity)

@@ -146,7 +146,10 @@
 // open"; the reason is for errors.Is only ([ErrMalformed], [ErrUnknownKey],
 // [ErrTampered], [ErrWrongName], [ErrExpired], [ErrTooLong]). A value
 // longer than [MaxValueLen] is refused before any crypto. Open never
-// panics, whatever its input (FuzzOpen).
+// panics, whatever its input (FuzzOpen). [Keyring.AppendSealMax] and
+// [Keyring.OpenMax] take another limit, for a value that a caller splits
+// across several cookies (package sessions' Config.MaxCookies); the one
+// MAC then covers the whole value.
 //
 // Printing a [Key] or a [Keyring] with any fmt verb, String or slog never
 // shows secret bytes. [Keyring.Marshal] is the file format and does.

@@ -366,6 +366,33 @@ func TestAppendSeal(t *testing.T) {
 	}
 }
 
+// TestSealMax: a value longer than one cookie seals and opens under a
+// larger maxLen, is refused by Open, and is refused past its own maxLen.
+func TestSealMax(t *testing.T) {
+	k := mustNew(t)
+	const maxLen = 3 * keyring.MaxValueLen
+	plain := bytes.Repeat([]byte("chunked "), 625) // 5,000 bytes
+	v, err := k.AppendSealMax(nil, "session", plain, maxLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) <= keyring.MaxValueLen || len(v) > maxLen {
+		t.Fatalf("sealed %d bytes, want between %d and %d", len(v), keyring.MaxValueLen, maxLen)
+	}
+	if o, err := k.OpenMax("session", string(v), maxLen); err != nil || !bytes.Equal(o.Plaintext, plain) {
+		t.Errorf("OpenMax = %d bytes, %v; want the plaintext back", len(o.Plaintext), err)
+	}
+	if _, err := k.Open("session", string(v)); !errors.Is(err, keyring.ErrTooLong) {
+		t.Errorf("Open of a %d-byte value = %v, want ErrTooLong", len(v), err)
+	}
+	if _, err := k.OpenMax("session", string(v), len(v)-1); !errors.Is(err, keyring.ErrTooLong) {
+		t.Errorf("OpenMax with maxLen one short = %v, want ErrTooLong", err)
+	}
+	if _, err := k.AppendSealMax(nil, "session", plain, len(v)-1); !errors.Is(err, keyring.ErrTooLong) {
+		t.Errorf("AppendSealMax with maxLen one short = %v, want ErrTooLong", err)
+	}
+}
+
 func TestSealLengthLimit(t *testing.T) {
 	k := mustNew(t)
 	// Find the largest plaintext whose sealed value fits.

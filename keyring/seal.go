@@ -36,8 +36,9 @@ var (
 	// ErrExpired: the value is authentic but older than the keyring's max
 	// age.
 	ErrExpired = errors.New("keyring: expired value")
-	// ErrTooLong: longer than MaxValueLen (Open refuses it before any
-	// crypto; Seal refuses to produce it).
+	// ErrTooLong: longer than MaxValueLen, or the maxLen given to
+	// AppendSealMax or OpenMax (Open refuses it before any crypto; Seal
+	// refuses to produce it).
 	ErrTooLong = errors.New("keyring: value too long")
 )
 
@@ -59,7 +60,8 @@ var (
 )
 
 // innerPool recycles Seal's plaintext buffers. Buffers grow to at most
-// about MaxValueLen, since longer plaintexts are refused first.
+// about the longest value a caller allows (MaxValueLen, or AppendSealMax's
+// maxLen), since longer plaintexts are refused first.
 var innerPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 var errNoKeys = errors.New("keyring: seal: empty keyring (make one with New, Parse or Load)")
@@ -91,7 +93,7 @@ func (k *Keyring) sealedLen(idLen int, name string, plaintextLen, tsLen int) int
 // than MaxValueLen is refused with an error matching ErrTooLong, before any
 // crypto. Seal does not modify plaintext.
 func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
-	id, token, err := k.seal(name, plaintext)
+	id, token, err := k.seal(name, plaintext, MaxValueLen)
 	if err != nil {
 		return "", err
 	}
@@ -107,7 +109,14 @@ func (k *Keyring) Seal(name string, plaintext []byte) (string, error) {
 // header line around it (it saves Seal's copy of the token). On error it
 // returns dst unchanged.
 func (k *Keyring) AppendSeal(dst []byte, name string, plaintext []byte) ([]byte, error) {
-	id, token, err := k.seal(name, plaintext)
+	return k.AppendSealMax(dst, name, plaintext, MaxValueLen)
+}
+
+// AppendSealMax is AppendSeal with maxLen in place of MaxValueLen, for a
+// caller that splits the value across several cookies (sessions'
+// Config.MaxCookies). Open such a value with OpenMax.
+func (k *Keyring) AppendSealMax(dst []byte, name string, plaintext []byte, maxLen int) ([]byte, error) {
+	id, token, err := k.seal(name, plaintext, maxLen)
 	if err != nil {
 		return dst, err
 	}
@@ -117,16 +126,16 @@ func (k *Keyring) AppendSeal(dst []byte, name string, plaintext []byte) ([]byte,
 }
 
 // seal returns the primary key's ID and the securecookie token for
-// plaintext under name, refusing a value longer than MaxValueLen.
-func (k *Keyring) seal(name string, plaintext []byte) (id, token string, err error) {
+// plaintext under name, refusing a value longer than maxLen.
+func (k *Keyring) seal(name string, plaintext []byte, maxLen int) (id, token string, err error) {
 	if k == nil || len(k.keys) == 0 {
 		return "", "", errNoKeys
 	}
 	p := &k.keys[k.primary]
 	// securecookie stamps Unix seconds: ten digits until the year 2286. The
 	// check after sealing catches anything this estimate misses.
-	if n := k.sealedLen(len(p.ID), name, len(plaintext), 10); n > MaxValueLen {
-		return "", "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
+	if n := k.sealedLen(len(p.ID), name, len(plaintext), 10); n > maxLen {
+		return "", "", fmt.Errorf("keyring: seal: value for %q would be %d bytes, over %d: %w", name, n, maxLen, ErrTooLong)
 	}
 	// securecookie encrypts in place: build our own buffer, never hand it
 	// the caller's slice. securecookie copies the ciphertext out (IV +
@@ -142,8 +151,8 @@ func (k *Keyring) seal(name string, plaintext []byte) (id, token string, err err
 	if err != nil {
 		return "", "", fmt.Errorf("keyring: seal: %w", err)
 	}
-	if n := len(p.ID) + 1 + len(token); n > MaxValueLen { // clock passed a digit boundary since the check
-		return "", "", fmt.Errorf("keyring: seal: value for %q is %d bytes, over %d: %w", name, n, MaxValueLen, ErrTooLong)
+	if n := len(p.ID) + 1 + len(token); n > maxLen { // clock passed a digit boundary since the check
+		return "", "", fmt.Errorf("keyring: seal: value for %q is %d bytes, over %d: %w", name, n, maxLen, ErrTooLong)
 	}
 	return p.ID, token, nil
 }
@@ -154,7 +163,14 @@ func (k *Keyring) seal(name string, plaintext []byte) (id, token string, err err
 // ErrTooLong, ErrMalformed, ErrUnknownKey, ErrTampered, ErrWrongName or
 // ErrExpired. Open never panics, whatever value it is given.
 func (k *Keyring) Open(name, value string) (Opened, error) {
-	if len(value) > MaxValueLen {
+	return k.OpenMax(name, value, MaxValueLen)
+}
+
+// OpenMax is Open with maxLen in place of MaxValueLen, for a value sealed
+// by AppendSealMax: a longer value is refused (ErrTooLong) before any
+// crypto.
+func (k *Keyring) OpenMax(name, value string, maxLen int) (Opened, error) {
+	if len(value) > maxLen {
 		return Opened{}, errOpenTooLong
 	}
 	if k == nil {

@@ -44,7 +44,8 @@
 //	sealed_sessions_too_large_total           saves refused: the session did not fit its cookie
 //	sealed_sessions_resealed_total            sessions re-sealed under the primary after opening under another key
 //	sealed_sessions_refused_total{reason}     refused cookies: malformed, tampered, expired, revoked,
-//	                                          unknown_key, oversize, wrong_name, revoker_error
+//	                                          unknown_key, oversize, wrong_name, revoker_error,
+//	                                          chunks (a session's cookies, one missing or extra)
 //	sealed_sessions_revoker_errors_total      revocation list lookups that failed
 //	sealed_sessions_interrupted_total         saves refused: another request revoked the session meanwhile
 //	sealed_sessions_flash_dropped_total       flash messages dropped, oldest first, to fit the cookie

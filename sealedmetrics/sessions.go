@@ -14,7 +14,7 @@ var (
 	descDeleted      = desc("sessions_deleted_total", "Session cookies deleted (flush, logout, an expiry set in the past).")
 	descTooLarge     = desc("sessions_too_large_total", "Saves refused because the session did not fit in its cookie; the browser kept its previous cookie.")
 	descResealed     = desc("sessions_resealed_total", "Sessions re-sealed under the primary key after opening under another key.")
-	descRefused      = desc("sessions_refused_total", "Session cookies refused, by reason (malformed, tampered, expired, revoked, unknown_key, oversize, wrong_name, revoker_error); the request got a fresh session.", "reason")
+	descRefused      = desc("sessions_refused_total", "Session cookies refused, by reason (malformed, tampered, expired, revoked, unknown_key, oversize, wrong_name, revoker_error, chunks); the request got a fresh session.", "reason")
 	descRevErrs      = desc("sessions_revoker_errors_total", "Revocation list lookups that returned an error (fail closed refuses the cookie).")
 	descInterrupted  = desc("sessions_interrupted_total", "Saves refused because another request revoked the session meanwhile (ErrSessionInterrupted).")
 	descFlashDropped = desc("sessions_flash_dropped_total", "Flash messages dropped, oldest first, so that the session fit in its cookie.")
@@ -67,6 +67,7 @@ func refusals(in sessions.InvalidStats) []refusal {
 		{"oversize", in.Oversize},
 		{"wrong_name", in.WrongName},
 		{"revoker_error", in.RevokerError},
+		{"chunks", in.Chunks},
 	}
 }
 

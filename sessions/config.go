@@ -30,7 +30,8 @@ var (
 	// ErrNoSession: Manager.Session was called on a request that did not
 	// pass through the Manager's Handler or Load.
 	ErrNoSession = errors.New("sessions: no session in request context")
-	// ErrTooLarge: the sealed session does not fit in one cookie; the
+	// ErrTooLarge: the sealed session does not fit in one cookie (or in
+	// Config.MaxCookies cookies and Config.MaxCookieHeader); the
 	// error is a *TooLargeError naming the largest keys.
 	ErrTooLarge = errors.New("sessions: session too large for a cookie")
 	// ErrTypeMismatch: SetDefault found a value that is not of the asked type.
@@ -74,6 +75,24 @@ type Config struct {
 	// Secure, Path "/" and no Domain; "__Secure-" needs Secure. New refuses
 	// a Config that breaks these, since browsers would drop the cookie.
 	CookieName string
+
+	// MaxCookies is the most cookies one session may span. Default 1: a
+	// session is one cookie and one bigger is refused (TooLargeError).
+	// Above 1 (at most 9), the session is still sealed once and the sealed
+	// value is split across the cookies CookieName, CookieName.1,
+	// CookieName.2, ..., all with the same attributes; the first says how
+	// many there are, and the one MAC covers them all. Every extra cookie
+	// is sent with every request to the cookie's path: see
+	// MaxCookieHeader, and the package doc for the cost.
+	MaxCookies int
+
+	// MaxCookieHeader is the most bytes, with MaxCookies above 1, that the
+	// session's cookies may take in a request's Cookie header (names, '=',
+	// values and the "; " between them). Default DefaultMaxCookieHeader
+	// (7 KB), which keeps the whole header under nginx's and Apache's
+	// default 8 KB per header line with room for the site's other cookies.
+	// Raise it only if every proxy in front of the app allows more.
+	MaxCookieHeader int
 
 	// Path is the cookie's Path. Default "/".
 	Path string
@@ -167,6 +186,9 @@ func (c Config) withDefaults() (Config, error) {
 		return Config{}, invalid("both Revoker and InsecureNoRevocation are set")
 	}
 	if err := c.cookieDefaults(); err != nil {
+		return Config{}, err
+	}
+	if err := c.chunkDefaults(); err != nil {
 		return Config{}, err
 	}
 	if err := c.prefixRules(); err != nil {

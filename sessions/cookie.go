@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"iter"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,57 +9,59 @@ import (
 	"time"
 )
 
-// A session travels in one cookie of the Manager's name: the value the
+// A session travels in one cookie of the Manager's name, or with
+// Config.MaxCookies above 1 in up to that many (chunk.go): the value the
 // keyring sealed, with the attributes from Config. This file reads those
 // cookies from the request and writes Set-Cookie lines into the response;
 // it neither seals nor opens (save.go, open.go do). The sizes a sealed
 // value may have are decided here (fit), and the lines a session put in
-// the response are tracked here (sentCookie), so a value split across
-// several cookies would change this file only.
+// the response are tracked here (sentCookie).
 
-// cookieValues finds the values of the cookies named name in the Cookie
-// headers, in order, up to len(dst). present reports whether any cookie of
-// that name was sent (even past len(dst)).
-func cookieValues(h http.Header, name string, dst []string) (n int, present bool) {
-	for _, line := range h["Cookie"] {
-		for len(line) > 0 {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = strings.TrimSpace(part)
-			k, v, ok := strings.Cut(part, "=")
-			if !ok || strings.TrimSpace(k) != name {
-				continue
-			}
-			present = true
-			v = strings.TrimSpace(v)
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if n < len(dst) {
-				dst[n] = v
-				n++
+// cookiePairs yields the name and value of each cookie in the Cookie
+// headers, in order; a value in double quotes loses them.
+func cookiePairs(h map[string][]string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, line := range h["Cookie"] {
+			for len(line) > 0 {
+				var part string
+				part, line, _ = strings.Cut(line, ";")
+				k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+				if !ok {
+					continue
+				}
+				v = strings.TrimSpace(v)
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				if !yield(strings.TrimSpace(k), v) {
+					return
+				}
 			}
 		}
 	}
-	return n, present
 }
 
 // fit returns how many bytes the browser stores for a sealed value of n
-// bytes (cookie name plus value), and whether that is within MaxCookieSize.
+// bytes, and whether that is within the limits: with MaxCookies 1 the
+// cookie's name plus value, within MaxCookieSize; above 1, what the
+// session's cookies take in a Cookie header, within MaxCookies cookies and
+// MaxCookieHeader (chunk.go).
 func (m *Manager) fit(n int) (size int, ok bool) {
-	size = len(m.cfg.CookieName) + n
-	return size, size <= MaxCookieSize
+	if m.cfg.MaxCookies == 1 {
+		size = len(m.cfg.CookieName) + n
+		return size, size <= MaxCookieSize
+	}
+	k, size := layout(m.cfg.CookieName, n)
+	return size, k <= m.cfg.MaxCookies && size <= m.cfg.MaxCookieHeader
 }
 
-// setCookie puts the cookie carrying the sealed value v in the response,
-// in place of any this session put there before. Its Max-Age and Expires
+// setCookie puts the cookies carrying the sealed value v in the response,
+// in place of any this session put there before. Their Max-Age and Expires
 // mirror the session's expiry from now. Callers hold s.mu.
 func (m *Manager) setCookie(h http.Header, s *Session, v []byte, now int64) {
 	lp := m.bufs.Get().(*[]byte)
 	defer m.bufs.Put(lp)
-	b := append((*lp)[:0], m.cfg.CookieName...)
-	b = append(b, '=')
-	b = append(b, v...)
+	b := (*lp)[:0]
 	if !m.browserClose(&s.p) {
 		exp := m.expiresAt(&s.p, now)
 		secs := (exp - now + int64(time.Second) - 1) / int64(time.Second)
@@ -69,19 +72,17 @@ func (m *Manager) setCookie(h http.Header, s *Session, v []byte, now int64) {
 	}
 	b = m.appendAttrs(b)
 	*lp = b
-	s.sent.replace(h, string(b))
+	var lines [maxChunks]string
+	s.sent.replace(h, m.cookieLines(lines[:0], v, b))
 	addNoCacheSetCookie(h)
 }
 
-// deleteCookie puts a Set-Cookie line that deletes the cookie in the
-// response, in place of any this session put there before. Callers hold
-// s.mu.
+// deleteCookie puts Set-Cookie lines that delete the session's cookie, and
+// its chunk cookies, in the response, in place of any this session put
+// there before. Callers hold s.mu.
 func (m *Manager) deleteCookie(h http.Header, s *Session) {
-	b := make([]byte, 0, len(m.cfg.CookieName)+160)
-	b = append(b, m.cfg.CookieName...)
-	b = append(b, "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"...)
-	b = m.appendAttrs(b)
-	s.sent.replace(h, string(b))
+	var lines [maxChunks]string
+	s.sent.replace(h, m.deleteLines(lines[:0], 0))
 	m.st.deleted.Add(1)
 	addNoCacheSetCookie(h)
 }
@@ -114,38 +115,40 @@ func (m *Manager) appendAttrs(b []byte) []byte {
 	return b
 }
 
-// sentCookie is the Set-Cookie line a session put in the response, so that
-// saving again (a handler's Save, then the middleware's) replaces it and a
-// response carries at most one session cookie. Its Session's mutex guards
-// it.
-type sentCookie struct{ line string }
-
-// replace adds line to h's Set-Cookie headers in place of the one sent
-// before.
-func (c *sentCookie) replace(h http.Header, line string) {
-	c.drop(h)
-	h.Add("Set-Cookie", line)
-	c.line = line
+// sentCookie holds the Set-Cookie lines a session put in the response, so
+// that saving again (a handler's Save, then the middleware's) replaces them
+// and a response carries one set of session cookies. Its Session's mutex
+// guards it.
+type sentCookie struct {
+	lines [maxChunks]string
+	n     int
 }
 
-// drop removes the line sent before from h, if it is still there.
-func (c *sentCookie) drop(h http.Header) {
-	if c.line == "" {
-		return
+// replace adds lines to h's Set-Cookie headers in place of those sent
+// before.
+func (c *sentCookie) replace(h http.Header, lines []string) {
+	c.drop(h)
+	for _, l := range lines {
+		h.Add("Set-Cookie", l)
 	}
-	lines := h["Set-Cookie"]
-	for i := len(lines) - 1; i >= 0; i-- {
-		if lines[i] == c.line {
+	c.n = copy(c.lines[:], lines)
+}
+
+// drop removes the lines sent before from h, those still there.
+func (c *sentCookie) drop(h http.Header) {
+	for _, line := range c.lines[:c.n] {
+		lines := h["Set-Cookie"]
+		if i := slices.Index(lines, line); i >= 0 {
 			lines = slices.Delete(lines, i, i+1)
 			if len(lines) == 0 {
 				h.Del("Set-Cookie")
 			} else {
 				h["Set-Cookie"] = lines
 			}
-			break
 		}
 	}
-	c.line = ""
+	clear(c.lines[:c.n])
+	c.n = 0
 }
 
 // addVary adds "Cookie" to the Vary header unless it is there.

@@ -2,7 +2,8 @@
 // session API, and makes logout real with a server-side revocation list.
 //
 // The session's data, bound user, creation and save times and custom
-// expiry travel in one cookie sealed by a [keyring.Keyring] (AES-256 and
+// expiry travel in one cookie (or, opted into, a few: see Sessions over
+// several cookies) sealed by a [keyring.Keyring] (AES-256 and
 // HMAC-SHA256 through gorilla/securecookie). Any instance holding the
 // keyring can serve any request. On every request, after the cookie opens,
 // the [Manager] asks its [Revoker] whether the session, its user or
@@ -56,7 +57,8 @@
 // and the browser gets the handler's response without a session cookie
 // (see [Manager.Handler] for why not Django's 400). Code that can't use middleware calls [Manager.Load] and
 // [Manager.Save]. [Manager.Inspect] (sealctl inspect) describes a cookie
-// value, for debugging.
+// value, or all the values of a session over several cookies
+// ([ChunkValues] finds them in a Cookie header), for debugging.
 //
 // Values are stored in a compact binary form: strings, bools, every integer
 // and float type, []byte and time.Time keep their type (an int comes back an
@@ -66,6 +68,42 @@
 // previous cookie stays) and Config.ErrorHandler gets a [*TooLargeError]
 // naming the largest keys (the flash messages, together, as [FlashKey]). Keep
 // large or growing data server-side and store its ID in the session.
+//
+// # Sessions over several cookies
+//
+// Config.MaxCookies above 1 lets a session span that many cookies (at most
+// 9): it is sealed once and the sealed value is split across the cookies
+// NAME, NAME.1, NAME.2, ..., all with the same attributes, the first
+// saying how many there are ("3~..."). A session that fits one cookie is
+// still written as one, exactly as with MaxCookies 1.
+//
+//	m, err := sessions.New(sessions.Config{Keys: keys, Revoker: store, MaxCookies: 2})
+//
+// What it costs. Every cookie is sent with every request to the cookie's
+// path, so a 7 KB session adds 7 KB to each request, images and scripts
+// included; proxies cap the whole Cookie header (nginx's default buffer is
+// 8 KB per header line, Apache's LimitRequestFieldSize 8190 bytes; Chromium
+// and Firefox keep about 180 cookies and 4096 bytes per cookie for a
+// domain), so the session's cookies are also held to
+// Config.MaxCookieHeader ([DefaultMaxCookieHeader], 7 KB: about 3.9 KB of
+// data in two cookies, against 2.2 KB in one). A session past either limit is refused with a
+// [*TooLargeError] as above, its previous cookies kept. Every save also
+// deletes the chunk cookies the session does not use (up to MaxCookies-1
+// extra Set-Cookie lines of about 100 bytes), so that two requests saving
+// at once can never leave a stale chunk beside a newer session. Opening
+// costs one join of the chunks and one MAC over the whole value; the
+// bench module measures it. Nothing is compressed (see SECURITY.md).
+//
+// A request must carry exactly the cookies the first one announces, each
+// once: a chunk missing, doubled or beyond the count, or chunk cookies
+// without the first, give a fresh session, counted in Stats.Invalid.Chunks,
+// and the response deletes them all, as any refused cookie.
+// The one MAC covers every chunk, so chunks of two sessions, or of two saves
+// of one session, never combine into a session (Stats.Invalid.Tampered).
+// Chunk names keep a "__Host-" or "__Secure-" prefix, and the browser
+// enforces it on every chunk. Lowering MaxCookies refuses the sessions that
+// spanned more cookies; an app with two Managers must not name one's
+// cookie like the other's chunks ("s" and "s.1").
 //
 // # Security
 //
@@ -94,7 +132,7 @@
 // it, unless the revocation list failed (the session may be valid) or
 // another cookie of the name opened. At most four cookies of the
 // configured name are tried per request, in header order; the first one
-// that passes every check is used.
+// that passes every check is used (with its chunks, when it has some).
 //
 // If the Revoker fails, the Manager fails closed (the session is treated as
 // revoked) unless Config.InsecureFailOpen is set. Without a Revoker
@@ -111,7 +149,9 @@
 // that response, so key rotation converges as users return.
 //
 // The payload is authenticated and encrypted, but its size is visible:
-// cookie length reveals roughly how much data a session holds.
+// cookie length reveals roughly how much data a session holds. It is never
+// compressed: with values an attacker can influence beside secrets, the
+// length of a compressed payload would leak the secrets (CRIME).
 //
 // A Manager caches, per exact cookie value it has verified, what the value
 // decoded to (Config.VerifiedCacheEntries; on by default, bounded), so a

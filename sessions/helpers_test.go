@@ -81,15 +81,24 @@ func (r result) value() string {
 func (e *env) do(cookieHeaders []string, fn func(w http.ResponseWriter, r *http.Request, s *sessions.Session)) result {
 	e.t.Helper()
 	var id string
+	rec := e.doRaw(cookieHeaders, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+		if fn != nil {
+			fn(w, r, s)
+		}
+		id = s.ID()
+	})
+	return result{rec: rec, cookie: sessionCookie(e.t, rec.Result().Header, e.m), id: id}
+}
+
+// doRaw is do without looking at the response's cookies.
+func (e *env) doRaw(cookieHeaders []string, fn func(w http.ResponseWriter, r *http.Request, s *sessions.Session)) *httptest.ResponseRecorder {
+	e.t.Helper()
 	h := e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := e.m.Session(r)
 		if err != nil {
 			e.t.Fatalf("Session: %v", err)
 		}
-		if fn != nil {
-			fn(w, r, s)
-		}
-		id = s.ID()
+		fn(w, r, s)
 	}))
 	req := httptest.NewRequest(http.MethodGet, "https://example.test/", nil)
 	for _, c := range cookieHeaders {
@@ -97,7 +106,7 @@ func (e *env) do(cookieHeaders []string, fn func(w http.ResponseWriter, r *http.
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	return result{rec: rec, cookie: sessionCookie(e.t, rec.Result().Header, e.m), id: id}
+	return rec
 }
 
 // withCookie runs a request carrying the session cookie value v (none if "").

@@ -27,16 +27,23 @@ type CookieInfo struct {
 }
 
 // Inspect opens a session cookie value as a request would (keyring,
-// payload, expiry) and describes it, expired or not. It does not consult
-// the revocation list. An error means the value does not open: errors.Is
-// tells the keyring's reason (keyring.ErrTampered, ...), or the payload
-// does not decode.
-func (m *Manager) Inspect(value string) (CookieInfo, error) {
+// payload, expiry) and describes it, expired or not. A session over
+// several cookies is given as all their values in order (the cookie
+// CookieName's, then CookieName.1's, ...; ChunkValues finds them in a
+// Cookie header), whatever Config.MaxCookies is. It does not consult the
+// revocation list. An error means the value does not open: errors.Is
+// tells the keyring's reason (keyring.ErrTampered, ...), or ErrChunks, or
+// the payload does not decode.
+func (m *Manager) Inspect(values ...string) (CookieInfo, error) {
 	kr := m.cfg.Keys.Keyring()
 	if kr.Len() == 0 {
 		return CookieInfo{}, fmt.Errorf("sessions: inspect: the keyring source returned no keyring, or one without keys")
 	}
-	o, err := kr.Open(m.cfg.CookieName, value)
+	value, err := joinChunks(values)
+	if err != nil {
+		return CookieInfo{}, fmt.Errorf("sessions: inspect: %w", err)
+	}
+	o, err := kr.OpenMax(m.cfg.CookieName, value, maxChunks*MaxCookieSize)
 	if err != nil {
 		return CookieInfo{}, fmt.Errorf("sessions: inspect: %w", err)
 	}

@@ -20,41 +20,60 @@ const maxCandidates = 4
 // or starts a new session.
 func (m *Manager) load(r *http.Request) *Session {
 	s := &Session{m: m}
-	var vals [maxCandidates]string
-	n, present := cookieValues(r.Header, m.cfg.CookieName, vals[:])
-	if present {
+	var c requestCookies
+	c.read(r.Header, m.cfg.CookieName, m.cfg.MaxCookies)
+	switch {
+	case c.present:
 		s.origin = originRefused
+	case c.orphans(): // chunk cookies without their first: refused and deleted
+		s.origin, s.dropRefused = originRefused, true
+		m.refused(r, reasonChunks, "", 0)
 	}
-	if n > 0 {
-		now := m.now().UnixNano()
-		kr := m.cfg.Keys.Keyring()
-		// A refused cookie is deleted, unless one was left untried or the
-		// revocation list failed: it may be a valid session (fail closed
-		// refuses it now but must not throw it away).
-		s.dropRefused = present && n < len(vals)
-		for _, v := range vals[:n] {
-			why, opened := m.open(kr, v, now, &s.p)
-			if why == reasonOK {
-				m.st.opened.Add(1)
-				m.keyOpens.add(opened.KeyID)
-				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
-				s.dropRefused = false
-				if !opened.Primary {
-					s.origin = originOldKey
-				}
-				return s
-			}
-			if why == reasonRevokerError {
-				s.dropRefused = false
-			}
-			m.refused(r, why, claimedKeyID(v), len(v))
-		}
+	if c.n > 0 && m.openFirst(r, s, &c) {
+		return s
 	}
 	m.st.created.Add(1)
 	s.p = payload{created: m.stamp()}
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
 	return s
+}
+
+// openFirst opens into s the first of the request's cookies of the name
+// (with its chunks) that passes every check, and reports whether one did.
+// A refused cookie is to be deleted, unless one was left untried or the
+// revocation list failed: it may be a valid session (fail closed refuses it
+// now but must not throw it away).
+func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies) bool {
+	now := m.now().UnixNano()
+	kr := m.cfg.Keys.Keyring()
+	s.dropRefused = c.n < len(c.first)
+	var buf []byte
+	for _, v := range c.first[:c.n] {
+		sealed, why := c.assemble(&buf, v, m.cfg.MaxCookies, m.maxSealed())
+		var opened keyring.Opened
+		if why == reasonOK {
+			why, opened = m.open(kr, sealed, now, &s.p)
+		}
+		if why == reasonOK {
+			m.st.opened.Add(1)
+			m.keyOpens.add(opened.KeyID)
+			s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
+			s.dropRefused = false
+			if !opened.Primary {
+				s.origin = originOldKey
+			}
+			return true
+		}
+		if why == reasonRevokerError {
+			s.dropRefused = false
+		}
+		if sealed == "" {
+			sealed = v
+		}
+		m.refused(r, why, claimedKeyID(sealed), len(sealed))
+	}
+	return false
 }
 
 // maxLoggedKeyID bounds the key ID a refused cookie names in the log: an
@@ -93,7 +112,7 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 	if kr == nil { // a broken keyring.Source: nothing can open
 		return reasonUnknownKey, keyring.Opened{}
 	}
-	if _, ok := m.fit(len(v)); !ok || len(v) > keyring.MaxValueLen {
+	if _, ok := m.fit(len(v)); !ok || len(v) > m.maxSealed() {
 		return reasonOversize, keyring.Opened{}
 	}
 	if m.cache != nil {
@@ -104,7 +123,7 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 			return reasonOK, opened
 		}
 	}
-	opened, err := kr.Open(m.cfg.CookieName, v)
+	opened, err := kr.OpenMax(m.cfg.CookieName, v, m.maxSealed())
 	if err != nil {
 		return keyringReason(err), opened
 	}

@@ -269,28 +269,34 @@ func (m *Manager) seal(dst []byte, p *payload) ([]byte, error) {
 	buf = appendPayload(buf, p)
 	*bp = buf
 	if size, ok := m.fit(kr.SealedLen(name, len(buf))); !ok {
-		return dst, tooLarge(p, size)
+		return dst, m.tooLarge(p, size)
 	}
 	start := len(dst)
-	dst, err := kr.AppendSeal(dst, name, buf)
+	dst, err := kr.AppendSealMax(dst, name, buf, m.maxSealed())
 	if err != nil {
 		if errors.Is(err, keyring.ErrTooLong) {
 			size, _ := m.fit(kr.SealedLen(name, len(buf)))
-			return dst, tooLarge(p, size)
+			return dst, m.tooLarge(p, size)
 		}
 		return dst, fmt.Errorf("sessions: save: %w", err)
 	}
 	if size, ok := m.fit(len(dst) - start); !ok {
-		return dst[:start], tooLarge(p, size)
+		return dst[:start], m.tooLarge(p, size)
 	}
 	return dst, nil
 }
 
-// TooLargeError reports a session that does not fit in one cookie. It
-// matches ErrTooLarge.
+// TooLargeError reports a session that does not fit in its cookie (or,
+// with Config.MaxCookies above 1, its cookies). It matches ErrTooLarge.
 type TooLargeError struct {
-	Size  int      // cookie name plus sealed value, in bytes
-	Limit int      // MaxCookieSize
+	// Size is the cookie's name plus sealed value, in bytes; with
+	// MaxCookies above 1, what the session's cookies would take in a
+	// Cookie header (names, '=', values, "; ").
+	Size int
+	// Limit is MaxCookieSize; with MaxCookies above 1, the smaller of
+	// Config.MaxCookieHeader and what MaxCookies full cookies take.
+	Limit int
+
 	Keys  []string // the largest keys, largest first (at most five); FlashKey for the flash messages
 	Sizes []int    // their encoded sizes in bytes
 }

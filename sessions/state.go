@@ -12,10 +12,11 @@ const (
 	// originNone: no cookie of the Manager's name; a new session.
 	originNone origin = iota
 	// originRefused: one or more cookies of the name, none of which passed
-	// every check; a new session. A response that writes no cookie deletes
-	// it (Session.dropRefused), so the browser stops sending it, unless
-	// the revocation list failed (fail closed refuses the cookie, but it
-	// may be valid) or more cookies of the name came than were tried.
+	// every check, or chunk cookies without one (chunk.go); a new session.
+	// A response that writes no cookie deletes it (Session.dropRefused), so
+	// the browser stops sending it, unless the revocation list failed (fail
+	// closed refuses the cookie, but it may be valid) or more cookies of the
+	// name came than were tried.
 	originRefused
 	// originOpened: a valid cookie, sealed under the primary key (or
 	// re-sealed under it by this response).

@@ -20,9 +20,10 @@ const (
 	reasonOversize
 	reasonWrongName
 	reasonRevokerError
+	reasonChunks
 )
 
-var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error"}
+var reasonNames = [...]string{"ok", "malformed", "tampered", "expired", "revoked", "unknown key", "oversize", "wrong name", "revoker error", "chunks"}
 
 func (r reason) String() string { return reasonNames[r] }
 
@@ -52,11 +53,12 @@ type InvalidStats struct {
 	Oversize     uint64 // longer than a cookie can be
 	WrongName    uint64 // sealed for another cookie name
 	RevokerError uint64 // refused because the revocation list failed (fail closed)
+	Chunks       uint64 // a session over several cookies with one missing or extra (Config.MaxCookies)
 }
 
 // Total returns the number of refused cookies.
 func (s InvalidStats) Total() uint64 {
-	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError
+	return s.Malformed + s.Tampered + s.Expired + s.Revoked + s.UnknownKey + s.Oversize + s.WrongName + s.RevokerError + s.Chunks
 }
 
 type counters struct {
@@ -96,6 +98,7 @@ func (m *Manager) counts(c *counters) Stats {
 			Oversize:     c.invalid[reasonOversize].Load(),
 			WrongName:    c.invalid[reasonWrongName].Load(),
 			RevokerError: c.invalid[reasonRevokerError].Load(),
+			Chunks:       c.invalid[reasonChunks].Load(),
 		},
 	}
 }

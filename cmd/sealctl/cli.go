@@ -17,6 +17,7 @@ type command struct {
 	usage    string   // the synopsis after the name: "--keyring FILE"
 	help     string   // what it does: a one-line summary, then any details
 	arg      string   // its one positional argument ("key ID"), or "" for none
+	moreArgs bool     // arg may be given more than once
 	required []string // flags that must be given (their names, no dashes)
 	noun     string   // groups: what the subcommands are ("subcommand", "scope")
 	flags    func(fs *flag.FlagSet, c *call)
@@ -227,7 +228,9 @@ func (c *command) parse(args []string, cl *call) error {
 	switch {
 	case c.arg == "" && len(pos) > 0:
 		return c.usageErr("takes no arguments, got %q", pos)
-	case c.arg != "" && len(pos) != 1:
+	case c.arg != "" && len(pos) == 0 && c.moreArgs:
+		return c.usageErr("want one or more %s, got none", c.arg)
+	case c.arg != "" && len(pos) != 1 && !c.moreArgs:
 		return c.usageErr("want one %s, got %d arguments", c.arg, len(pos))
 	}
 	cl.args = pos

@@ -202,7 +202,7 @@ func TestBadUsage(t *testing.T) {
 		{"without --keyring", []string{"keys", "add"}, "keys add: --keyring FILE is required"},
 		{"prune without --older-than", []string{"keys", "prune", "--keyring", "x"}, "keys prune: --older-than DURATION is required"},
 		{"flag without value", []string{"keys", "list", "--keyring"}, "keys list: flag needs an argument: --keyring"},
-		{"inspect without value", []string{"inspect", "--keyring", "x"}, "inspect: want one cookie VALUE, got 0 arguments"},
+		{"inspect without value", []string{"inspect", "--keyring", "x"}, "inspect: want one or more cookie VALUE, got none"},
 		{"revoke session without ID", []string{"revoke", "session", "--data", "d"}, "revoke session: want one session ID"},
 		{"bad duration", []string{"revoke", "all", "--data", "d", "--absolute-lifetime", "soon"}, `invalid value "soon" for flag --absolute-lifetime`},
 		{"stats without --data", []string{"revocations", "stats"}, "revocations stats: --data DIR is required"},

@@ -23,7 +23,13 @@ base64), or why it does not open (exit status 1). A session cookie is also
 decoded ("session"): its ID, user, data, flash messages and expiry, and
 whether it has expired under --cookie-age and --absolute-lifetime, which
 should match the application's sessions.Config. The revocation list is not
-consulted.`
+consulted.
+
+A session over several cookies (sessions.Config.MaxCookies) is given as
+all their values in order: NAME's, then NAME.1's, NAME.2's and so on. With
+--cookie-header the arguments are instead the text of a Cookie header (as a
+browser's developer tools show it, "Cookie:" optional), and the cookies
+named --name and --name.1, --name.2, ... are taken from it.`
 
 // inspectOptions are inspect's flags.
 type inspectOptions struct {
@@ -32,6 +38,7 @@ type inspectOptions struct {
 	maxAge    string // --max-age
 	cookieAge string // --cookie-age
 	absolute  string // --absolute-lifetime
+	header    bool   // --cookie-header
 }
 
 func inspectFlags(fs *flag.FlagSet, c *call) {
@@ -41,6 +48,7 @@ func inspectFlags(fs *flag.FlagSet, c *call) {
 	fs.StringVar(&o.maxAge, "max-age", "", "refuse values sealed longer ago than `DURATION` (default 400d; 0: no check)")
 	fs.StringVar(&o.cookieAge, "cookie-age", "14d", "the application's sessions.Config.CookieAge `DURATION`")
 	fs.StringVar(&o.absolute, "absolute-lifetime", "30d", "the application's sessions.Config.AbsoluteLifetime `DURATION`")
+	fs.BoolVar(&o.header, "cookie-header", false, "the arguments are a Cookie header holding the cookies to inspect")
 }
 
 // inspectResult is what inspect prints.
@@ -81,10 +89,18 @@ func runInspect(_ context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	value := strings.TrimSpace(c.args[0])
-	res, openErr := inspectValue(k, o.name, value)
+	values := o.values(c.args)
+	value, err := sessions.JoinChunks(values...)
+	res := inspectResult{Name: o.name, Reason: "the values do not match the chunk count in the first"}
+	if len(values) == 0 {
+		res.Reason = fmt.Sprintf("no cookie %q in the header", o.name)
+	}
+	openErr := err
+	if err == nil {
+		res, openErr = inspectValue(k, o.name, value, len(values)*keyring.MaxValueLen)
+	}
 	if openErr == nil {
-		res.Session = inspectSession(k, o.name, cookieAge, absolute, value)
+		res.Session = inspectSession(k, o.name, cookieAge, absolute, values)
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
@@ -95,6 +111,20 @@ func runInspect(_ context.Context, c *call) error {
 		return fmt.Errorf("inspect: the value does not open: %s", res.Reason)
 	}
 	return nil
+}
+
+// values returns the cookie values to inspect: the arguments, or with
+// --cookie-header those of the cookie --name and its chunks in the header
+// the arguments make up.
+func (o inspectOptions) values(args []string) []string {
+	if !o.header {
+		vals := make([]string, len(args))
+		for i, a := range args {
+			vals[i] = strings.TrimSpace(a)
+		}
+		return vals
+	}
+	return sessions.ChunkValues(strings.Join(args, "; "), o.name)
 }
 
 // loadKeyring loads the keyring from --keyring or $SEALED_KEYRING, with the
@@ -140,14 +170,15 @@ func (o inspectOptions) ages() (cookieAge, absolute time.Duration, err error) {
 	return ages[0], ages[1], nil
 }
 
-// inspectValue opens value with k and describes it, or why it does not open.
-func inspectValue(k *keyring.Keyring, name, value string) (inspectResult, error) {
+// inspectValue opens value, of at most maxLen bytes, with k and describes
+// it, or why it does not open.
+func inspectValue(k *keyring.Keyring, name, value string, maxLen int) (inspectResult, error) {
 	res := inspectResult{Name: name}
-	if id, _, ok := strings.Cut(value, "."); ok && len(value) <= keyring.MaxValueLen {
+	if id, _, ok := strings.Cut(value, "."); ok && len(value) <= maxLen {
 		res.KeyID = id
 		_, res.KeyKnown = k.Key(id)
 	}
-	o, openErr := k.Open(name, value)
+	o, openErr := k.OpenMax(name, value, maxLen)
 	if openErr != nil {
 		res.describeFailure(k, name, value, openErr)
 		return res, openErr
@@ -178,7 +209,7 @@ func (res *inspectResult) describeFailure(k *keyring.Keyring, name, value string
 		res.Primary = key.State == keyring.Primary
 	}
 	if errors.Is(openErr, keyring.ErrExpired) {
-		if o, err := k.WithMaxAge(0).Open(name, value); err == nil {
+		if o, err := k.WithMaxAge(0).OpenMax(name, value, len(value)); err == nil {
 			res.setSealed(o.Sealed)
 		}
 	}
@@ -189,9 +220,10 @@ func (res *inspectResult) setSealed(t time.Time) {
 	res.Age = time.Since(t).Truncate(time.Second).String()
 }
 
-// inspectSession decodes value as a session cookie of package sessions, or
-// returns nil if it is not one (or name can't be a session cookie name).
-func inspectSession(k *keyring.Keyring, name string, cookieAge, absolute time.Duration, value string) *sessions.CookieInfo {
+// inspectSession decodes values as a session's cookies of package
+// sessions, or returns nil if they are not (or name can't be a session
+// cookie name).
+func inspectSession(k *keyring.Keyring, name string, cookieAge, absolute time.Duration, values []string) *sessions.CookieInfo {
 	m, err := sessions.New(sessions.Config{
 		Keys:                 k,
 		InsecureNoRevocation: true, // inspect never consults the list
@@ -203,7 +235,7 @@ func inspectSession(k *keyring.Keyring, name string, cookieAge, absolute time.Du
 	if err != nil {
 		return nil
 	}
-	info, err := m.Inspect(value)
+	info, err := m.Inspect(values...)
 	if err != nil {
 		return nil
 	}

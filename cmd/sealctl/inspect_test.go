@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +186,77 @@ func TestInspectSession(t *testing.T) {
 	}
 	if _, _, code := sealctl(t, "inspect", "--keyring", path, "--cookie-age", "40d", v); code != 2 {
 		t.Errorf("--cookie-age over --absolute-lifetime: exit %d, want 2", code)
+	}
+}
+
+// A session over several cookies is inspected from all their values, or
+// from a Cookie header holding them.
+func TestInspectChunked(t *testing.T) {
+	path := newRing(t)
+	m, err := sessions.New(sessions.Config{
+		Keys: load(t, path), InsecureNoRevocation: true, CookieName: "__Host-s",
+		MaxCookies: 3, MaxCookieHeader: 3 * 4097,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, s := m.Load(httptest.NewRequest("GET", "/", nil))
+	if err := s.Set("notes", strings.Repeat("long free text ", 200)); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if err := m.Save(w, r, s); err != nil {
+		t.Fatal(err)
+	}
+	var values, pairs []string
+	for _, c := range w.Result().Cookies() {
+		if c.MaxAge >= 0 {
+			values = append(values, c.Value)
+			pairs = append(pairs, c.Name+"="+c.Value)
+		}
+	}
+	if len(values) != 2 {
+		t.Fatalf("session in %d cookies, want 2", len(values))
+	}
+	header := "Cookie: theme=dark; " + strings.Join(pairs, "; ")
+	altered := "A" + values[1][1:]
+	if altered == values[1] {
+		altered = "B" + values[1][1:]
+	}
+	for _, tt := range []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantReason string
+	}{
+		{"values", values, 0, ""},
+		{"cookie header", []string{"--cookie-header", header}, 0, ""},
+		{"chunk missing", values[:1], 1, "the values do not match the chunk count in the first"},
+		{"extra value", append(slices.Clone(values), values[1]), 1, "the values do not match the chunk count in the first"},
+		{"header without the cookie", []string{"--cookie-header", "theme=dark"}, 1, `no cookie "__Host-s" in the header`},
+		{"chunk altered", []string{values[0], altered}, 1, "tampered (MAC does not verify)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"inspect", "--keyring", path, "--name", "__Host-s"}, tt.args...)
+			stdout, stderr, code := sealctl(t, args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; %s%s", code, tt.wantCode, stdout, stderr)
+			}
+			var o struct {
+				Reason  string `json:"reason"`
+				Session *struct {
+					Data map[string]any `json:"data"`
+				} `json:"session"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &o); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+			}
+			if o.Reason != tt.wantReason {
+				t.Errorf("reason %q, want %q", o.Reason, tt.wantReason)
+			}
+			if tt.wantCode == 0 && (o.Session == nil || len(o.Session.Data["notes"].(string)) != 3000) {
+				t.Errorf("session %+v, want the 3000-byte notes", o.Session)
+			}
+		})
 	}
 }

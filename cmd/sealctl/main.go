@@ -10,7 +10,7 @@
 //	sealctl keys retire --keyring FILE ID
 //	sealctl keys prune --keyring FILE --older-than DURATION
 //	sealctl keys list --keyring FILE [--json]
-//	sealctl inspect --keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE
+//	sealctl inspect --keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] [--cookie-header] VALUE...
 //	sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL --keyring FILE)
 //	sealctl revoke user ID (--data DIR | --nats URL --keyring FILE)
 //	sealctl revoke all (--data DIR | --nats URL --keyring FILE)
@@ -51,8 +51,8 @@ concurrent sealctl runs never lose a change.`},
 	{name: "keys list", usage: "--keyring FILE [--json]", required: keyringRequired, flags: listFlags, run: keysList,
 		help: "list keys; never prints secrets"},
 
-	{name: "inspect", usage: "--keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE",
-		arg: "cookie VALUE", flags: inspectFlags, run: runInspect, help: inspectHelp},
+	{name: "inspect", usage: "--keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] [--cookie-header] VALUE...",
+		arg: "cookie VALUE", moreArgs: true, flags: inspectFlags, run: runInspect, help: inspectHelp},
 
 	{name: "revoke", noun: "scope", help: revokeHelp},
 	{name: "revoke session", usage: "ID [--until TIME|DURATION] (--data DIR | --nats URL --keyring FILE)", arg: "session ID", flags: revokeSessionFlags, run: revokeSession,

@@ -261,10 +261,37 @@ func TestWrittenChunkCookies(t *testing.T) {
 	if del.Outcome != sessiontest.Deleted {
 		t.Errorf("every chunk deleted: %v, want deleted", del.Outcome)
 	}
-	msg := fails(t, sessions.Config{}, func(k *sessiontest.Kit) {
-		k.Written(http.Header{"Set-Cookie": {"session=a", "session.1=b"}})
-	})
-	if !strings.Contains(msg, "spans 2 cookies") {
-		t.Errorf("two live chunks: failure %q, want the version note", msg)
+}
+
+// A session over several cookies (Config.MaxCookies) is built, decoded
+// and checked whole; without one of its cookies it is no session.
+func TestChunkedSession(t *testing.T) {
+	k := sessiontest.New(t, sessions.Config{MaxCookies: 3})
+	big := strings.Repeat("x", 3000)
+	opts := []sessiontest.Option{sessiontest.User("ann"), sessiontest.Values(map[string]any{"big": big})}
+	cookies := k.Cookies(opts...)
+	if len(cookies) < 2 {
+		t.Fatalf("a 3 KB session in %d cookie(s), want several", len(cookies))
+	}
+	if info, live := k.Live(cookies); !live || info.Data["big"] != big {
+		t.Errorf("Live of the whole session: %v, data of %d bytes", live, len(fmt.Sprint(info.Data["big"])))
+	}
+	if _, live := k.Live(cookies[:1]); live {
+		t.Error("the session without its chunks is live")
+	}
+	h := k.Manager.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := k.Manager.Session(r)
+		if err != nil || sessions.Get(s, "big", "") != big {
+			t.Errorf("the handler got the session without its data (%v)", err)
+		}
+		if err := s.Set("n", 1); err != nil {
+			t.Error(err)
+		}
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, k.Request("GET", "/", opts...))
+	w := k.Written(rec.Header())
+	if w.Outcome != sessiontest.Saved || len(w.Cookies) < 2 || w.Session.Data["big"] != big || w.Session.UserID != "ann" {
+		t.Errorf("the response wrote %v in %d cookies for %q", w.Outcome, len(w.Cookies), w.Session.UserID)
 	}
 }

@@ -83,7 +83,8 @@ func (k *Kit) RequestBody(method, target string, body io.Reader, opts ...Option)
 }
 
 // Cookies returns the cookies that carry a session shaped by opts, as
-// Request makes it: to put in a request or a Client's jar.
+// Request makes it (several with Config.MaxCookies, for a large session):
+// to put in a request or a Client's jar.
 func (k *Kit) Cookies(opts ...Option) []*http.Cookie {
 	k.t.Helper()
 	if !slices.ContainsFunc(opts, func(o Option) bool { return o.stores }) {
@@ -103,5 +104,11 @@ func (k *Kit) Cookies(opts ...Option) []*http.Cookie {
 	if w.Outcome != Saved {
 		k.t.Fatalf("sessiontest: the options left the session with %v (an expiry in the past?)", w.Outcome)
 	}
-	return w.Cookies
+	live := w.Cookies[:0:0]
+	for _, c := range w.Cookies {
+		if alive(c) { // not the deletion of a chunk a larger session had
+			live = append(live, c)
+		}
+	}
+	return live
 }

@@ -42,13 +42,15 @@ type Written struct {
 	// Session describes the saved session (user, data, flashes, expiry,
 	// key), decoded with Manager.Inspect; zero unless Outcome is Saved.
 	Session sessions.CookieInfo
-	// Cookies are the session's Set-Cookie lines, parsed.
+	// Cookies are the session's Set-Cookie lines, parsed: its cookie, then
+	// its chunk cookies in order, deletions of stale chunks included.
 	Cookies []*http.Cookie
 }
 
 // Written decodes the session cookie in a response's headers
 // (httptest.ResponseRecorder.Header, or http.Response.Header): saved (and
-// what it holds), deleted, or not written. A Set-Cookie line of the
+// what it holds), deleted, or not written. A session over several cookies
+// (Config.MaxCookies) is decoded from all of them. A Set-Cookie line of the
 // session's name that does not open under the Kit's keyring fails the
 // test.
 func (k *Kit) Written(h http.Header) Written {
@@ -76,7 +78,7 @@ func (k *Kit) decode(h http.Header) Written {
 		if i > 0 && c.Name == w.Cookies[i-1].Name {
 			k.t.Fatalf("sessiontest: the response sets the session cookie %q twice", c.Name)
 		}
-		if c.MaxAge >= 0 && c.Value != "" {
+		if alive(c) {
 			live = append(live, c.Value)
 		}
 	}
@@ -94,6 +96,10 @@ func (k *Kit) decode(h http.Header) Written {
 	w.Outcome, w.Session = Saved, info
 	return w
 }
+
+// alive reports whether a Set-Cookie line keeps its cookie, rather than
+// deleting it.
+func alive(c *http.Cookie) bool { return c.MaxAge >= 0 && c.Value != "" }
 
 // sessionCookies returns the cookies of the session among cookies: the
 // Manager's name first, then its chunks in order (stable for repeats).
@@ -124,12 +130,7 @@ func (k *Kit) chunkIndex(name string) int {
 // inspect describes the session the values of its cookies carry, in
 // order.
 func (k *Kit) inspect(values []string) (sessions.CookieInfo, error) {
-	if len(values) != 1 {
-		// Manager.Inspect of this version opens one cookie; a version that
-		// splits sessions across cookies takes them all: Inspect(values...).
-		return sessions.CookieInfo{}, fmt.Errorf("sessiontest: the session spans %d cookies, which this version of package sessions does not write", len(values))
-	}
-	return k.Manager.Inspect(values[0])
+	return k.Manager.Inspect(values...)
 }
 
 // Live reports whether cookies (a Client's, or an earlier response's) carry
