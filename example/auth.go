@@ -21,8 +21,17 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
+	attempt, wait := s.limits.beginLogin(s.now(), name, s.clientAddr(r))
+	if wait > 0 {
+		s.tooMany(w, r, wait, "failed logins")
+		s.render(w, r, http.StatusTooManyRequests, "login", "Log in",
+			loginData{Username: name, Error: tr(sess, "Too many failed logins.") + " " + tryAgain(sess, wait)})
+		return
+	}
 	u, ok := authenticate(name, r.PostFormValue("password"))
-	if !ok {
+	if ok {
+		attempt.succeeded()
+	} else {
 		// A name that is no user's is often a password typed one field
 		// too early: only known names reach the log.
 		logged := "(unknown user)"
@@ -47,6 +56,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, sess *sessions.Se
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	user := sess.UserID()
+	// An anonymous session that held a cookie costs a revocation entry to
+	// end: limited per address. A user's logout is not.
+	if user == "" && !sess.IsNew() {
+		if wait := s.limits.endAnonymous(s.now(), s.clientAddr(r)); wait > 0 {
+			s.tooMany(w, r, wait, "anonymous sessions ended")
+			s.fail(w, r, http.StatusTooManyRequests, "/", "Too many sessions ended from your network. %s", tryAgain(sess, wait))
+			return
+		}
+	}
 	// Logout flushes: the data goes, the session ID is revoked server-side,
 	// the cookie is deleted. A copy of the old cookie no longer opens.
 	if err := sess.Logout(r.Context()); err != nil {

@@ -19,6 +19,11 @@ type Config struct {
 	// (the tests do, with httptest).
 	Addr string
 
+	// AdminAddr, when set, moves /healthz and /metrics off Addr to a
+	// plain-HTTP listener of their own on this address (keep it private,
+	// such as "127.0.0.1:9090"), where Open starts serving them.
+	AdminAddr string
+
 	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
 	// default, the keyring. Required. Created if missing (mode 0700).
 	DataDir string
@@ -35,9 +40,26 @@ type Config struct {
 	ExpireAtBrowserClose bool
 	SaveEveryRequest     bool
 
+	// CookieName is the session cookie's name. Default "session", or
+	// "__Host-session" when browsers reach the site over HTTPS (TLSCert or
+	// BehindTLSProxy) with Secure cookies.
+	CookieName string
+
 	// InsecureCookies drops the Secure attribute so cookies work over plain
 	// HTTP. Off by default; run sets it for loopback addresses.
 	InsecureCookies bool
+
+	// TLSCert and TLSKey, both set, make Listen serve HTTPS with this PEM
+	// certificate and key. BehindTLSProxy says a TLS-terminating proxy
+	// fronts the site. Either makes the default cookie name
+	// "__Host-session" (unless InsecureCookies).
+	TLSCert, TLSKey string
+	BehindTLSProxy  bool
+
+	// Limits throttle failed logins and the ending of anonymous sessions;
+	// the zero value is no limits. The command line starts from
+	// DefaultLimits.
+	Limits Limits
 
 	// NATSURL, when set, replicates the revocation list to the other
 	// instances through NATS JetStream; Node names this instance (default
@@ -98,6 +120,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if err := cfg.tlsDefaults(); err != nil {
+		return cfg, err
 	}
 	if cfg.NATSURL != "" && cfg.Node == "" {
 		// The store and the replicator must agree on this instance's name.

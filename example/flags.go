@@ -25,13 +25,16 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		insecure bool
 	)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "serve /healthz and /metrics on this address instead of --addr (plain HTTP; keep it private)")
 	fs.StringVar(&cfg.DataDir, "data", "example-data", "data `directory`: the Badger revocation list and, by default, the keyring")
 	fs.StringVar(&cfg.KeyringFile, "keyring", "", "keyring `file` (default DIR/keyring.json; generated if missing; reloaded when it changes)")
 	fs.DurationVar(&cfg.CookieAge, "cookie-age", 14*24*time.Hour, "idle expiry of a session")
 	fs.DurationVar(&cfg.AbsoluteLifetime, "absolute-lifetime", 30*24*time.Hour, "longest life of a session from its creation")
 	fs.BoolVar(&cfg.ExpireAtBrowserClose, "expire-at-browser-close", false, "sessions end when the browser closes unless \"remember me\" is ticked")
 	fs.BoolVar(&cfg.SaveEveryRequest, "save-every-request", false, "re-seal the cookie on every request (sliding expiry)")
-	fs.BoolVar(&insecure, "insecure-cookies", false, "drop the Secure cookie attribute for plain HTTP (default on for a loopback --addr)")
+	fs.BoolVar(&insecure, "insecure-cookies", false, "drop the Secure cookie attribute for plain HTTP (default on for a loopback --addr without TLS)")
+	addTLSFlags(fs, &cfg)
+	addLimitFlags(fs, &cfg)
 	addNATSFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./example [flags]\n\nflags:\n")
@@ -41,16 +44,17 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
 		}
-		return cfg, usageError{err}
+		return cfg, usageError{fmt.Errorf("example: %w", err)}
 	}
 	if fs.NArg() > 0 {
-		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return cfg, usageError{fmt.Errorf("example: unexpected argument %q", fs.Arg(0))}
 	}
 	if err := checkNATSFlags(fs, &cfg); err != nil {
 		return cfg, usageError{err}
 	}
-	// --insecure-cookies defaults to on for a loopback --addr.
-	cfg.InsecureCookies = isLoopback(cfg.Addr)
+	// --insecure-cookies defaults to on for a loopback --addr over plain
+	// HTTP.
+	cfg.InsecureCookies = isLoopback(cfg.Addr) && !cfg.https()
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "insecure-cookies" {
 			cfg.InsecureCookies = insecure
@@ -112,6 +116,8 @@ func logCookieSecurity(logger *slog.Logger, cfg Config) {
 		logger.Info("cookies without the Secure attribute: plain HTTP on a loopback address", "addr", cfg.Addr)
 	case cfg.InsecureCookies:
 		logger.Warn("cookies without the Secure attribute on a non-loopback address: session cookies travel in clear text", "addr", cfg.Addr)
+	case cfg.https():
+		logger.Info("cookies are Secure and named "+hostCookieName+": browsers reach this site over HTTPS", "addr", cfg.Addr, "tls_proxy", cfg.BehindTLSProxy)
 	case !loopback:
 		logger.Warn("cookies are Secure but this server speaks plain HTTP: browsers will only send them back through an HTTPS proxy in front of it (or pass --insecure-cookies for a trial)", "addr", cfg.Addr)
 	}

@@ -24,7 +24,7 @@ func kitSite(t *testing.T) (*sessiontest.Kit, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{logger: slog.New(slog.DiscardHandler), now: k.Clock.Now, mgr: k.Manager, pages: pages}
+	s := &Server{logger: slog.New(slog.DiscardHandler), now: k.Clock.Now, mgr: k.Manager, pages: pages, limits: newLimiter(Limits{})}
 	s.routes()
 	return k, s.Handler()
 }

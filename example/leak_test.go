@@ -20,5 +20,6 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	announceBrowserSkip()
 	goleak.VerifyTestMain(m)
 }

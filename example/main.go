@@ -37,7 +37,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	cancel()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "example:", err)
+		fmt.Fprintln(os.Stderr, err) // every error says "example: " already
 	}
 	os.Exit(exitCode(err))
 }
@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("listening", "url", srv.URL(), "data", cfg.DataDir)
+	if u := srv.AdminURL(); u != "" {
+		logger.Info("operations endpoints (/healthz, /metrics) listening", "url", u)
+	}
 
 	select {
 	case <-ctx.Done():

@@ -37,11 +37,15 @@ func getPost(g, p http.Handler) map[string]http.Handler {
 // methods (HEAD wherever GET) and every other method with 405.
 func (s *Server) endpoints() []endpoint {
 	hf := func(f http.HandlerFunc) http.Handler { return f }
-	return []endpoint{
-		{path: "/static/", prefix: true, handlers: get(http.StripPrefix("/static/", staticHandler()))},
+	ops := []endpoint{
 		{path: "/healthz", handlers: get(hf(s.healthz))},
 		{path: "/metrics", handlers: get(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))},
-
+	}
+	if s.cfg.AdminAddr != "" {
+		ops = nil // on their own listener (listen.go)
+	}
+	return append(ops, []endpoint{
+		{path: "/static/", prefix: true, handlers: get(http.StripPrefix("/static/", staticHandler()))},
 		{path: "/", handlers: get(hf(s.home))},
 		{path: "/login", handlers: getPost(hf(s.loginForm), s.withForm(s.login))},
 		{path: "/logout", handlers: post(s.withSession(s.logout))},
@@ -63,7 +67,7 @@ func (s *Server) endpoints() []endpoint {
 
 		{path: "/admin", handlers: get(s.withSession(s.adminOnly(s.adminPage)))},
 		{path: "/admin/revoke-user", handlers: post(s.withForm(s.adminOnly(s.adminRevokeUser)))},
-	}
+	}...)
 }
 
 // routes builds the router. Every route runs behind cross-origin protection

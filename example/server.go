@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,10 +36,12 @@ type Server struct {
 	router  *mux.Router
 	handler http.Handler
 	pages   map[string]*template.Template
+	limits  *limiter
+	tls     *tls.Config // nil without Config.TLSCert
 
-	ln   net.Listener
-	http *http.Server
-	done chan error // receives Serve's result
+	web     *httpListener // nil without Config.Addr
+	admin   *httpListener // nil without Config.AdminAddr
+	stopped chan error    // the first listener that stops on its own
 }
 
 // Open builds the site from cfg: it creates the data directory, loads (or
@@ -53,7 +54,15 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	// The session settings are checked before anything is made on disk.
+	if err := checkSessionConfig(cfg); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := cfg.tlsConfig() // a bad certificate too
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now, limits: newLimiter(cfg.Limits), tls: tlsCfg}
 	opened := false
 	defer func() {
 		if !opened {
@@ -80,10 +89,8 @@ func Open(cfg Config) (*Server, error) {
 	if s.repl != nil {
 		s.awaitCatchUp() // listen with a list that lacks no revocation
 	}
-	if cfg.Addr != "" {
-		if err := s.listen(); err != nil {
-			return nil, err
-		}
+	if err := s.listen(); err != nil {
+		return nil, err
 	}
 	opened = true
 	return s, nil
@@ -112,24 +119,48 @@ func (s *Server) openSessions() error {
 	if s.repl != nil {
 		revoker = s.repl
 	}
-	cfg := s.cfg
-	mgr, err := sessions.New(sessions.Config{
-		Keys:                 s.keys,
+	cfg := s.cfg.sessionsConfig(s.keys, revoker)
+	cfg.ErrorHandler = s.sessionError
+	mgr, err := sessions.New(cfg)
+	if err != nil {
+		return fmt.Errorf("example: open: %w", err) // "sessions: new: ..."
+	}
+	s.mgr = mgr
+	return nil
+}
+
+// sessionsConfig is the session manager's configuration on keys and
+// revoker.
+func (cfg Config) sessionsConfig(keys keyring.Source, revoker sessions.Revoker) sessions.Config {
+	return sessions.Config{
+		Keys:                 keys,
 		Revoker:              revoker,
 		InsecureCookies:      cfg.InsecureCookies,
+		CookieName:           cfg.CookieName,
 		CookieAge:            cfg.CookieAge,
 		AbsoluteLifetime:     cfg.AbsoluteLifetime,
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		MaxCookies:           2, // the sign-up notes can take a session past one cookie
 		Logger:               cfg.Logger,
-		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
-	})
-	if err != nil {
-		return fmt.Errorf("example: open: sessions: %w", err)
 	}
-	s.mgr = mgr
+}
+
+// checkSessionConfig lets sessions.New judge the session settings before
+// Open creates the data directory or a keyring: a throwaway Manager on an
+// in-memory keyring, without a revocation list (the real one is opened
+// with the same absolute lifetime, so New's lifetime check holds for it).
+func checkSessionConfig(cfg Config) error {
+	ring, err := keyring.New(cfg.Now())
+	if err != nil {
+		return fmt.Errorf("example: open: %w", err)
+	}
+	c := cfg.sessionsConfig(ring, nil)
+	c.InsecureNoRevocation = true
+	if _, err := sessions.New(c); err != nil {
+		return fmt.Errorf("example: open: %w", err)
+	}
 	return nil
 }
 
@@ -145,15 +176,15 @@ func (s *Server) openKeyring() error {
 			return fmt.Errorf("example: open: generate keyring: %w", err)
 		}
 		if err := keyring.WriteFile(path, k); err != nil {
-			return fmt.Errorf("example: open: write new keyring: %w", err)
+			return fmt.Errorf("example: open: %w (make one with `sealctl keys init --keyring %s`)", err, path)
 		}
 		s.logger.Info("generated a new keyring", "file", path, "primary_key", k.Primary().ID)
 	case err != nil:
-		return fmt.Errorf("example: open: keyring: %w", err)
+		return fmt.Errorf("example: open: %w", err) // "stat PATH: ..."
 	}
 	w, err := keyring.Watch(path, keyring.WatchOptions{Logger: s.logger, Interval: s.cfg.KeyringPollInterval, Now: s.cfg.Now})
 	if err != nil {
-		return fmt.Errorf("example: open: keyring %s: %w (fix or remove the file; `sealctl keys list --keyring %s` shows what is wrong)", path, err, path)
+		return fmt.Errorf("example: open: %w (`sealctl keys list --keyring %[2]s` shows what is wrong; fix the file, or move it away and make a new one with `sealctl keys init --keyring %[2]s`, which logs everyone out)", err, path)
 	}
 	s.keys = w
 	s.logger.Info("keyring loaded and watched for changes", "file", path, "keys", len(w.Keyring().Keys()), "primary_key", w.Keyring().Primary().ID)
@@ -178,7 +209,7 @@ func (s *Server) openRevocation() error {
 		return fmt.Errorf("example: open: revocation list %s is in use by another process (is the example already running? stop it or use another --data)", dir)
 	}
 	if err != nil {
-		return fmt.Errorf("example: open: revocation list %s: %w", dir, err)
+		return fmt.Errorf("example: open: %w", err) // "revocation: open DIR: ..."
 	}
 	s.store = st
 	s.logger.Info("revocation list opened", "dir", dir)
@@ -190,64 +221,17 @@ func (s *Server) openRevocation() error {
 	return nil
 }
 
-// listen starts serving on cfg.Addr in the background.
-func (s *Server) listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("example: listen: %w", err)
-	}
-	s.ln = ln
-	s.http = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-	}
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.http.Serve(ln) }()
-	return nil
-}
-
-// URL is the address the server listens on, as http://host:port; "" when
-// Config.Addr was empty.
-func (s *Server) URL() string {
-	if s.ln == nil {
-		return ""
-	}
-	return "http://" + s.ln.Addr().String()
-}
-
-// Done receives the listener's error if serving stops on its own (nil
-// channel without Config.Addr).
-func (s *Server) Done() <-chan error { return s.done }
-
 // Handler is the whole site, for httptest or another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the HTTP server gracefully (waiting up to
+// Close stops the HTTP servers gracefully (waiting up to
 // Config.ShutdownTimeout for requests in flight, then closing their
 // connections), then stops replication and closes the revocation store and
 // the keyring watcher. It is safe on a partly opened Server.
 func (s *Server) Close() error {
-	var errs []error
-	if s.http != nil {
-		timeout := s.cfg.ShutdownTimeout
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		if err := s.http.Shutdown(ctx); err != nil {
-			// Requests still running past the timeout: cut their
-			// connections rather than leave them to a closed store.
-			s.http.Close()
-			errs = append(errs, fmt.Errorf("example: close: http: requests still running after %v, connections closed: %w", timeout, err))
-		}
-		cancel()
-		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, fmt.Errorf("example: close: serve: %w", err))
-		}
-		s.http = nil
-	}
 	// errors.Join drops the nils.
+	errs := []error{s.web.shutdown(s.cfg.ShutdownTimeout), s.admin.shutdown(s.cfg.ShutdownTimeout)}
+	s.web, s.admin = nil, nil
 	if s.repl != nil {
 		errs = append(errs, closeErr("replication", s.repl.Close()))
 		s.repl = nil

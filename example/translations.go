@@ -137,6 +137,13 @@ var translations = []translation{
 	{"Save", "Enregistrer", "Speichern"},
 	{"Preferences saved.", "Préférences enregistrées.", "Einstellungen gespeichert."},
 
+	// Abuse limits.
+	{"Too many failed logins.", "Trop d’échecs de connexion.", "Zu viele fehlgeschlagene Anmeldungen."},
+	{"Too many sessions ended from your network. %s", "Trop de sessions fermées depuis votre réseau. %s", "Zu viele beendete Sitzungen aus Ihrem Netz. %s"},
+	{"Try again in %d minutes.", "Réessayez dans %d minutes.", "Versuchen Sie es in %d Minuten erneut."},
+	{"Try again in 1 second.", "Réessayez dans 1 seconde.", "Versuchen Sie es in 1 Sekunde erneut."},
+	{"Try again in %d seconds.", "Réessayez dans %d secondes.", "Versuchen Sie es in %d Sekunden erneut."},
+
 	// A change that could not be saved.
 	{"Your session was ended in another window while this change was on its way, so it was not saved. Please try again.",
 		"Votre session a été fermée dans une autre fenêtre pendant l’envoi de cette modification : elle n’a pas été enregistrée. Veuillez réessayer.",

@@ -17,6 +17,19 @@ import (
 	"github.com/sealedsessions/sealed/keyring"
 )
 
+// loggedWatch watches path without polling, logging to the returned
+// buffer, until the test ends.
+func loggedWatch(t *testing.T, path string) (*keyring.Watcher, *fake.Buffer) {
+	t.Helper()
+	logs := &fake.Buffer{}
+	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, logs
+}
+
 // quietWatch watches path without polling or logging, until the test ends.
 func quietWatch(t *testing.T, path string) *keyring.Watcher {
 	t.Helper()
@@ -30,12 +43,7 @@ func quietWatch(t *testing.T, path string) *keyring.Watcher {
 
 func TestWatcherReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs fake.Buffer
-	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, logs := loggedWatch(t, path)
 	if got := w.Keyring().Primary().ID; got != k.Primary().ID {
 		t.Fatalf("primary = %s, want %s", got, k.Primary().ID)
 	}
@@ -246,12 +254,7 @@ func TestHugeFileRefused(t *testing.T) {
 // Watcher loads it, as Load and Watch warn about the first one.
 func TestWatcherWarnsOnOpenModeReload(t *testing.T) {
 	path, k := keyringFile(t)
-	var logs fake.Buffer
-	w, err := keyring.Watch(path, keyring.WatchOptions{Interval: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, logs := loggedWatch(t, path)
 	if strings.Contains(logs.String(), "group or others") {
 		t.Fatalf("warning for a 0600 file: %s", logs.String())
 	}

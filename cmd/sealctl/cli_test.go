@@ -262,6 +262,10 @@ func TestCommandTable(t *testing.T) {
 	}
 }
 
+// readmeCommand is a sealctl command line in README.md: the installed
+// binary at the start of a line, or go run anywhere.
+var readmeCommand = regexp.MustCompile(`(?:^|go run \./cmd/)sealctl (.*)`)
+
 // Every sealctl command line in README.md names a command and flags that
 // exist, with the arguments that command takes.
 func TestREADMECommands(t *testing.T) {
@@ -271,10 +275,11 @@ func TestREADMECommands(t *testing.T) {
 	}
 	n := 0
 	for line := range strings.Lines(string(data)) {
-		_, cmdline, ok := strings.Cut(line, "go run ./cmd/sealctl ")
-		if !ok {
+		m := readmeCommand.FindStringSubmatch(line)
+		if m == nil {
 			continue
 		}
+		cmdline := m[1]
 		cmdline, _, _ = strings.Cut(cmdline, "#")
 		args := strings.Fields(strings.ReplaceAll(cmdline, "'", ""))
 		n++

@@ -34,6 +34,11 @@ func Find() string {
 	return ""
 }
 
+// Missing is what a test without a browser says: what was looked for and
+// how to get one.
+const Missing = "no Chromium found (looked for $" + EnvVar +
+	", chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test"
+
 // Start starts a fresh headless Chromium for the test and returns a
 // chromedp context bound to its first tab, cancelled after timeout or when
 // the test ends, whichever comes first. The browser gets its own
@@ -50,12 +55,10 @@ func Start(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	path := Find()
 	if path == "" {
-		const msg = "no Chromium found (looked for $" + EnvVar +
-			", chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test"
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			t.Fatal(Missing)
 		}
-		t.Skip(msg)
+		t.Skip(Missing)
 	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
