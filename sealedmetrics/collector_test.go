@@ -245,7 +245,7 @@ func TestFamiliesMove(t *testing.T) {
 		"sealed_sessions_deleted_total", "sealed_sessions_too_large_total", "sealed_sessions_resealed_total",
 		"sealed_sessions_refused_total{reason=tampered}", "sealed_sessions_interrupted_total",
 		"sealed_sessions_flash_dropped_total", "sealed_sessions_cache_hits_total", "sealed_sessions_cache_misses_total",
-		"sealed_keyring_keys{use=open}", "sealed_keyring_reload_failures_total", "sealed_keyring_stale",
+		"sealed_keyring_keys{use=open}", "sealed_keyring_reload_failures_total", "sealed_keyring_reload_stale",
 		"sealed_revocation_entries{kind=session}", "sealed_revocation_writes_total",
 		"sealed_revocation_write_duration_seconds", "sealed_revocation_last_gc_timestamp_seconds",
 	)

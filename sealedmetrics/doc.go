@@ -61,7 +61,7 @@
 //	sealed_keyring_keys{use="seal"}           the primary (1); neither is 0 on a working keyring
 //	sealed_keyring_info{primary_id}           1, labelled with the primary key's ID
 //	sealed_keyring_reload_failures_total      failed checks of the keyring file (Watcher only)
-//	sealed_keyring_stale                      1 while the file holds a change not loaded (Watcher only)
+//	sealed_keyring_reload_stale               1 while the file holds a change not loaded (Watcher only)
 //
 // Revocation store (Config.Revocation):
 //

@@ -10,7 +10,7 @@ var (
 	descKeys           = desc("keyring_keys", `Keys in the keyring in force, by use: "open" counts every key that opens cookies (the primary included), "seal" the primary alone (1).`, "use")
 	descKeyringInfo    = desc("keyring_info", "Always 1; its label names the primary key in force, so a rotation shows when every instance has it.", "primary_id")
 	descReloadFailures = desc("keyring_reload_failures_total", "Checks of the keyring file that failed (at most one per watch interval or Reload): the instance kept its keyring.")
-	descKeyringStale   = desc("keyring_stale", "1 while the keyring file holds a change the instance failed to load (a rotation or retirement not in force here).")
+	descKeyringStale   = desc("keyring_reload_stale", "1 while the keyring file holds a change the instance failed to load (a rotation or retirement not in force here).")
 )
 
 // watchStatus is what a *keyring.Watcher adds to a keyring.Source.
