@@ -10,6 +10,7 @@ require (
 	github.com/nats-io/nkeys v0.4.17
 	github.com/prometheus/client_golang v1.25.0
 	github.com/sealedsessions/sealed v0.0.0-00010101000000-000000000000
+	github.com/sealedsessions/sealed/sealedmetrics v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/text v0.44.0
@@ -47,3 +48,5 @@ require (
 )
 
 replace github.com/sealedsessions/sealed => ../
+
+replace github.com/sealedsessions/sealed/sealedmetrics => ../sealedmetrics

@@ -61,36 +61,3 @@ func TestPublicStoreError(t *testing.T) {
 		}
 	}
 }
-
-func TestMetrics(t *testing.T) {
-	s := newSite(t, nil)
-	c := s.client()
-	login(t, c, "alice", "alice-password")
-	stolen := c.Cookie("session")
-	wantRedirect(t, "logout", c.PostForm("/logout", nil), "/")
-	thief := s.client()
-	thief.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value, Path: "/"})
-	greeting(t, thief)
-	thief.SetCookie(&http.Cookie{Name: "session", Value: stolen.Value[:len(stolen.Value)-4] + "AAAA", Path: "/"})
-	greeting(t, thief)
-
-	resp := c.Get("/metrics")
-	wantStatus(t, "GET /metrics", resp, http.StatusOK)
-	wantBody(t, "metrics", resp,
-		`sealed_keyring_keys{use="seal"} 1`,
-		`sealed_keyring_keys{use="open"} 1`,
-		`sealed_revocation_entries{scope="session"} 1`,
-		`sealed_revocation_entries{scope="user"} 0`,
-		`sealed_sessions_invalid_total{reason="revoked"} 1`,
-		`sealed_sessions_invalid_total{reason="tampered"} 1`,
-		"sealed_sessions_opened_total ",
-		"go_goroutines ",
-	)
-
-	// After a rotation the old primary still opens cookies.
-	s.rotateKeys()
-	wantBody(t, "metrics after a rotation", c.Get("/metrics"),
-		`sealed_keyring_keys{use="seal"} 1`,
-		`sealed_keyring_keys{use="open"} 2`,
-	)
-}

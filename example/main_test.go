@@ -272,8 +272,9 @@ func TestReplicationAcrossInstances(t *testing.T) {
 	if h.Replication == nil || h.Revocation.Stats.Users != 1 || h.Replication.AppliedSeq == 0 || h.Replication.StreamSeq < h.Replication.AppliedSeq {
 		t.Errorf("b's health after replication: %+v", h)
 	}
-	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`,
-		"sealed_replication_rejected_events_total 0", "sealed_replication_republished_total 0", "sealed_replication_outbox_oldest_age_seconds ")
+	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{kind="user"} 1`,
+		"sealed_replication_rejected_events_total 0", "sealed_replication_republished_total 0", "sealed_replication_outbox_oldest_age_seconds ",
+		"sealed_replication_propagation_delay_seconds_count ")
 }
 
 // waitHealthy waits until /healthz answers 200 (replication caught up).

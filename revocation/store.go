@@ -41,6 +41,8 @@ type Store struct {
 	cfg Config // after defaults; immutable
 	log *slog.Logger
 
+	writes writeStats // counts of update (latency.go)
+
 	lifecycle              // guards writes against Close; remembers a failure
 	index     memIndex     // what Revoked reads
 	out       outbox       // local events not yet acknowledged by a replicator
@@ -138,6 +140,7 @@ func (s *Store) end() { s.lifecycle.mu.RUnlock() }
 // concurrent writers. Any other failure marks the store failed.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	var err error
+	defer s.writes.done(time.Now(), &err)
 	for range 20 {
 		err = s.db.Update(fn)
 		if !errors.Is(err, badger.ErrConflict) {

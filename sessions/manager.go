@@ -20,6 +20,8 @@ type Manager struct {
 	bufs sync.Pool
 	// cache holds values already verified; nil when turned off.
 	cache *verifiedCache
+
+	keyOpens keyOpens // cookies opened per key ID (keyopens.go)
 }
 
 // contextKey is the type of a Manager's context key; each Manager has its

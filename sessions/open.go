@@ -64,6 +64,7 @@ func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies, boun
 		}
 		if why == reasonOK {
 			m.st.opened.Add(1)
+			m.keyOpens.add(opened.KeyID)
 			s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
 			s.dropRefused = false
 			if !opened.Primary {

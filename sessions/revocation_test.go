@@ -434,14 +434,6 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// The in-memory revoker these tests use honours the same contract as the
-// Badger store (revocation runs RevokerContract too).
-func TestMemRevokerContract(t *testing.T) {
-	testutil.RevokerContract(t, func(t *testing.T, now func() time.Time) sessions.Revoker {
-		return testutil.NewMemRevoker(now)
-	})
-}
-
 // Every Session method at once from several goroutines, with saves in
 // between (run with -race): no race or panic, and each flash message is
 // handed out exactly once across all Flashes calls and the final cookie.

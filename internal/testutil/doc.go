@@ -11,7 +11,8 @@
 // from the project. TestLightDeps pins that the tests of keyring and sessions
 // stay free of the heavy dependencies.
 //
-// Nothing here is a mock of a component the project depends on; the
-// in-memory revoker follows the sessions.Revoker contract and exists only
-// for tests of package sessions.
+// Nothing here is a mock of a component the project depends on. The
+// in-memory revoker is sessions/sessiontest's MemRevoker, the one users'
+// tests get too (MemRevoker here is an alias); sessiontest runs
+// RevokerContract against it, as revocation does against the Badger store.
 package testutil

@@ -12,7 +12,7 @@ import (
 
 // RevokerContract runs the behaviour every sessions.Revoker must have
 // against fresh revokers made by open, which must read time from now. The
-// in-memory MemRevoker and the Badger-backed revocation.Store both run it,
+// in-memory MemRevoker (sessiontest) and the Badger-backed revocation.Store both run it,
 // so tests of package sessions that use the former hold for the latter.
 func RevokerContract(t *testing.T, open func(t *testing.T, now func() time.Time) sessions.Revoker) {
 	t.Helper()

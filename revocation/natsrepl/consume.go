@@ -400,6 +400,7 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 		if err := r.store.Apply(r.ctx, events, r.cursor(last, created)); err != nil {
 			return 0, fmt.Errorf("apply %d events to the store: %w", len(events), err)
 		}
+		r.observeDelays(events)
 		r.mu.Lock()
 		r.state.applied = last
 		r.state.streamLast = max(r.state.streamLast, last+pending)

@@ -80,6 +80,8 @@ type Replicator struct {
 	mu       sync.Mutex
 	state    replState
 	progress chan struct{} // closed and replaced whenever state.applied changes
+
+	delays revocation.Latencies // propagation delays (delay.go)
 }
 
 // replState is what the consume loop knows, copied out by Health.
