@@ -20,7 +20,7 @@ var ErrDiskFull = errors.New("revocation: disk full")
 // free-space reserve is worked out from them (see diskReserve).
 const (
 	memTableSize     = 512 << 10 // one memtable; its write-ahead log (.mem) is mapped at twice this
-	numMemtables     = 2         // the one written and one waiting to be flushed
+	numMemtables     = 2         // the one written and one waiting to be flushed: at most two logs on disk
 	baseTableSize    = 512 << 10 // a table at level 1; Badger doubles it at each level below
 	baseLevelSize    = 4 << 20   // level 1's target size; each level below is 10 times bigger
 	numLevelZero     = 2         // level-0 tables that start a compaction
@@ -54,7 +54,7 @@ const (
 // The current memtable's log grows by at most maxBatch a transaction; the
 // guard re-checks the free space before the writes it accepted could eat
 // into the reserve (see diskGuard).
-const diskReserve = numMemtables*memTableSize + memTableSize + numLevelZero*memTableSize + baseTableSize + 3*pageSize
+const diskReserve = 2*memTableSize + memTableSize + numLevelZero*memTableSize + baseTableSize + 3*pageSize
 
 // diskRecheck is how long a measurement of the free space is trusted while
 // writes are accepted.
