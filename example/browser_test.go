@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,71 +29,80 @@ func TestBrowser(t *testing.T) {
 	// two cores shared with other packages' tests.
 	ctx := browsertest.Start(t, 3*time.Minute)
 
-	srv, err := Open(Config{
-		DataDir:             filepath.Join(t.TempDir(), "data"),
-		InsecureCookies:     true,
-		Logger:              slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		KeyringPollInterval: -1,
-	})
+	// The browser's own clock decides cookie expiry: the site runs on the
+	// real one.
+	srv := newSite(t, func(c *Config) { c.Now = nil })
+	b := &browserWalk{t: t, ctx: ctx, base: srv.http.URL, shots: newShooter(t)}
+	b.guestLogsIn()
+	b.fillCart()
+	b.signUp()
+	b.searchAndPreferences()
+	b.logOutThenReplay()
+	if got := srv.mgr.Stats().Invalid.Revoked; got < 1 {
+		t.Errorf("the replayed cookie was not refused as revoked (Stats.Invalid.Revoked = %d)", got)
+	}
+}
+
+// browserWalk is TestBrowser's browser on the site, and its steps.
+type browserWalk struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string // the site's URL
+	shots *shooter
+}
+
+// step runs actions; on failure it takes a screenshot and stops the test.
+func (b *browserWalk) step(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.shots.take(b.ctx, "failed-"+what)
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browserWalk) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		b.shots.take(b.ctx, "failed-text")
+		b.t.Fatalf("text of %s: %v", sel, err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	base := hs.URL
-	shots := newShooter(t)
+	return strings.TrimSpace(s)
+}
 
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			shots.take(ctx, "failed-"+what)
-			t.Fatalf("%s: %v", what, err)
-		}
+func (b *browserWalk) eval(expr string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			shots.take(ctx, "failed-text")
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return s
-	}
-	wantText := func(sel, want string) {
-		t.Helper()
-		if got := text(sel); got != want {
-			shots.take(ctx, "failed-"+strings.Trim(sel, "#."))
-			t.Fatalf("%s: %q, want %q", sel, got, want)
-		}
-	}
+	return s
+}
 
+func (b *browserWalk) wantText(sel, want string) {
+	b.t.Helper()
+	if got := b.text(sel); got != want {
+		b.shots.take(b.ctx, "failed-"+strings.Trim(sel, "#."))
+		b.t.Fatalf("%s: %q, want %q", sel, got, want)
+	}
+}
+
+// guestLogsIn: a guest arrives in the light theme and logs in as alice.
+func (b *browserWalk) guestLogsIn() {
 	// A guest arrives.
-	step("open home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
-	wantText("#greeting", "Hello, Guest")
-	if got := eval(`document.documentElement.dataset.theme`); got != "light" {
-		t.Errorf("theme %q, want light", got)
+	b.step("open home", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
+	b.wantText("#greeting", "Hello, Guest")
+	if got := b.eval(`document.documentElement.dataset.theme`); got != "light" {
+		b.t.Errorf("theme %q, want light", got)
 	}
 	// The stylesheet applies under the Content-Security-Policy.
-	if bg := eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(247, 245, 242)" {
-		t.Errorf("light theme background %q, want rgb(247, 245, 242): is the stylesheet blocked?", bg)
+	if bg := b.eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(247, 245, 242)" {
+		b.t.Errorf("light theme background %q, want rgb(247, 245, 242): is the stylesheet blocked?", bg)
 	}
-	shots.take(ctx, "01-home-guest-light")
+	b.shots.take(b.ctx, "01-home-guest-light")
 
 	// Log in with the form.
-	step("log in",
+	b.step("log in",
 		chromedp.Click(chromedp.CSS("#login-link")),
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
@@ -103,38 +110,43 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#login-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#greeting")),
 	)
-	wantText("#greeting", "Hello, alice")
-	wantText(".flash", "Welcome back, alice.")
+	b.wantText("#greeting", "Hello, alice")
+	b.wantText(".flash", "Welcome back, alice.")
+}
 
+// fillCart adds to the cart and reloads it.
+func (b *browserWalk) fillCart() {
 	// Add two packs of tea from the home page.
-	step("add to cart",
+	b.step("add to cart",
 		chromedp.SetValue(chromedp.CSS("#qty-tea"), "2"),
 		chromedp.Click(chromedp.CSS("#add-tea")),
 		chromedp.WaitVisible(chromedp.CSS("#cart-table")),
 	)
-	wantText("#line-tea .qty-cell", "2")
-	wantText("#cart-count", "2")
-	shots.take(ctx, "02-cart")
+	b.wantText("#line-tea .qty-cell", "2")
+	b.wantText("#cart-count", "2")
+	b.shots.take(b.ctx, "02-cart")
 
 	// A reload keeps the cart (and does not post again: the add answered 303).
-	step("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#cart-table")))
-	wantText("#line-tea .qty-cell", "2")
-	wantText("#cart-total", "€18.00")
+	b.step("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#cart-table")))
+	b.wantText("#line-tea .qty-cell", "2")
+	b.wantText("#cart-total", "€18.00")
+}
 
-	// The sign-up form, forwards, backwards and forwards again.
-	step("signup step 1",
-		chromedp.Navigate(base+"/signup/1"),
+// signUp walks the sign-up form forwards, backwards and forwards again.
+func (b *browserWalk) signUp() {
+	b.step("signup step 1",
+		chromedp.Navigate(b.base+"/signup/1"),
 		chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "not an address"),
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#email-error")),
 	)
-	if got := eval(`document.querySelector('#name').value`); got != "Ada Lovelace" {
-		t.Errorf("after a validation error the name field holds %q, want what was typed", got)
+	if got := b.eval(`document.querySelector('#name').value`); got != "Ada Lovelace" {
+		b.t.Errorf("after a validation error the name field holds %q, want what was typed", got)
 	}
-	shots.take(ctx, "03-signup-error")
-	step("signup step 1 again",
+	b.shots.take(b.ctx, "03-signup-error")
+	b.step("signup step 1 again",
 		chromedp.SetValue(chromedp.CSS("#email"), "ada@example.com"),
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#plan-pro")),
@@ -142,17 +154,17 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#sum-name")),
 	)
-	wantText("#sum-name", "Ada Lovelace")
-	wantText("#sum-plan", "Pro")
-	step("back to step 2", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#plan-pro")))
-	if got := eval(`String(document.querySelector('#plan-pro').checked)`); got != "true" {
-		t.Errorf("back at step 2 the chosen plan is not checked")
+	b.wantText("#sum-name", "Ada Lovelace")
+	b.wantText("#sum-plan", "Pro")
+	b.step("back to step 2", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#plan-pro")))
+	if got := b.eval(`String(document.querySelector('#plan-pro').checked)`); got != "true" {
+		b.t.Errorf("back at step 2 the chosen plan is not checked")
 	}
-	step("back to step 1", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#name")))
-	if got := eval(`document.querySelector('#name').value + ' / ' + document.querySelector('#email').value`); got != "Ada Lovelace / ada@example.com" {
-		t.Errorf("back at step 1 the fields hold %q", got)
+	b.step("back to step 1", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS("#name")))
+	if got := b.eval(`document.querySelector('#name').value + ' / ' + document.querySelector('#email').value`); got != "Ada Lovelace / ada@example.com" {
+		b.t.Errorf("back at step 1 the fields hold %q", got)
 	}
-	step("forward to the end",
+	b.step("forward to the end",
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#plan-pro")),
 		chromedp.Click(chromedp.CSS("#next")),
@@ -161,23 +173,27 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#next")),
 		chromedp.WaitVisible(chromedp.CSS("#signup-done")),
 	)
-	wantText("#signup-done", "Welcome aboard, Ada Lovelace!")
+	b.wantText("#signup-done", "Welcome aboard, Ada Lovelace!")
+}
 
+// searchAndPreferences searches twice, switches to the dark theme in French
+// and looks at the session page.
+func (b *browserWalk) searchAndPreferences() {
 	// Search with the site's own form (Sec-Fetch-Site: same-origin) and by
 	// typing the URL (none): both go into the history a real browser keeps
 	// sending.
-	step("search",
-		chromedp.Navigate(base+"/search"),
+	b.step("search",
+		chromedp.Navigate(b.base+"/search"),
 		chromedp.WaitVisible(chromedp.CSS("#q")),
 		chromedp.SendKeys(chromedp.CSS("#q"), "tea"),
 		chromedp.Click(chromedp.CSS("#search-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#results")),
-		chromedp.Navigate(base+"/search?q=mug"),
+		chromedp.Navigate(b.base+"/search?q=mug"),
 		chromedp.WaitVisible(chromedp.CSS("#results")),
 	)
-	wantText("#recent", "mug\ntea")
-	step("preferences",
-		chromedp.Navigate(base+"/preferences"),
+	b.wantText("#recent", "mug\ntea")
+	b.step("preferences",
+		chromedp.Navigate(b.base+"/preferences"),
 		chromedp.WaitVisible(chromedp.CSS("#theme-dark")),
 		chromedp.Click(chromedp.CSS("#theme-dark")),
 		chromedp.SetValue(chromedp.CSS("#language"), "fr"),
@@ -185,25 +201,29 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save-prefs")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
-	if got := eval(`document.documentElement.dataset.theme`); got != "dark" {
-		t.Errorf("theme after switching %q, want dark", got)
+	if got := b.eval(`document.documentElement.dataset.theme`); got != "dark" {
+		b.t.Errorf("theme after switching %q, want dark", got)
 	}
-	step("home in the dark", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
-	wantText("#greeting", "Bonjour, alice")
-	wantText("#cart-count", "2")
-	if bg := eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(21, 19, 15)" {
-		t.Errorf("dark theme background %q, want rgb(21, 19, 15)", bg)
+	b.step("home in the dark", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
+	b.wantText("#greeting", "Bonjour, alice")
+	b.wantText("#cart-count", "2")
+	if bg := b.eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(21, 19, 15)" {
+		b.t.Errorf("dark theme background %q, want rgb(21, 19, 15)", bg)
 	}
-	shots.take(ctx, "04-home-alice-dark")
-	step("session page", chromedp.Navigate(base+"/session"), chromedp.WaitVisible(chromedp.CSS("#sess-user")))
-	wantText("#sess-user", "alice")
-	shots.take(ctx, "05-session-dark")
+	b.shots.take(b.ctx, "04-home-alice-dark")
+	b.step("session page", chromedp.Navigate(b.base+"/session"), chromedp.WaitVisible(chromedp.CSS("#sess-user")))
+	b.wantText("#sess-user", "alice")
+	b.shots.take(b.ctx, "05-session-dark")
+}
 
+// logOutThenReplay keeps a copy of the session cookie, logs out, puts the
+// copy back and sees a guest.
+func (b *browserWalk) logOutThenReplay() {
 	// Keep a copy of the session cookie, as a thief (or a shared computer)
 	// would, then log out.
-	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/"}})
+	cookies, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base + "/"}})
 	if err != nil {
-		t.Fatalf("get cookies: %v", err)
+		b.t.Fatalf("get cookies: %v", err)
 	}
 	var saved *network.Cookie
 	for _, c := range cookies.Cookies {
@@ -212,37 +232,34 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	if saved == nil {
-		t.Fatalf("no session cookie in the browser; cookies: %v", cookies.Cookies)
+		b.t.Fatalf("no session cookie in the browser; cookies: %v", cookies.Cookies)
 	}
 	if !saved.HTTPOnly {
-		t.Error("the session cookie is not HttpOnly")
+		b.t.Error("the session cookie is not HttpOnly")
 	}
 	if saved.SameSite != network.CookieSameSiteLax {
-		t.Errorf("the session cookie has SameSite %q, want Lax", saved.SameSite)
+		b.t.Errorf("the session cookie has SameSite %q, want Lax", saved.SameSite)
 	}
-	step("log out",
-		chromedp.Navigate(base+"/"),
+	b.step("log out",
+		chromedp.Navigate(b.base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#logout")),
 		chromedp.Click(chromedp.CSS("#logout")),
 		chromedp.WaitVisible(chromedp.CSS("#login-link")),
 	)
-	wantText("#greeting", "Hello, Guest")
-	wantText("#cart-count", "0")
-	shots.take(ctx, "06-logged-out")
+	b.wantText("#greeting", "Hello, Guest")
+	b.wantText("#cart-count", "0")
+	b.shots.take(b.ctx, "06-logged-out")
 
 	// Put the old cookie back: the server has revoked it.
-	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{
-		Name: "session", Value: saved.Value, URL: base + "/", HTTPOnly: ptr(true),
+	if _, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{
+		Name: "session", Value: saved.Value, URL: b.base + "/", HTTPOnly: ptr(true),
 		SameSite: network.CookieSameSiteLax,
 	}); err != nil {
-		t.Fatalf("set cookie: %v", err)
+		b.t.Fatalf("set cookie: %v", err)
 	}
-	step("replay the old cookie", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
-	wantText("#greeting", "Hello, Guest")
-	shots.take(ctx, "07-replayed-cookie")
-	if got := srv.mgr.Stats().Invalid.Revoked; got < 1 {
-		t.Errorf("the replayed cookie was not refused as revoked (Stats.Invalid.Revoked = %d)", got)
-	}
+	b.step("replay the old cookie", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
+	b.wantText("#greeting", "Hello, Guest")
+	b.shots.take(b.ctx, "07-replayed-cookie")
 }
 
 func ptr[T any](v T) *T { return &v }

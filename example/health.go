@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/revocation"
-	"github.com/sealedsessions/sealed/sessions"
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 // healthReport is GET /healthz's body.
 type healthReport struct {
 	Status      string           `json:"status"` // "ok" or "unhealthy"
 	Revocation  revocationHealth `json:"revocation"`
-	Replication *replHealth      `json:"replication,omitempty"`
+	Replication *natsrepl.Health `json:"replication,omitempty"` // with --nats only
 	Keyring     keyringHealth    `json:"keyring"`
 	Time        time.Time        `json:"time"`
 }
@@ -33,6 +33,17 @@ type keyringHealth struct {
 // --nats, whether replication is healthy): 200 when it all is, 503 when
 // not, with the details as JSON either way.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	rep := s.health()
+	status := http.StatusOK
+	if rep.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, status, rep)
+}
+
+// health takes the snapshot /healthz reports.
+func (s *Server) health() healthReport {
 	rep := healthReport{Status: "ok", Time: s.now().UTC()}
 	// A probe on the request path's own check: if the store can't answer
 	// this, sessions are being refused (fail closed).
@@ -43,7 +54,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		rep.Status = "unhealthy"
 	}
 	if s.repl != nil {
-		h := s.repl.health()
+		h := s.repl.Health()
 		rep.Replication = &h
 		if !h.Healthy {
 			rep.Status = "unhealthy"
@@ -51,31 +62,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	k := s.keys.Keyring()
 	rep.Keyring = keyringHealth{Keys: len(k.Keys()), Primary: k.Primary().ID}
-	status := http.StatusOK
-	if rep.Status != "ok" {
-		status = http.StatusServiceUnavailable
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.writeJSON(w, status, rep)
-}
-
-// replHealth is the replication part of /healthz.
-type replHealth struct {
-	Healthy     bool      `json:"healthy"`
-	Stale       bool      `json:"stale"`
-	CaughtUp    bool      `json:"caught_up"`
-	Lag         uint64    `json:"lag"`
-	LastContact time.Time `json:"last_contact"`
-	OutboxDepth int       `json:"outbox_depth"`
-	Reason      string    `json:"reason,omitempty"`
-}
-
-// replicator is what the Server uses of the NATS replicator: the
-// sessions.Revoker methods, Close and a health snapshot.
-type replicator interface {
-	sessions.Revoker
-	Close() error
-	health() replHealth
+	return rep
 }
 
 // publicStoreError is what /healthz says about a store that can't answer:

@@ -265,7 +265,8 @@ func TestReplicationAcrossInstances(t *testing.T) {
 	if err := json.Unmarshal([]byte(cb.Get("/healthz").Body), &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.Replication == nil || h.Revocation.Stats.Users != 1 {
+	// The replica's health is natsrepl.Health as is: the sequences too.
+	if h.Replication == nil || h.Revocation.Stats.Users != 1 || h.Replication.AppliedSeq == 0 || h.Replication.StreamSeq < h.Replication.AppliedSeq {
 		t.Errorf("b's health after replication: %+v", h)
 	}
 	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`)
@@ -355,22 +356,7 @@ func TestCloseCutsSlowRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	// A login whose body never comes: the handler waits in ParseForm. The
-	// server answers "100 Continue" when the handler starts reading, so
-	// the test knows the request is in flight.
-	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil || !strings.Contains(line, "100 Continue") {
-		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
-	}
+	conn := parkLogin(t, strings.TrimPrefix(srv.URL(), "http://"))
 	if err := srv.Close(); err == nil || !strings.Contains(err.Error(), "connections closed") {
 		t.Errorf("Close with a request in flight: %v, want an error saying connections were closed", err)
 	}
@@ -381,4 +367,25 @@ func TestCloseCutsSlowRequests(t *testing.T) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Errorf("the slow request's connection is still open after Close: %v", err)
 	}
+}
+
+// parkLogin starts a login on addr whose body never comes, so its handler
+// waits in ParseForm. The server answers "100 Continue" when the handler
+// starts reading: parkLogin returns then, with the request in flight.
+func parkLogin(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
+	}
+	return conn
 }

@@ -72,7 +72,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	if s.repl != nil {
-		h := s.repl.health()
+		h := s.repl.Health()
 		healthy := 0.0
 		if h.Healthy {
 			healthy = 1

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -10,20 +11,13 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sealedsessions/sealed/sessions"
 )
 
-// Session keys the site uses.
-const (
-	keyCart     = "cart"     // map[string]int: product ID to quantity
-	keyTheme    = "theme"    // "light" or "dark"
-	keyLang     = "lang"     // "en", "fr" or "de"
-	keyRemember = "remember" // bool: persistent cookie
-	keySignup   = "signup"   // map[string]string: name, email, plan, confirm, done
-	keySearches = "searches" // []string, newest first, at most five
-	keyOrders   = "orders"   // int: orders placed in this session
-)
+//go:embed templates/*.html
+var templateFS embed.FS
 
 // page is what every template gets: the layout's data plus the page's own.
 type page struct {
@@ -74,19 +68,6 @@ func shortID(id string) string {
 		return id
 	}
 	return id[:8] + "…"
-}
-
-// session returns the request's session. The middleware always puts one
-// there; without it (a wiring bug) the error reaches the log and the client
-// gets a 500.
-func (s *Server) session(w http.ResponseWriter, r *http.Request) (*sessions.Session, bool) {
-	sess, err := s.mgr.Session(r)
-	if err != nil {
-		s.logger.Error("no session on request", "path", r.URL.Path, "err", err)
-		http.Error(w, "500 internal server error", http.StatusInternalServerError)
-		return nil, false
-	}
-	return sess, true
 }
 
 // newPage fills the layout data from the session.
@@ -182,4 +163,19 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	s.logger.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
 	http.Error(w, "403 forbidden: cross-origin request refused", http.StatusForbidden)
+}
+
+// serverError logs err and answers 500. Session changes are not saved on a
+// 5xx response.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, op string, err error) {
+	s.logger.Error(op, "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again.", "/")
+}
+
+// truncate shortens s for echoing it back in a message.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }

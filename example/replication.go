@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
+	"github.com/sealedsessions/sealed/sessions"
 )
 
-// addNATSFlags adds --nats and --node.
-func addNATSFlags(fs *flag.FlagSet, cfg *Config) {
-	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS `URL`: replicate revocations to the other instances through JetStream")
-	fs.StringVar(&cfg.Node, "node", "", "this instance's `name` for replication (default the hostname; must be unique)")
+// replicator is what the Server uses of *natsrepl.Replicator: the
+// sessions.Revoker methods, Close, and the health snapshot /healthz and
+// /metrics report.
+type replicator interface {
+	sessions.Revoker
+	Close() error
+	Health() natsrepl.Health
 }
 
 // startReplication starts the NATS JetStream replicator on the opened
@@ -30,18 +33,7 @@ func (s *Server) startReplication() error {
 	if err != nil {
 		return fmt.Errorf("example: open: replication through %s: %w", natsrepl.RedactURL(s.cfg.NATSURL), err)
 	}
-	s.repl = natsReplicator{r}
+	s.repl = r
 	s.logger.Info("replicating revocations through NATS JetStream", "url", natsrepl.RedactURL(s.cfg.NATSURL), "node", s.cfg.Node)
 	return nil
-}
-
-// natsReplicator adapts *natsrepl.Replicator to replicator.
-type natsReplicator struct{ *natsrepl.Replicator }
-
-func (r natsReplicator) health() replHealth {
-	h := r.Health()
-	return replHealth{
-		Healthy: h.Healthy, Stale: h.Stale, CaughtUp: h.CaughtUp, Lag: h.Lag,
-		LastContact: h.LastContact, OutboxDepth: h.OutboxDepth, Reason: h.Reason,
-	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"html/template"
@@ -12,72 +11,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
-
-//go:embed templates/*.html
-var templateFS embed.FS
-
-//go:embed static
-var staticFS embed.FS
-
-// Config is what Open needs to build the site. The zero value of each field
-// is the documented default.
-type Config struct {
-	// Addr is the TCP address to listen on, such as "127.0.0.1:8080".
-	// Empty means Open does not listen: the caller serves Handler itself
-	// (the tests do, with httptest).
-	Addr string
-
-	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
-	// default, the keyring. Required. Created if missing (mode 0700).
-	DataDir string
-
-	// KeyringFile is the keyring's path, default DataDir/keyring.json. A
-	// missing file is created with a fresh keyring. The file is watched, so
-	// `sealctl keys rotate --keyring FILE` takes effect without a restart.
-	KeyringFile string
-
-	// Session settings handed to sessions.Config; zero means the sessions
-	// package's defaults (two weeks idle, 30 days absolute).
-	CookieAge            time.Duration
-	AbsoluteLifetime     time.Duration
-	ExpireAtBrowserClose bool
-	SaveEveryRequest     bool
-
-	// InsecureCookies drops the Secure attribute so cookies work over plain
-	// HTTP. Off by default; run sets it for loopback addresses.
-	InsecureCookies bool
-
-	// NATSURL, when set, replicates the revocation list to the other
-	// instances through NATS JetStream; Node names this instance (default
-	// the hostname).
-	NATSURL string
-	Node    string
-
-	// Logger receives the site's logs; default slog.Default().
-	Logger *slog.Logger
-
-	// Now is the clock, default time.Now. Tests pass a fake one.
-	Now func() time.Time
-
-	// KeyringPollInterval is how often the keyring file is checked for
-	// changes; zero means the keyring package's default.
-	KeyringPollInterval time.Duration
-
-	// ShutdownTimeout is how long Close waits for requests in flight
-	// before it closes their connections; zero means 10 s.
-	ShutdownTimeout time.Duration
-}
 
 // Server is the example site: the keyring watcher, the revocation store, the
 // session manager, the router and, when Config.Addr is set, the listener.
@@ -106,25 +48,9 @@ type Server struct {
 // manager, and, when cfg.Addr is set, starts listening. Close releases it
 // all.
 func Open(cfg Config) (*Server, error) {
-	if cfg.DataDir == "" {
-		return nil, errors.New("example: open: no data directory (set --data DIR)")
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.KeyringFile == "" {
-		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
-	}
-	if cfg.NATSURL != "" && cfg.Node == "" {
-		// The store and the replicator must agree on this instance's name.
-		h, err := os.Hostname()
-		if err != nil || h == "" {
-			return nil, fmt.Errorf("example: open: no --node given and the hostname is unknown (%v): pass --node NAME", err)
-		}
-		cfg.Node = h
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
 	opened := false
@@ -133,15 +59,8 @@ func Open(cfg Config) (*Server, error) {
 			s.Close() // release what was opened before the failure
 		}
 	}()
-
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("example: open: data directory: %w", err)
-	}
-	// MkdirAll leaves an existing directory's mode alone. It is the user's
-	// to change, but the keyring in it is every session's key: say so.
-	if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		s.logger.Warn("group or others can access the data directory, which holds the keyring by default; run chmod 700 on it",
-			"dir", cfg.DataDir, "mode", fi.Mode().Perm().String())
+	if err := s.openDataDir(); err != nil {
+		return nil, err
 	}
 	if err := s.openKeyring(); err != nil {
 		return nil, err
@@ -149,11 +68,47 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.openRevocation(); err != nil {
 		return nil, err
 	}
+	if err := s.openSessions(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.registry = s.newRegistry()
+	s.routes()
+	if cfg.Addr != "" {
+		if err := s.listen(); err != nil {
+			return nil, err
+		}
+	}
+	opened = true
+	return s, nil
+}
 
+// openDataDir creates the data directory, or warns if an existing one is
+// open to others.
+func (s *Server) openDataDir() error {
+	dir := s.cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("example: open: data directory: %w", err)
+	}
+	// MkdirAll leaves an existing directory's mode alone. It is the user's
+	// to change, but the keyring in it is every session's key: say so.
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.logger.Warn("group or others can access the data directory, which holds the keyring by default; run chmod 700 on it",
+			"dir", dir, "mode", fi.Mode().Perm().String())
+	}
+	return nil
+}
+
+// openSessions builds the session manager on the keyring and the
+// revocation list (through the replicator with --nats).
+func (s *Server) openSessions() error {
 	var revoker sessions.Revoker = s.store
 	if s.repl != nil {
 		revoker = s.repl
 	}
+	cfg := s.cfg
 	mgr, err := sessions.New(sessions.Config{
 		Keys:                 s.keys,
 		Revoker:              revoker,
@@ -166,23 +121,10 @@ func Open(cfg Config) (*Server, error) {
 		Now:                  cfg.Now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("example: open: sessions: %w", err)
+		return fmt.Errorf("example: open: sessions: %w", err)
 	}
 	s.mgr = mgr
-
-	if s.pages, err = parsePages(); err != nil {
-		return nil, err
-	}
-	s.registry = s.newRegistry()
-	s.routes()
-
-	if cfg.Addr != "" {
-		if err := s.listen(); err != nil {
-			return nil, err
-		}
-	}
-	opened = true
-	return s, nil
+	return nil
 }
 
 // openKeyring loads the keyring file, generating one first if it is
@@ -286,9 +228,6 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.http != nil {
 		timeout := s.cfg.ShutdownTimeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		if err := s.http.Shutdown(ctx); err != nil {
 			// Requests still running past the timeout: cut their
@@ -302,115 +241,26 @@ func (s *Server) Close() error {
 		}
 		s.http = nil
 	}
+	// errors.Join drops the nils.
 	if s.repl != nil {
-		if err := s.repl.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: replication: %w", err))
-		}
+		errs = append(errs, closeErr("replication", s.repl.Close()))
 		s.repl = nil
 	}
 	if s.store != nil {
-		if err := s.store.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: revocation list: %w", err))
-		}
+		errs = append(errs, closeErr("revocation list", s.store.Close()))
 		s.store = nil
 	}
 	if s.keys != nil {
-		if err := s.keys.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("example: close: keyring watcher: %w", err))
-		}
+		errs = append(errs, closeErr("keyring watcher", s.keys.Close()))
 		s.keys = nil
 	}
 	return errors.Join(errs...)
 }
 
-// routes builds the router. Every route runs behind cross-origin protection
-// (unsafe methods from another origin get 403) and the session middleware.
-func (s *Server) routes() {
-	r := mux.NewRouter()
-	r.NotFoundHandler = s.mgr.Handler(http.HandlerFunc(s.notFound))
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
-	})
-
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	r.Use(cop.Handler)
-	r.Use(s.mgr.Handler)
-
-	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticHandler()))
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-
-	r.HandleFunc("/", s.home).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/login", s.loginForm).Methods(http.MethodGet)
-	r.HandleFunc("/login", s.login).Methods(http.MethodPost)
-	r.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
-	r.HandleFunc("/logout-everywhere", s.logoutEverywhere).Methods(http.MethodPost)
-
-	cart := r.PathPrefix("/cart").Subrouter()
-	cart.HandleFunc("", s.cartPage).Methods(http.MethodGet)
-	cart.HandleFunc("/add", s.cartAdd).Methods(http.MethodPost)
-	cart.HandleFunc("/remove", s.cartRemove).Methods(http.MethodPost)
-	cart.HandleFunc("/checkout", s.cartCheckout).Methods(http.MethodPost)
-
-	signup := r.PathPrefix("/signup").Subrouter()
-	signup.HandleFunc("/{step:[123]}", s.signupForm).Methods(http.MethodGet)
-	signup.HandleFunc("/{step:[123]}", s.signupSubmit).Methods(http.MethodPost)
-	signup.HandleFunc("/done", s.signupDone).Methods(http.MethodGet)
-	signup.HandleFunc("/reset", s.signupReset).Methods(http.MethodPost)
-
-	r.HandleFunc("/search", s.search).Methods(http.MethodGet)
-	r.HandleFunc("/preferences", s.preferencesForm).Methods(http.MethodGet)
-	r.HandleFunc("/preferences", s.preferences).Methods(http.MethodPost)
-	r.HandleFunc("/session", s.sessionPage).Methods(http.MethodGet)
-	r.HandleFunc("/api/session", s.sessionAPI).Methods(http.MethodGet)
-
-	admin := r.PathPrefix("/admin").Subrouter()
-	admin.HandleFunc("", s.adminPage).Methods(http.MethodGet)
-	admin.HandleFunc("/revoke-user", s.adminRevokeUser).Methods(http.MethodPost)
-
-	s.router = r
-	// The headers wrap the whole router, not r.Use: mux runs r.Use
-	// middleware only on a matched route, so 404, 405, its clean-path
-	// redirects and the cross-origin 403 would go out without them.
-	s.handler = securityHeaders(r)
-}
-
-// contentSecurityPolicy allows the site's own stylesheet and nothing else:
-// no scripts at all, no plugins, no <base>, forms only to this origin, and
-// no framing by anyone.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// securityHeaders sets headers every response should carry. Pages are
-// personal (the user's name, cart, session), so they are not stored by any
-// cache; the static handler overrides Cache-Control for its files.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
-
-func staticHandler() http.Handler {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
+// closeErr says which part failed to close; nil stays nil.
+func closeErr(what string, err error) error {
+	if err == nil {
+		return nil
 	}
-	fsrv := http.FileServerFS(sub)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
-			// Files only: no directory listings.
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fsrv.ServeHTTP(w, r)
-	})
+	return fmt.Errorf("example: close: %s: %w", what, err)
 }

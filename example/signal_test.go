@@ -4,8 +4,6 @@ package main
 
 import (
 	"bufio"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +16,44 @@ import (
 // first SIGINT starts a graceful shutdown, which waits (up to 10 s) for a
 // request parked in ParseForm; a second SIGINT ends the process at once.
 func TestSecondSignalEndsShutdown(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+	p := startMain(t, "--addr 127.0.0.1:0 --data "+filepath.Join(t.TempDir(), "data"))
+	addr := p.waitLine("msg=listening url=http://")
+	addr = strings.Fields(addr[strings.Index(addr, "url=http://")+len("url=http://"):])[0]
+
+	parkLogin(t, addr)
+
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine("shutting down")
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	// The shutdown would wait 10 s for the parked request.
+	select {
+	case <-p.exited:
+		if got := p.cmd.ProcessState.String(); got != "signal: interrupt" {
+			t.Errorf("the process ended with %q, want killed by the second interrupt", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second interrupt did not end the process during a shutdown that waits")
+	}
+}
+
+// mainProcess is the example's real main running in a child process (the
+// test binary, through mainArgsEnv).
+type mainProcess struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process is reaped
+	lines  chan string   // its log, line by line
+}
+
+// startMain starts main with args; the test's cleanup kills it.
+func startMain(t *testing.T, args string) *mainProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), mainArgsEnv+"=--addr 127.0.0.1:0 --data "+dir)
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+args)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -28,71 +61,41 @@ func TestSecondSignalEndsShutdown(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{}) // closed once the process is reaped
-	lines := make(chan string, 1000)
+	p := &mainProcess{t: t, cmd: cmd, exited: make(chan struct{}), lines: make(chan string, 1000)}
 	go func() {
-		defer close(exited)
+		defer close(p.exited)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			select {
-			case lines <- sc.Text():
+			case p.lines <- sc.Text():
 			default: // nobody is reading any more
 			}
 		}
-		close(lines)
+		close(p.lines)
 		cmd.Wait()
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		<-exited
+		<-p.exited
 	})
-	waitLine := func(substr string) string {
-		t.Helper()
-		deadline := time.After(60 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("the process ended before logging %q", substr)
-				}
-				if strings.Contains(l, substr) {
-					return l
-				}
-			case <-deadline:
-				t.Fatalf("no %q in the log within 60 s", substr)
+	return p
+}
+
+// waitLine returns the first log line from now on that contains substr.
+func (p *mainProcess) waitLine(substr string) string {
+	p.t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				p.t.Fatalf("the process ended before logging %q", substr)
 			}
+			if strings.Contains(l, substr) {
+				return l
+			}
+		case <-deadline:
+			p.t.Fatalf("no %q in the log within 60 s", substr)
 		}
-	}
-	addr := waitLine("msg=listening url=http://")
-	addr = strings.Fields(addr[strings.Index(addr, "url=http://")+len("url=http://"):])[0]
-
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	if l, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
-		t.Fatalf("waiting for 100 Continue: %q, %v", l, err)
-	}
-
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	waitLine("shutting down")
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	// The shutdown would wait 10 s for the parked request.
-	select {
-	case <-exited:
-		if got := cmd.ProcessState.String(); got != "signal: interrupt" {
-			t.Errorf("the process ended with %q, want killed by the second interrupt", got)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a second interrupt did not end the process during a shutdown that waits")
 	}
 }

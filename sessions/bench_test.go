@@ -16,14 +16,7 @@ import (
 // holding n values of size bytes each.
 func benchManager(b *testing.B, size int) (*sessions.Manager, string) {
 	b.Helper()
-	m, err := sessions.New(sessions.Config{
-		Keys:    testutil.Keyring(b),
-		Revoker: testutil.NewMemRevoker(nil),
-		Logger:  discardLogger(),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := quietManager(b, testutil.Keyring(b), testutil.NewMemRevoker(nil))
 	r, s := m.Load(httptest.NewRequest("GET", "/", nil))
 	must(b, s.Login(r.Context(), "user-1234"))
 	for i := 0; i < size/100; i++ {

@@ -136,67 +136,23 @@ type Config struct {
 
 // withDefaults validates c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
-	bad := func(format string, args ...any) (Config, error) {
-		return Config{}, fmt.Errorf("sessions: new: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
-	}
 	if c.Keys == nil {
-		return bad("Keys is required (a *keyring.Keyring or *keyring.Watcher)")
+		return Config{}, invalid("Keys is required (a *keyring.Keyring or *keyring.Watcher)")
 	}
 	if c.Revoker == nil && !c.InsecureNoRevocation {
-		return bad("Revoker is required; set InsecureNoRevocation to run without server-side logout")
+		return Config{}, invalid("Revoker is required; set InsecureNoRevocation to run without server-side logout")
 	}
 	if c.Revoker != nil && c.InsecureNoRevocation {
-		return bad("both Revoker and InsecureNoRevocation are set")
+		return Config{}, invalid("both Revoker and InsecureNoRevocation are set")
 	}
-	if c.CookieName == "" {
-		c.CookieName = DefaultCookieName
+	if err := c.cookieDefaults(); err != nil {
+		return Config{}, err
 	}
-	if !validCookieName(c.CookieName) {
-		return bad("CookieName %q is not a valid cookie name", c.CookieName)
+	if err := c.prefixRules(); err != nil {
+		return Config{}, err
 	}
-	if c.Path == "" {
-		c.Path = DefaultPath
-	}
-	if !validAttr(c.Path) {
-		return bad("Path %q has characters not allowed in a cookie attribute", c.Path)
-	}
-	if !validAttr(c.Domain) || (c.Domain != "" && (&http.Cookie{Name: "x", Value: "x", Domain: c.Domain}).Valid() != nil) {
-		return bad("Domain %q is not a valid cookie domain", c.Domain)
-	}
-	if c.SameSite == 0 {
-		c.SameSite = http.SameSiteLaxMode
-	}
-	if c.SameSite < http.SameSiteDefaultMode || c.SameSite > http.SameSiteNoneMode {
-		return bad("SameSite %d is not an http.SameSite mode", c.SameSite)
-	}
-	if c.SameSite == http.SameSiteNoneMode && c.InsecureCookies {
-		return bad("SameSite=None requires Secure cookies (browsers reject it otherwise); unset InsecureCookies")
-	}
-	if c.Partitioned && c.InsecureCookies {
-		return bad("Partitioned requires Secure cookies; unset InsecureCookies")
-	}
-	// Cookie prefixes (RFC 6265bis): browsers silently drop a cookie that
-	// breaks its prefix's rules, so every save would be lost.
-	if strings.HasPrefix(c.CookieName, "__Secure-") && c.InsecureCookies {
-		return bad("CookieName %q needs Secure cookies; unset InsecureCookies", c.CookieName)
-	}
-	if strings.HasPrefix(c.CookieName, "__Host-") && (c.InsecureCookies || c.Domain != "" || c.Path != "/") {
-		return bad("CookieName %q needs Secure cookies, Path \"/\" and no Domain", c.CookieName)
-	}
-	if c.CookieAge < 0 || c.AbsoluteLifetime < 0 {
-		return bad("CookieAge and AbsoluteLifetime must not be negative")
-	}
-	if c.CookieAge == 0 {
-		c.CookieAge = DefaultCookieAge
-	}
-	if c.AbsoluteLifetime == 0 {
-		c.AbsoluteLifetime = DefaultAbsoluteLifetime
-	}
-	if c.CookieAge > c.AbsoluteLifetime {
-		return bad("CookieAge %v exceeds AbsoluteLifetime %v", c.CookieAge, c.AbsoluteLifetime)
-	}
-	if lt, ok := c.Revoker.(lifetimer); ok && lt.AbsoluteLifetime() < c.AbsoluteLifetime {
-		return bad("the Revoker keeps entries for %v, less than AbsoluteLifetime %v: revoked sessions would come back; give both the same absolute lifetime", lt.AbsoluteLifetime(), c.AbsoluteLifetime)
+	if err := c.lifetimeDefaults(); err != nil {
+		return Config{}, err
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -205,6 +161,77 @@ func (c Config) withDefaults() (Config, error) {
 		c.Now = time.Now
 	}
 	return c, nil
+}
+
+// invalid is New's error for a Config it refuses.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("sessions: new: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+}
+
+// cookieDefaults checks and fills in the cookie's name and attributes.
+func (c *Config) cookieDefaults() error {
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if !validCookieName(c.CookieName) {
+		return invalid("CookieName %q is not a valid cookie name", c.CookieName)
+	}
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if !validAttr(c.Path) {
+		return invalid("Path %q has characters not allowed in a cookie attribute", c.Path)
+	}
+	if !validAttr(c.Domain) || (c.Domain != "" && (&http.Cookie{Name: "x", Value: "x", Domain: c.Domain}).Valid() != nil) {
+		return invalid("Domain %q is not a valid cookie domain", c.Domain)
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.SameSite < http.SameSiteDefaultMode || c.SameSite > http.SameSiteNoneMode {
+		return invalid("SameSite %d is not an http.SameSite mode", c.SameSite)
+	}
+	if c.SameSite == http.SameSiteNoneMode && c.InsecureCookies {
+		return invalid("SameSite=None requires Secure cookies (browsers reject it otherwise); unset InsecureCookies")
+	}
+	if c.Partitioned && c.InsecureCookies {
+		return invalid("Partitioned requires Secure cookies; unset InsecureCookies")
+	}
+	return nil
+}
+
+// prefixRules checks the cookie prefixes (RFC 6265bis): browsers silently
+// drop a cookie that breaks its prefix's rules, so every save would be
+// lost.
+func (c *Config) prefixRules() error {
+	if strings.HasPrefix(c.CookieName, "__Secure-") && c.InsecureCookies {
+		return invalid("CookieName %q needs Secure cookies; unset InsecureCookies", c.CookieName)
+	}
+	if strings.HasPrefix(c.CookieName, "__Host-") && (c.InsecureCookies || c.Domain != "" || c.Path != "/") {
+		return invalid("CookieName %q needs Secure cookies, Path \"/\" and no Domain", c.CookieName)
+	}
+	return nil
+}
+
+// lifetimeDefaults checks and fills in the idle age and absolute lifetime,
+// and that the Revoker keeps its entries long enough.
+func (c *Config) lifetimeDefaults() error {
+	if c.CookieAge < 0 || c.AbsoluteLifetime < 0 {
+		return invalid("CookieAge and AbsoluteLifetime must not be negative")
+	}
+	if c.CookieAge == 0 {
+		c.CookieAge = DefaultCookieAge
+	}
+	if c.AbsoluteLifetime == 0 {
+		c.AbsoluteLifetime = DefaultAbsoluteLifetime
+	}
+	if c.CookieAge > c.AbsoluteLifetime {
+		return invalid("CookieAge %v exceeds AbsoluteLifetime %v", c.CookieAge, c.AbsoluteLifetime)
+	}
+	if lt, ok := c.Revoker.(lifetimer); ok && lt.AbsoluteLifetime() < c.AbsoluteLifetime {
+		return invalid("the Revoker keeps entries for %v, less than AbsoluteLifetime %v: revoked sessions would come back; give both the same absolute lifetime", lt.AbsoluteLifetime(), c.AbsoluteLifetime)
+	}
+	return nil
 }
 
 // validCookieName reports whether name is an RFC 7230 token.

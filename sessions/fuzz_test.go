@@ -2,7 +2,6 @@ package sessions_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,20 +21,14 @@ import (
 func FuzzLoad(f *testing.F) {
 	kr := testutil.Keyring(f)
 	rev := testutil.NewMemRevoker(nil)
-	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: rev, Logger: discardLogger()})
-	if err != nil {
-		f.Fatal(err)
-	}
+	m := quietManager(f, kr, rev)
 
 	// Real cookies from another keyring: structurally valid, never openable.
 	otherKR, err := keyring.New(time.Now())
 	if err != nil {
 		f.Fatal(err)
 	}
-	other, err := sessions.New(sessions.Config{Keys: otherKR, Revoker: rev, Logger: discardLogger()})
-	if err != nil {
-		f.Fatal(err)
-	}
+	other := quietManager(f, otherKR, rev)
 	r, s := other.Load(httptest.NewRequest("GET", "/", nil))
 	if err := s.Login(r.Context(), "alice"); err != nil {
 		f.Fatal(err)
@@ -81,8 +74,6 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 // FuzzSealedPayload seals arbitrary payload bytes under the Manager's own
 // key, as someone holding a leaked key could, and runs the result through
 // the middleware with a handler that uses every Session method: nothing
@@ -91,10 +82,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func FuzzSealedPayload(f *testing.F) {
 	kr := testutil.Keyring(f)
 	rev := testutil.NewMemRevoker(nil)
-	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: rev, Logger: discardLogger()})
-	if err != nil {
-		f.Fatal(err)
-	}
+	m := quietManager(f, kr, rev)
 	// Seeds: real payloads, opened back out of cookies this Manager wrote.
 	seal := func(fn func(s *sessions.Session)) {
 		r, s := m.Load(httptest.NewRequest("GET", "/", nil))

@@ -164,3 +164,15 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// quietManager returns a Manager over kr and rev that logs nothing.
+func quietManager(t testing.TB, kr keyring.Source, rev sessions.Revoker) *sessions.Manager {
+	t.Helper()
+	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: rev, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

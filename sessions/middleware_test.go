@@ -498,6 +498,20 @@ func TestServerSideExpiry(t *testing.T) {
 			t.Error("session alive past the absolute lifetime")
 		}
 	})
+	t.Run("an expired save is deleted once, even with SaveEveryRequest", func(t *testing.T) {
+		e := newEnv(t, func(c *sessions.Config) { c.SaveEveryRequest = true })
+		v, _ := e.saved(map[string]any{"k": "v"})
+		res := e.withCookie(v, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {
+			s.SetExpiry(-time.Second)
+			must(t, e.m.Save(w, r, s)) // then the middleware commits again
+		})
+		if res.cookie == nil || res.cookie.MaxAge >= 0 {
+			t.Fatalf("cookie not deleted: %v", res.cookie)
+		}
+		if got := e.m.Stats().Deleted; got != 1 {
+			t.Errorf("Deleted = %d, want 1", got)
+		}
+	})
 	t.Run("custom date beyond absolute lifetime is capped", func(t *testing.T) {
 		e := newEnv(t)
 		res := e.do(nil, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) {

@@ -130,24 +130,17 @@ func (r *payloadReader) byte1(what string) byte {
 	return c
 }
 
-func (r *payloadReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 || (n > 1 && r.b[r.off+n-1] == 0) { // overflow, or not minimal
-		r.fail(what)
-		return 0
-	}
-	r.off += n
-	return v
-}
+func (r *payloadReader) uvarint(what string) uint64 { return readVarint(r, what, binary.Uvarint) }
 
-func (r *payloadReader) varint(what string) int64 {
+func (r *payloadReader) varint(what string) int64 { return readVarint(r, what, binary.Varint) }
+
+// readVarint reads one varint with decode (binary.Uvarint or Varint),
+// refusing an overflow or a longer encoding than needed.
+func readVarint[T int64 | uint64](r *payloadReader, what string, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b[r.off:])
+	v, n := decode(r.b[r.off:])
 	if n <= 0 || (n > 1 && r.b[r.off+n-1] == 0) { // overflow, or not minimal
 		r.fail(what)
 		return 0
@@ -203,10 +196,28 @@ func decodePayload(b []byte, p *payload) error {
 	default:
 		r.fail("expiry kind")
 	}
-	nf := r.uvarint("flash count")
-	if r.err == nil && (nf > maxPayloadFlashes || nf > uint64(len(b)-r.off)) {
-		r.fail("flash count")
+	r.flashes(p)
+	r.entries(p)
+	if r.err != nil {
+		return r.err
 	}
+	if r.off != len(b) {
+		return fmt.Errorf("%w: %d trailing bytes", errPayload, len(b)-r.off)
+	}
+	return nil
+}
+
+// count reads a count of items that each take at least one byte.
+func (r *payloadReader) count(what string, limit uint64) uint64 {
+	n := r.uvarint(what)
+	if r.err == nil && (n > limit || n > uint64(len(r.b)-r.off)) {
+		r.fail(what)
+	}
+	return n
+}
+
+func (r *payloadReader) flashes(p *payload) {
+	nf := r.count("flash count", maxPayloadFlashes)
 	p.flashes = p.flashes[:0]
 	if r.err == nil && nf > 0 {
 		p.flashes = make([]string, 0, nf)
@@ -214,10 +225,10 @@ func decodePayload(b []byte, p *payload) error {
 	for i := uint64(0); r.err == nil && i < nf; i++ {
 		p.flashes = append(p.flashes, r.str1("flash"))
 	}
-	ne := r.uvarint("entry count")
-	if r.err == nil && (ne > maxPayloadEntries || ne > uint64(len(b)-r.off)) {
-		r.fail("entry count")
-	}
+}
+
+func (r *payloadReader) entries(p *payload) {
+	ne := r.count("entry count", maxPayloadEntries)
 	p.entries = p.entries[:0]
 	if r.err == nil && ne > 0 && cap(p.entries) < int(ne) {
 		p.entries = make([]entry, 0, ne+1) // room for one Set of a new key
@@ -237,13 +248,6 @@ func decodePayload(b []byte, p *payload) error {
 			r.fail("key order")
 			break
 		}
-		p.entries = append(p.entries, entry{key: key, tag: tag, raw: b[s:e:e]})
+		p.entries = append(p.entries, entry{key: key, tag: tag, raw: r.b[s:e:e]})
 	}
-	if r.err != nil {
-		return r.err
-	}
-	if r.off != len(b) {
-		return fmt.Errorf("%w: %d trailing bytes", errPayload, len(b)-r.off)
-	}
-	return nil
 }

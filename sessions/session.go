@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -30,17 +29,12 @@ type Session struct {
 
 	mu       sync.Mutex
 	p        payload
-	keyID    string // key that sealed the incoming cookie
-	fresh    bool   // this ID was never issued in a cookie
-	incoming bool   // the request carried a cookie by our name (valid or not)
-	opened   bool   // a valid incoming cookie was loaded
-	reseal   bool   // opened under a non-primary key
-	flushed  bool   // Flush or Logout ran
-	modified bool
-	accessed bool
-	saved    bool   // already saved during this request
-	line     string // the Set-Cookie line commit last added to the response
-	handled  bool   // a Handler of the Manager saves this session
+	keyID    string     // key that sealed the incoming cookie
+	origin   origin     // what the request brought (state.go)
+	status   status     // what happened since load or the last commit (state.go)
+	accessed bool       // read or changed during the request: Django's accessed
+	sent     sentCookie // the Set-Cookie line commit last added to the response
+	handled  bool       // a Handler of the Manager saves this session
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
@@ -73,14 +67,14 @@ func (s *Session) KeyID() string {
 func (s *Session) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.opened
+	return !s.origin.loaded()
 }
 
 // Modified reports whether the session was changed during this request.
 func (s *Session) Modified() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.modified
+	return s.status.modified()
 }
 
 // Accessed reports whether the session was read or changed during this
@@ -116,8 +110,14 @@ func (s *Session) put(key string, tag byte, raw []byte) {
 	} else {
 		s.p.entries = slices.Insert(s.p.entries, i, entry{key: key, tag: tag, raw: raw})
 	}
+	s.markChanged()
+}
+
+// markChanged marks the session accessed and changed, keeping its ID.
+// Callers hold s.mu.
+func (s *Session) markChanged() {
 	s.accessed = true
-	s.modified = true
+	s.status = s.status.withChange()
 }
 
 // Set stores value under key. The value is encoded now: strings, bools,
@@ -191,7 +191,7 @@ func Pop[T any](s *Session, key string, def T) T {
 	if ok {
 		e = s.p.entries[i]
 		s.p.entries = slices.Delete(s.p.entries, i, i+1)
-		s.modified = true
+		s.markChanged()
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -235,7 +235,7 @@ func (s *Session) Delete(key string) {
 	s.accessed = true
 	if i, ok := s.find(key); ok {
 		s.p.entries = slices.Delete(s.p.entries, i, i+1)
-		s.modified = true
+		s.markChanged()
 	}
 }
 
@@ -263,10 +263,7 @@ func (s *Session) Keys() []string {
 // Values returns the values in key order, each with the type it was set
 // with (JSON-stored values as decoded by encoding/json into an any).
 func (s *Session) Values() []any {
-	s.mu.Lock()
-	entries := slices.Clone(s.p.entries)
-	s.accessed = true
-	s.mu.Unlock()
+	entries := s.snapshot()
 	vals := make([]any, len(entries))
 	for i := range entries {
 		vals[i], _ = entries[i].natural()
@@ -276,15 +273,21 @@ func (s *Session) Values() []any {
 
 // Items returns a copy of the data as a map (values as in Values).
 func (s *Session) Items() map[string]any {
-	s.mu.Lock()
-	entries := slices.Clone(s.p.entries)
-	s.accessed = true
-	s.mu.Unlock()
+	entries := s.snapshot()
 	items := make(map[string]any, len(entries))
 	for i := range entries {
 		items[entries[i].key], _ = entries[i].natural()
 	}
 	return items
+}
+
+// snapshot returns a copy of the entries, to decode outside the lock, and
+// marks the session accessed.
+func (s *Session) snapshot() []entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	return slices.Clone(s.p.entries)
 }
 
 // Len returns the number of keys.
@@ -302,8 +305,7 @@ func (s *Session) Clear() {
 	defer s.mu.Unlock()
 	s.p.entries = nil
 	s.p.flashes = nil
-	s.accessed = true
-	s.modified = true
+	s.markChanged()
 }
 
 // AddFlash queues a message for the next Flashes call, which may be in a
@@ -312,8 +314,7 @@ func (s *Session) AddFlash(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.p.flashes = append(s.p.flashes, msg)
-	s.accessed = true
-	s.modified = true
+	s.markChanged()
 }
 
 // Flashes returns the queued flash messages and removes them: each message
@@ -325,7 +326,7 @@ func (s *Session) Flashes() []string {
 	f := s.p.flashes
 	if len(f) > 0 {
 		s.p.flashes = nil
-		s.modified = true
+		s.markChanged()
 	}
 	return f
 }
@@ -347,16 +348,10 @@ func (s *Session) UserID() string {
 // respond with an error status (which saves nothing, leaving the old cookie
 // in place) or retry.
 func (s *Session) Flush(ctx context.Context) error {
-	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	s.p = payload{created: s.m.stamp()}
-	rand.Read(s.p.id[:])
-	s.fresh = true
-	s.flushed = true
-	s.accessed = true
-	s.modified = true
-	s.mu.Unlock()
-	return s.m.revokeID(ctx, "flush", old, until, issued)
+	return s.replaceID(ctx, "flush", func() {
+		s.p = payload{created: s.m.stamp()}
+		s.status = statusFlushed
+	})
 }
 
 // Logout ends the session, as Flush does.
@@ -369,14 +364,7 @@ func (s *Session) Logout(ctx context.Context) error {
 // Django: session.cycle_key(), the defence against session fixation. Login
 // calls it. An error is as for Flush; the ID has changed in any case.
 func (s *Session) CycleID(ctx context.Context) error {
-	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	rand.Read(s.p.id[:])
-	s.fresh = true
-	s.accessed = true
-	s.modified = true
-	s.mu.Unlock()
-	return s.m.revokeID(ctx, "cycle", old, until, issued)
+	return s.replaceID(ctx, "cycle", func() { s.status = s.status.withNewID() })
 }
 
 // Login binds userID to the session with a new ID and a new creation time,
@@ -388,104 +376,28 @@ func (s *Session) Login(ctx context.Context, userID string) error {
 	if userID == "" {
 		return fmt.Errorf("sessions: login: %w", ErrEmptyUserID)
 	}
+	return s.replaceID(ctx, "login", func() {
+		if s.p.userID != "" && s.p.userID != userID {
+			s.p = payload{}
+			s.status = statusFlushed
+		} else {
+			s.status = s.status.withNewID()
+		}
+		s.p.userID = userID
+		s.p.created = s.m.stamp()
+	})
+}
+
+// replaceID runs change under the lock, gives the session a new random ID
+// and revokes the old one, if a cookie carried it, as op.
+func (s *Session) replaceID(ctx context.Context, op string, change func()) error {
 	s.mu.Lock()
-	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), !s.fresh
-	if s.p.userID != "" && s.p.userID != userID {
-		s.p = payload{}
-		s.flushed = true
-	}
-	s.p.userID = userID
-	s.p.created = s.m.stamp()
+	old, until, issued := s.p.id, s.m.revokeUntil(&s.p), s.status.issued()
+	change()
 	rand.Read(s.p.id[:])
-	s.fresh = true
 	s.accessed = true
-	s.modified = true
 	s.mu.Unlock()
-	return s.m.revokeID(ctx, "login", old, until, issued)
-}
-
-// SetExpiry makes the session expire after idle time without a save (a
-// request that modifies it, or any request with SaveEveryRequest),
-// instead of Config.CookieAge. Zero or negative expires it now: the
-// response deletes the cookie. Django: set_expiry(seconds).
-func (s *Session) SetExpiry(idle time.Duration) {
-	s.setExpiry(expiryIdle, int64(idle))
-}
-
-// SetExpiryAt makes the session expire at t. A time in the past (the zero
-// time included) expires it now; a time past the absolute lifetime is
-// capped by it, however far in the future. Django: set_expiry(datetime).
-func (s *Session) SetExpiryAt(t time.Time) {
-	s.setExpiry(expiryAt, unixNanoSat(t))
-}
-
-// Bounds of the times an int64 of Unix nanoseconds can hold.
-var (
-	minUnixNano = time.Unix(0, math.MinInt64)
-	maxUnixNano = time.Unix(0, math.MaxInt64)
-)
-
-// unixNanoSat is t.UnixNano, saturated to the int64 range instead of
-// wrapping around (UnixNano is undefined before 1678 and after 2262: the
-// year 3000 would wrap into the past, the year 1500 into the future).
-func unixNanoSat(t time.Time) int64 {
-	switch {
-	case t.Before(minUnixNano):
-		return math.MinInt64
-	case t.After(maxUnixNano):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// SetExpireAtBrowserClose makes the cookie a browser-session cookie (no
-// Max-Age); on the server it still expires after Config.CookieAge idle.
-// Django: set_expiry(0).
-func (s *Session) SetExpireAtBrowserClose() {
-	s.setExpiry(expiryBrowserClose, 0)
-}
-
-// ResetExpiry returns to the configured expiry. Django: set_expiry(None).
-func (s *Session) ResetExpiry() {
-	s.setExpiry(expiryDefault, 0)
-}
-
-func (s *Session) setExpiry(kind byte, v int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.p.expKind, s.p.expVal = kind, v
-	s.accessed = true
-	s.modified = true
-}
-
-// ExpiryAge returns how long the session would live if saved now: the idle
-// age (default or custom) or the time until a custom expiry date, capped by
-// the absolute lifetime. Negative when already expired. Django:
-// get_expiry_age().
-func (s *Session) ExpiryAge() time.Duration {
-	now := s.m.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return time.Duration(addSat(s.m.expiresAt(&s.p, now), -now))
-}
-
-// ExpiryDate returns when the session would expire if saved now. Django:
-// get_expiry_date().
-func (s *Session) ExpiryDate() time.Time {
-	now := s.m.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return time.Unix(0, s.m.expiresAt(&s.p, now))
-}
-
-// ExpireAtBrowserClose reports whether the cookie is a browser-session
-// cookie: SetExpireAtBrowserClose was called, or the expiry is the default
-// and Config.ExpireAtBrowserClose is set. Django:
-// get_expire_at_browser_close().
-func (s *Session) ExpireAtBrowserClose() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.browserClose(&s.p)
+	return s.m.revokeID(ctx, op, old, until, issued)
 }
 
 // empty reports whether there is nothing worth a cookie. Callers hold s.mu.

@@ -10,7 +10,9 @@ import (
 
 // Value tags. A value is encoded when it is set and kept encoded; Get decodes
 // it into the type the caller asks for. Any type without a tag of its own is
-// stored as JSON and decoded with encoding/json.
+// stored as JSON and decoded with encoding/json. encodeValue maps Go types
+// to tags, tagTypes says what each tag holds, decodeAs maps a wanted type
+// to its decoder; the integers share one generic decoder, decodeInteger.
 const (
 	tagJSON    byte = 1
 	tagString  byte = 2
@@ -33,6 +35,36 @@ const (
 )
 
 func validTag(t byte) bool { return t >= tagJSON && t <= tagMax }
+
+// A tagType is what the table knows of one tag.
+type tagType struct {
+	bits   int  // integers: width on the wire (int and uint: 64 on every platform); 0 otherwise
+	signed bool // integers: a signed varint on the wire
+	// natural decodes a value into the Go type it was set with; false
+	// when the bytes are not a value of that type.
+	natural func(raw []byte) (any, bool)
+}
+
+// tagTypes is the table of tags, in tag order.
+var tagTypes = [tagMax + 1]tagType{
+	tagJSON:    {natural: decodeJSONAny},
+	tagString:  {natural: func(raw []byte) (any, bool) { return string(raw), true }},
+	tagBool:    {natural: boxed(decodeBool)},
+	tagInt:     integerType[int](64),
+	tagInt8:    integerType[int8](8),
+	tagInt16:   integerType[int16](16),
+	tagInt32:   integerType[int32](32),
+	tagInt64:   integerType[int64](64),
+	tagUint:    integerType[uint](64),
+	tagUint8:   integerType[uint8](8),
+	tagUint16:  integerType[uint16](16),
+	tagUint32:  integerType[uint32](32),
+	tagUint64:  integerType[uint64](64),
+	tagFloat64: {natural: boxed(decodeFloat64)},
+	tagFloat32: {natural: boxed(decodeFloat32)},
+	tagBytes:   {natural: func(raw []byte) (any, bool) { return append([]byte{}, raw...), true }},
+	tagTime:    {natural: boxed(decodeTime)},
+}
 
 // encodeValue encodes v and returns its tag and bytes. Values of the
 // standard scalar types, []byte and time.Time get compact tagged encodings;
@@ -91,200 +123,125 @@ func encodeValue(v any) (byte, []byte, error) {
 	return tagJSON, b, nil
 }
 
-// intBits gives the width of the integer tags; 0 for other tags.
-func intBits(tag byte) (bits int, signed bool) {
-	switch tag {
-	case tagInt, tagInt64:
-		return 64, true
-	case tagInt8:
-		return 8, true
-	case tagInt16:
-		return 16, true
-	case tagInt32:
-		return 32, true
-	case tagUint, tagUint64:
-		return 64, false
-	case tagUint8:
-		return 8, false
-	case tagUint16:
-		return 16, false
-	case tagUint32:
-		return 32, false
-	}
-	return 0, false
+// integer is the integer types with a tag of their own.
+type integer interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-// integer decodes an integer-tagged value. neg reports a negative signed
-// value, whose magnitude is in -i; otherwise u holds the value.
-func (e *entry) integer() (i int64, u uint64, neg, ok bool) {
-	bits, signed := intBits(e.tag)
-	if bits == 0 {
-		return 0, 0, false, false
-	}
+// integerType is the table entry of the tag that keeps an I.
+func integerType[I integer](bits int) tagType {
+	signed := ^I(0) < 0
+	return tagType{bits: bits, signed: signed, natural: func(raw []byte) (any, bool) {
+		return decodeInteger[I](raw, bits, signed)
+	}}
+}
+
+func boxed[T any](decode func(raw []byte) (T, bool)) func(raw []byte) (any, bool) {
+	return func(raw []byte) (any, bool) { return decode(raw) }
+}
+
+// decodeInteger decodes an integer of the given width on the wire (a
+// varint if signed, else a uvarint, in exactly len(raw) bytes) into an I
+// when it fits exactly: integers convert losslessly or not at all.
+func decodeInteger[I integer](raw []byte, bits int, signed bool) (I, bool) {
 	if signed {
-		v, n := binary.Varint(e.raw)
-		if n <= 0 || n != len(e.raw) {
-			return 0, 0, false, false
+		v, n := binary.Varint(raw)
+		if n <= 0 || n != len(raw) || (bits < 64 && (v < -(1<<(bits-1)) || v > 1<<(bits-1)-1)) {
+			return 0, false
 		}
-		if bits < 64 && (v < -(1<<(bits-1)) || v > (1<<(bits-1))-1) {
-			return 0, 0, false, false
-		}
-		if v < 0 {
-			return v, 0, true, true
-		}
-		return v, uint64(v), false, true
+		out := I(v)
+		return out, int64(out) == v && (out < 0) == (v < 0)
 	}
-	v, n := binary.Uvarint(e.raw)
-	if n <= 0 || n != len(e.raw) {
-		return 0, 0, false, false
+	v, n := binary.Uvarint(raw)
+	if n <= 0 || n != len(raw) || (bits < 64 && v > 1<<bits-1) {
+		return 0, false
 	}
-	if bits < 64 && v > (1<<bits)-1 {
-		return 0, 0, false, false
-	}
-	return 0, v, false, true
+	out := I(v)
+	return out, out >= 0 && uint64(out) == v
 }
 
-// signed converts an integer value to a signed integer of the given width
-// when that is lossless.
-func (e *entry) signed(bits int) (int64, bool) {
-	i, u, neg, ok := e.integer()
-	if !ok {
-		return 0, false
+func decodeBool(raw []byte) (bool, bool) {
+	if len(raw) != 1 || raw[0] > 1 {
+		return false, false
 	}
-	if neg {
-		if i < -(1 << (bits - 1)) {
-			return 0, false
-		}
-		return i, true
-	}
-	if u > (1<<(bits-1))-1 {
-		return 0, false
-	}
-	return int64(u), true
+	return raw[0] == 1, true
 }
 
-// unsigned converts an integer value to an unsigned integer of the given
-// width when that is lossless.
-func (e *entry) unsigned(bits int) (uint64, bool) {
-	_, u, neg, ok := e.integer()
-	if !ok || neg {
+func decodeFloat64(raw []byte) (float64, bool) {
+	if len(raw) != 8 {
 		return 0, false
 	}
-	if bits < 64 && u > (1<<bits)-1 {
-		return 0, false
-	}
-	return u, true
+	return math.Float64frombits(binary.LittleEndian.Uint64(raw)), true
 }
 
-func (e *entry) float64v() (float64, bool) {
-	switch e.tag {
-	case tagFloat64:
-		if len(e.raw) != 8 {
-			return 0, false
-		}
-		return math.Float64frombits(binary.LittleEndian.Uint64(e.raw)), true
-	case tagFloat32:
-		if len(e.raw) != 4 {
-			return 0, false
-		}
-		return float64(math.Float32frombits(binary.LittleEndian.Uint32(e.raw))), true
-	}
-	i, u, neg, ok := e.integer()
-	if !ok {
+func decodeFloat32(raw []byte) (float32, bool) {
+	if len(raw) != 4 {
 		return 0, false
 	}
-	const exact = 1 << 53 // integers up to 2^53 convert to float64 exactly
-	if neg {
-		if i < -exact {
-			return 0, false
-		}
-		return float64(i), true
-	}
-	if u > exact {
-		return 0, false
-	}
-	return float64(u), true
+	return math.Float32frombits(binary.LittleEndian.Uint32(raw)), true
+}
+
+func decodeTime(raw []byte) (time.Time, bool) {
+	var t time.Time
+	err := t.UnmarshalBinary(raw)
+	return t, err == nil
+}
+
+func decodeJSONAny(raw []byte) (any, bool) {
+	var v any
+	err := json.Unmarshal(raw, &v)
+	return v, err == nil
 }
 
 // natural decodes a value into the Go type it was set with; JSON values
 // decode into any (maps, slices, float64, string, bool, nil).
 func (e *entry) natural() (any, error) {
-	switch e.tag {
-	case tagString:
-		return string(e.raw), nil
-	case tagBool:
-		if len(e.raw) != 1 || e.raw[0] > 1 {
-			return nil, errPayload
-		}
-		return e.raw[0] == 1, nil
-	case tagInt, tagInt8, tagInt16, tagInt32, tagInt64:
-		i, u, neg, ok := e.integer()
-		if !ok {
-			return nil, errPayload
-		}
-		if !neg {
-			i = int64(u)
-		}
-		switch e.tag {
-		case tagInt:
-			if int64(int(i)) != i {
-				return nil, errPayload
-			}
-			return int(i), nil
-		case tagInt8:
-			return int8(i), nil
-		case tagInt16:
-			return int16(i), nil
-		case tagInt32:
-			return int32(i), nil
-		}
-		return i, nil
-	case tagUint, tagUint8, tagUint16, tagUint32, tagUint64:
-		_, u, _, ok := e.integer()
-		if !ok {
-			return nil, errPayload
-		}
-		switch e.tag {
-		case tagUint:
-			if uint64(uint(u)) != u {
-				return nil, errPayload
-			}
-			return uint(u), nil
-		case tagUint8:
-			return uint8(u), nil
-		case tagUint16:
-			return uint16(u), nil
-		case tagUint32:
-			return uint32(u), nil
-		}
-		return u, nil
-	case tagFloat64:
-		f, ok := e.float64v()
-		if !ok {
-			return nil, errPayload
-		}
-		return f, nil
-	case tagFloat32:
-		if len(e.raw) != 4 {
-			return nil, errPayload
-		}
-		return math.Float32frombits(binary.LittleEndian.Uint32(e.raw)), nil
-	case tagBytes:
-		return append([]byte{}, e.raw...), nil
-	case tagTime:
-		var t time.Time
-		if err := t.UnmarshalBinary(e.raw); err != nil {
-			return nil, errPayload
-		}
-		return t, nil
-	case tagJSON:
-		var v any
-		if err := json.Unmarshal(e.raw, &v); err != nil {
-			return nil, errPayload
-		}
-		return v, nil
+	if !validTag(e.tag) {
+		return nil, fmt.Errorf("%w: value tag %d", errPayload, e.tag)
 	}
-	return nil, fmt.Errorf("%w: value tag %d", errPayload, e.tag)
+	v, ok := tagTypes[e.tag].natural(e.raw)
+	if !ok {
+		return nil, errPayload
+	}
+	return v, nil
+}
+
+// asInteger converts an integer-tagged value, of any width, to an I when
+// it fits exactly.
+func asInteger[I integer](e *entry) (I, bool) {
+	if !validTag(e.tag) || tagTypes[e.tag].bits == 0 {
+		return 0, false
+	}
+	return decodeInteger[I](e.raw, tagTypes[e.tag].bits, tagTypes[e.tag].signed)
+}
+
+// asFloat64 gives a float value as a float64, and an integer value when
+// the conversion is exact.
+func asFloat64(e *entry) (float64, bool) {
+	switch e.tag {
+	case tagFloat64:
+		return decodeFloat64(e.raw)
+	case tagFloat32:
+		f, ok := decodeFloat32(e.raw)
+		return float64(f), ok
+	}
+	const exact = 1 << 53 // integers up to 2^53 convert to float64 exactly
+	if i, ok := asInteger[int64](e); ok && -exact <= i && i <= exact {
+		return float64(i), true
+	}
+	if u, ok := asInteger[uint64](e); ok && u <= exact {
+		return float64(u), true
+	}
+	return 0, false
+}
+
+// as decodes e if its tag is tag.
+func as[T any](e *entry, tag byte, decode func(raw []byte) (T, bool)) (T, bool) {
+	if e.tag != tag {
+		var zero T
+		return zero, false
+	}
+	return decode(e.raw)
 }
 
 // decodeAs decodes e into a T. Integers convert between integer types when
@@ -299,91 +256,59 @@ func decodeAs[T any](e *entry) (T, bool) {
 			*p, ok = string(e.raw), true
 		}
 	case *bool:
-		if e.tag == tagBool && len(e.raw) == 1 && e.raw[0] <= 1 {
-			*p, ok = e.raw[0] == 1, true
-		}
+		*p, ok = as(e, tagBool, decodeBool)
 	case *int:
-		var v int64
-		if v, ok = e.signed(strconvIntSize); ok {
-			*p = int(v)
-		}
+		*p, ok = asInteger[int](e)
 	case *int8:
-		var v int64
-		if v, ok = e.signed(8); ok {
-			*p = int8(v)
-		}
+		*p, ok = asInteger[int8](e)
 	case *int16:
-		var v int64
-		if v, ok = e.signed(16); ok {
-			*p = int16(v)
-		}
+		*p, ok = asInteger[int16](e)
 	case *int32:
-		var v int64
-		if v, ok = e.signed(32); ok {
-			*p = int32(v)
-		}
+		*p, ok = asInteger[int32](e)
 	case *int64:
-		*p, ok = e.signed(64)
+		*p, ok = asInteger[int64](e)
 	case *uint:
-		var v uint64
-		if v, ok = e.unsigned(strconvIntSize); ok {
-			*p = uint(v)
-		}
+		*p, ok = asInteger[uint](e)
 	case *uint8:
-		var v uint64
-		if v, ok = e.unsigned(8); ok {
-			*p = uint8(v)
-		}
+		*p, ok = asInteger[uint8](e)
 	case *uint16:
-		var v uint64
-		if v, ok = e.unsigned(16); ok {
-			*p = uint16(v)
-		}
+		*p, ok = asInteger[uint16](e)
 	case *uint32:
-		var v uint64
-		if v, ok = e.unsigned(32); ok {
-			*p = uint32(v)
-		}
+		*p, ok = asInteger[uint32](e)
 	case *uint64:
-		*p, ok = e.unsigned(64)
+		*p, ok = asInteger[uint64](e)
 	case *float64:
-		*p, ok = e.float64v()
+		*p, ok = asFloat64(e)
 	case *float32:
-		if e.tag == tagFloat32 && len(e.raw) == 4 {
-			*p, ok = math.Float32frombits(binary.LittleEndian.Uint32(e.raw)), true
-		}
+		*p, ok = as(e, tagFloat32, decodeFloat32)
 	case *[]byte:
 		if e.tag == tagBytes {
 			*p, ok = append([]byte{}, e.raw...), true
 		}
 	case *time.Time:
-		if e.tag == tagTime {
-			ok = p.UnmarshalBinary(e.raw) == nil
-		}
+		*p, ok = as(e, tagTime, decodeTime)
 	case *any:
 		v, err := e.natural()
-		if err == nil {
-			*p, ok = v, true
-		}
-	default:
+		*p, ok = v, err == nil
+		return out, ok
+	default: // another type a tagged value may be, such as an interface
 		if e.tag != tagJSON {
-			if v, err := e.natural(); err == nil {
-				out, ok = v.(T)
-			}
+			v, _ := e.natural() // nil on error: no T
+			out, ok = v.(T)
 		}
 	}
-	if !ok && e.tag == tagJSON {
-		if _, isAny := any(&out).(*any); !isAny {
-			var fresh T
-			out = fresh
-			ok = json.Unmarshal(e.raw, &out) == nil
-		}
+	if ok {
+		return out, true
 	}
-	if !ok {
+	return fromJSON[T](e)
+}
+
+// fromJSON decodes a JSON-stored value into a T with encoding/json.
+func fromJSON[T any](e *entry) (T, bool) {
+	var out T
+	if e.tag != tagJSON || json.Unmarshal(e.raw, &out) != nil {
 		var zero T
 		return zero, false
 	}
 	return out, true
 }
-
-const strconvIntSize = 32 << (^uint(0) >> 63)

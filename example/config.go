@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is what Open needs to build the site. The zero value of each field
+// is the documented default.
+type Config struct {
+	// Addr is the TCP address to listen on, such as "127.0.0.1:8080".
+	// Empty means Open does not listen: the caller serves Handler itself
+	// (the tests do, with httptest).
+	Addr string
+
+	// DataDir holds the Badger revocation list (DataDir/revocations) and, by
+	// default, the keyring. Required. Created if missing (mode 0700).
+	DataDir string
+
+	// KeyringFile is the keyring's path, default DataDir/keyring.json. A
+	// missing file is created with a fresh keyring. The file is watched, so
+	// `sealctl keys rotate --keyring FILE` takes effect without a restart.
+	KeyringFile string
+
+	// Session settings handed to sessions.Config; zero means the sessions
+	// package's defaults (two weeks idle, 30 days absolute).
+	CookieAge            time.Duration
+	AbsoluteLifetime     time.Duration
+	ExpireAtBrowserClose bool
+	SaveEveryRequest     bool
+
+	// InsecureCookies drops the Secure attribute so cookies work over plain
+	// HTTP. Off by default; run sets it for loopback addresses.
+	InsecureCookies bool
+
+	// NATSURL, when set, replicates the revocation list to the other
+	// instances through NATS JetStream; Node names this instance (default
+	// the hostname).
+	NATSURL string
+	Node    string
+
+	// Logger receives the site's logs; default slog.Default().
+	Logger *slog.Logger
+
+	// Now is the clock, default time.Now. Tests pass a fake one.
+	Now func() time.Time
+
+	// KeyringPollInterval is how often the keyring file is checked for
+	// changes; zero means the keyring package's default.
+	KeyringPollInterval time.Duration
+
+	// ShutdownTimeout is how long Close waits for requests in flight
+	// before it closes their connections; zero or less means 10 s.
+	ShutdownTimeout time.Duration
+}
+
+// withDefaults fills in the documented defaults, or says what is missing.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.DataDir == "" {
+		return cfg, errors.New("example: open: no data directory (set --data DIR)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.KeyringFile == "" {
+		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.NATSURL != "" && cfg.Node == "" {
+		// The store and the replicator must agree on this instance's name.
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			return cfg, fmt.Errorf("example: open: no --node given and the hostname is unknown (%v): pass --node NAME", err)
+		}
+		cfg.Node = h
+	}
+	return cfg, nil
+}
