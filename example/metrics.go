@@ -46,11 +46,13 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descReplHealthy
 	ch <- descReplLag
 	describeSessions(ch)
+	describeLocal(ch)
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.s
 	collectSessions(ch, s.mgr)
+	collectLocal(ch, s)
 
 	st := s.store.Stats()
 	all := 0.0
