@@ -49,7 +49,7 @@ func (w *discardWriter) WriteHeader(int)             {}
 
 // sealedSetup returns the middleware-wrapped handler and a request carrying
 // a cookie with the payload; write says whether the handler sets a value.
-func sealedSetup(b *testing.B, n int, write bool) (*keyring.Keyring, http.Handler, *http.Request) {
+func sealedSetup(b *testing.B, n int, write, cached bool) (*keyring.Keyring, http.Handler, *http.Request) {
 	kr, err := keyring.New(time.Now())
 	if err != nil {
 		b.Fatal(err)
@@ -73,7 +73,11 @@ func sealedSetup(b *testing.B, n int, write bool) (*keyring.Keyring, http.Handle
 			b.Fatal(err)
 		}
 	}
-	m, err := sessions.New(sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler)})
+	cfg := sessions.Config{Keys: kr, Revoker: store, Logger: slog.New(slog.DiscardHandler)}
+	if !cached {
+		cfg.VerifiedCacheEntries = -1
+	}
+	m, err := sessions.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -168,7 +172,11 @@ func run(b *testing.B, h http.Handler, base *http.Request, wantCookie bool) {
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run("sealed/"+sz.name, func(b *testing.B) {
-			_, h, req := sealedSetup(b, sz.n, true)
+			_, h, req := sealedSetup(b, sz.n, true, true)
+			run(b, h, req, true)
+		})
+		b.Run("sealed-uncached/"+sz.name, func(b *testing.B) {
+			_, h, req := sealedSetup(b, sz.n, true, false)
 			run(b, h, req, true)
 		})
 		b.Run("gorilla/"+sz.name, func(b *testing.B) {
@@ -182,7 +190,11 @@ func BenchmarkRoundTrip(b *testing.B) {
 func BenchmarkReadOnly(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run("sealed/"+sz.name, func(b *testing.B) {
-			_, h, req := sealedSetup(b, sz.n, false)
+			_, h, req := sealedSetup(b, sz.n, false, true)
+			run(b, h, req, false)
+		})
+		b.Run("sealed-uncached/"+sz.name, func(b *testing.B) {
+			_, h, req := sealedSetup(b, sz.n, false, false)
 			run(b, h, req, false)
 		})
 		b.Run("gorilla/"+sz.name, func(b *testing.B) {
@@ -197,7 +209,7 @@ func BenchmarkReadOnly(b *testing.B) {
 func BenchmarkSecurecookieFloor(b *testing.B) {
 	for _, sz := range sizes {
 		b.Run(sz.name, func(b *testing.B) {
-			kr, _, req := sealedSetup(b, sz.n, false)
+			kr, _, req := sealedSetup(b, sz.n, false, false)
 			c, _ := req.Cookie("session")
 			opened, err := kr.Open("session", c.Value)
 			if err != nil {

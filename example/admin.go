@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -36,7 +35,7 @@ func (s *Server) adminOnly(h sessionHandler) sessionHandler {
 		}
 		if u, ok := lookupUser(name); !ok || !u.Admin {
 			s.logger.Warn("admin route refused", "username", name, "path", r.URL.Path)
-			s.fail(w, r, http.StatusForbidden, "Only administrators can do that.", "/")
+			s.fail(w, r, http.StatusForbidden, "/", "Only administrators can do that.")
 			return
 		}
 		h(w, r, sess)
@@ -49,10 +48,14 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, _ *sessions.S
 
 func (s *Server) adminRevokeUser(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	target := strings.TrimSpace(r.PostFormValue("username"))
-	if _, ok := lookupUser(target); !ok {
-		s.render(w, r, http.StatusBadRequest, "admin", "Admin", adminData{
-			Users: userNames(), Error: fmt.Sprintf("There is no user %q.", truncate(target, 40)),
-		})
+	msg := ""
+	if target == "" {
+		msg = tr(sess, "Please choose a user to log out.")
+	} else if _, ok := lookupUser(target); !ok {
+		msg = tr(sess, "There is no user %q.", truncate(target, 40))
+	}
+	if msg != "" {
+		s.render(w, r, http.StatusBadRequest, "admin", "Admin", adminData{Users: userNames(), Error: msg})
 		return
 	}
 	if err := s.mgr.RevokeUser(r.Context(), target); err != nil {
@@ -65,6 +68,6 @@ func (s *Server) adminRevokeUser(w http.ResponseWriter, r *http.Request, sess *s
 		redirect(w, r, "/")
 		return
 	}
-	sess.AddFlash("Every session of " + target + " has been logged out.")
+	sess.AddFlash(tr(sess, "Every session of %s has been logged out.", target))
 	redirect(w, r, "/admin")
 }

@@ -26,6 +26,9 @@ func TestAdminRevokeUser(t *testing.T) {
 	resp = admin.PostForm("/admin/revoke-user", url.Values{"username": {"nobody"}})
 	wantStatus(t, "unknown user", resp, http.StatusBadRequest)
 	wantBody(t, "unknown user", resp, "There is no user &#34;nobody&#34;.")
+	resp = admin.PostForm("/admin/revoke-user", url.Values{"username": {""}})
+	wantStatus(t, "no user", resp, http.StatusBadRequest)
+	wantBody(t, "no user", resp, `role="alert">Please choose a user to log out.<`)
 
 	wantRedirect(t, "revoke bob", admin.PostForm("/admin/revoke-user", url.Values{"username": {"bob"}}), "/admin")
 	wantBody(t, "admin flash", admin.Get("/admin"), "Every session of bob has been logged out.")

@@ -31,7 +31,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, sess *sessions.Se
 		}
 		s.logger.Info("login failed", "username", logged)
 		s.render(w, r, http.StatusUnauthorized, "login", "Log in",
-			loginData{Username: name, Error: "Wrong username or password."})
+			loginData{Username: name, Error: tr(sess, "Wrong username or password.")})
 		return
 	}
 	// Login cycles the session ID (the old one is revoked: fixation
@@ -41,7 +41,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, sess *sessions.Se
 		return
 	}
 	s.logger.Info("login", "username", u.Name)
-	sess.AddFlash("Welcome back, " + u.Name + ".")
+	sess.AddFlash(tr(sess, "Welcome back, %s.", u.Name))
 	redirect(w, r, "/")
 }
 

@@ -62,8 +62,8 @@ func TestLoginCyclesSessionID(t *testing.T) {
 	before := apiSession(t, c)
 	login(t, c, "bob", "bob-password")
 	after := apiSession(t, c)
-	if before.SessionID == after.SessionID {
-		t.Errorf("session ID %s unchanged by login", after.SessionID)
+	if before.SessionID == nil || after.SessionID == nil || *before.SessionID == *after.SessionID {
+		t.Errorf("session ID %v unchanged by login (before %v)", deref(after.SessionID), deref(before.SessionID))
 	}
 	if !after.Authenticated || after.Username != "bob" {
 		t.Errorf("after login: authenticated %v username %q", after.Authenticated, after.Username)

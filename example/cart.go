@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,10 +63,14 @@ func (s *Server) cartError(w http.ResponseWriter, r *http.Request, sess *session
 // cartProduct reads a cart form's product; on failure it has answered the
 // request.
 func (s *Server) cartProduct(w http.ResponseWriter, r *http.Request, sess *sessions.Session) (string, product, bool) {
-	id := r.PostFormValue("product")
+	id := strings.TrimSpace(r.PostFormValue("product"))
+	if id == "" {
+		s.cartError(w, r, sess, tr(sess, "Please choose a product."))
+		return "", product{}, false
+	}
 	p, ok := findProduct(id)
 	if !ok {
-		s.cartError(w, r, sess, fmt.Sprintf("Unknown product %q.", truncate(id, 40)))
+		s.cartError(w, r, sess, tr(sess, "There is no product %q in the shop.", truncate(id, 40)))
 		return "", product{}, false
 	}
 	return id, p, true
@@ -84,12 +87,12 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request, sess *sessions.
 	}
 	qty, err := strconv.Atoi(qtyText)
 	if err != nil || qty < 1 || qty > maxQty {
-		s.cartError(w, r, sess, fmt.Sprintf("Quantity must be a whole number from 1 to %d, not %q.", maxQty, truncate(qtyText, 20)))
+		s.cartError(w, r, sess, tr(sess, "Quantity must be a whole number from 1 to %d, not %q.", maxQty, truncate(qtyText, 20)))
 		return
 	}
 	c := cart(sess)
 	if c[id]+qty > maxQty {
-		s.cartError(w, r, sess, fmt.Sprintf("You can have at most %d of %s in your cart (you have %d).", maxQty, p.Name, c[id]))
+		s.cartError(w, r, sess, tr(sess, "You can have at most %d of %s in your cart (you have %d).", maxQty, tr(sess, p.Name), c[id]))
 		return
 	}
 	c[id] += qty
@@ -97,8 +100,7 @@ func (s *Server) cartAdd(w http.ResponseWriter, r *http.Request, sess *sessions.
 		s.serverError(w, r, "save cart", err)
 		return
 	}
-	sess.AddFlash(fmt.Sprintf("Added %d × %s to your cart.", qty, p.Name))
-	redirect(w, r, "/cart")
+	s.saveThen(w, r, sess, tr(sess, "Added %d × %s to your cart.", qty, tr(sess, p.Name)), "/cart")
 }
 
 func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
@@ -108,7 +110,7 @@ func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	c := cart(sess)
 	if _, in := c[id]; !in {
-		s.cartError(w, r, sess, p.Name+" is not in your cart.")
+		s.cartError(w, r, sess, tr(sess, "%s is not in your cart.", tr(sess, p.Name)))
 		return
 	}
 	delete(c, id)
@@ -118,14 +120,13 @@ func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.serverError(w, r, "save cart", err)
 		return
 	}
-	sess.AddFlash("Removed " + p.Name + " from your cart.")
-	redirect(w, r, "/cart")
+	s.saveThen(w, r, sess, tr(sess, "Removed %s from your cart.", tr(sess, p.Name)), "/cart")
 }
 
 func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	d := s.cartData(sess)
 	if d.Count == 0 {
-		s.cartError(w, r, sess, "Your cart is empty: add something before checking out.")
+		s.cartError(w, r, sess, tr(sess, "Your cart is empty: add something before checking out."))
 		return
 	}
 	order := strings.ToUpper(rand.Text()[:8])
@@ -134,7 +135,8 @@ func (s *Server) cartCheckout(w http.ResponseWriter, r *http.Request, sess *sess
 		s.serverError(w, r, "count orders", err)
 		return
 	}
-	s.logger.Info("order placed", "order", order, "items", d.Count, "total_cents", d.Total, "username", sess.UserID())
-	sess.AddFlash(fmt.Sprintf("Thank you! Order %s is confirmed: %d items, %s.", order, d.Count, formatCents(d.Total)))
-	redirect(w, r, "/cart")
+	// The order stands only once the emptied cart is saved.
+	if s.saveThen(w, r, sess, tr(sess, "Thank you! Order %s is confirmed: %d items, %s.", order, d.Count, money(sessionLang(sess), d.Total)), "/cart") {
+		s.logger.Info("order placed", "order", order, "items", d.Count, "total_cents", d.Total, "username", sess.UserID())
+	}
 }

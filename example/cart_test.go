@@ -38,9 +38,10 @@ func TestCart(t *testing.T) {
 		{"too many", url.Values{"product": {"tea"}, "qty": {"100"}}, "Quantity must be a whole number"},
 		{"over the cap in total", url.Values{"product": {"tea"}, "qty": {"95"}}, "at most 99 of Green tea"},
 		{"huge", url.Values{"product": {"tea"}, "qty": {"99999999999999999999999"}}, "Quantity must be a whole number"},
-		{"unknown product", url.Values{"product": {"caviar"}, "qty": {"1"}}, "Unknown product &#34;caviar&#34;."},
-		{"no product", url.Values{"qty": {"1"}}, "Unknown product"},
-		{"markup", url.Values{"product": {"<script>"}, "qty": {"1"}}, "Unknown product &#34;&lt;script&gt;&#34;."},
+		{"unknown product", url.Values{"product": {"caviar"}, "qty": {"1"}}, "There is no product &#34;caviar&#34; in the shop."},
+		{"no product", url.Values{"qty": {"1"}}, `id="cart-error">Please choose a product.<`},
+		{"blank product", url.Values{"product": {" "}, "qty": {"1"}}, `id="cart-error">Please choose a product.<`},
+		{"markup", url.Values{"product": {"<script>"}, "qty": {"1"}}, "There is no product &#34;&lt;script&gt;&#34; in the shop."},
 	}
 	for _, tt := range bad {
 		t.Run("add "+tt.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -13,11 +12,6 @@ type product struct {
 	Description string
 	PriceCents  int
 }
-
-// Price formats the price as euros.
-func (p product) Price() string { return formatCents(p.PriceCents) }
-
-func formatCents(c int) string { return fmt.Sprintf("€%d.%02d", c/100, c%100) }
 
 // catalogue is the shop's stock, sorted by ID.
 var catalogue = []product{

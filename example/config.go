@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 // Config is what Open needs to build the site. The zero value of each field
@@ -43,6 +45,25 @@ type Config struct {
 	NATSURL string
 	Node    string
 
+	// NATSAuth names the files that authenticate this instance to NATS
+	// (credentials, NKey seed, TLS CA and client certificate); a user and
+	// password may ride in NATSURL instead (nats://user:pass@host), and are
+	// redacted in logs.
+	NATSAuth natsrepl.NATSAuth
+
+	// CatchUpTimeout bounds how long Open waits, with NATSURL set, for the
+	// replica's first catch-up before it listens; zero means 30 s,
+	// negative listens at once. Until that catch-up, /healthz answers 503
+	// and sessions are refused (natsrepl fails closed): the list may lack
+	// revocations made elsewhere while this instance was down.
+	CatchUpTimeout time.Duration
+
+	// FailClosedWhenStale also refuses sessions later, while the replica
+	// is stale (no contact with the stream for 30 s), instead of serving
+	// from a list that may miss revocations. Off by default: availability
+	// over a revoked cookie accepted during a NATS outage.
+	FailClosedWhenStale bool
+
 	// Logger receives the site's logs; default slog.Default().
 	Logger *slog.Logger
 
@@ -71,6 +92,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.KeyringFile == "" {
 		cfg.KeyringFile = filepath.Join(cfg.DataDir, "keyring.json")
+	}
+	if cfg.CatchUpTimeout == 0 {
+		cfg.CatchUpTimeout = 30 * time.Second
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -44,6 +46,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkNATSFlags(fs, &cfg); err != nil {
+		return cfg, usageError{err}
+	}
 	// --insecure-cookies defaults to on for a loopback --addr.
 	cfg.InsecureCookies = isLoopback(cfg.Addr)
 	fs.Visit(func(f *flag.Flag) {
@@ -57,10 +62,45 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	return cfg, nil
 }
 
-// addNATSFlags adds --nats and --node.
+// addNATSFlags adds --nats, --node and the flags that only go with --nats.
+// A user and password go in the URL (nats://user:pass@host:4222), as
+// nats.go reads them; the logs redact them.
 func addNATSFlags(fs *flag.FlagSet, cfg *Config) {
-	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS `URL`: replicate revocations to the other instances through JetStream")
+	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS `URL` (several comma-separated; nats://user:password@host:4222 for a password): replicate revocations to the other instances through JetStream")
 	fs.StringVar(&cfg.Node, "node", "", "this instance's `name` for replication (default the hostname; must be unique)")
+	fs.StringVar(&cfg.NATSAuth.Creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (a user JWT and its NKey seed)")
+	fs.StringVar(&cfg.NATSAuth.NKey, "nats-nkey", "", "with --nats: `FILE` holding the NKey seed of a user the server knows")
+	fs.StringVar(&cfg.NATSAuth.TLSCA, "nats-tls-ca", "", "with --nats: PEM `FILE` of the CA that signed the NATS servers' certificates")
+	fs.StringVar(&cfg.NATSAuth.TLSCert, "nats-tls-cert", "", "with --nats: PEM client certificate `FILE` for TLS client authentication (with --nats-tls-key)")
+	fs.StringVar(&cfg.NATSAuth.TLSKey, "nats-tls-key", "", "with --nats: PEM `FILE` of the client certificate's private key")
+	fs.DurationVar(&cfg.CatchUpTimeout, "catch-up-timeout", 30*time.Second, "with --nats: how long to wait for the first catch-up with the stream before listening (0: listen at once); until caught up, sessions are refused and /healthz answers 503")
+	fs.BoolVar(&cfg.FailClosedWhenStale, "fail-closed-when-stale", false, "with --nats: also refuse sessions while the replica is stale (no contact with the stream for 30s), rather than serve from a list that may miss revocations")
+}
+
+// natsOnlyFlags go with --nats only.
+var natsOnlyFlags = []string{"node", "nats-creds", "nats-nkey", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "catch-up-timeout", "fail-closed-when-stale"}
+
+// checkNATSFlags refuses flags given without --nats, and a TLS client
+// certificate without its key or the other way round. --catch-up-timeout 0
+// becomes Config's "listen at once" (negative).
+func checkNATSFlags(fs *flag.FlagSet, cfg *Config) error {
+	var misplaced []string
+	fs.Visit(func(f *flag.Flag) {
+		if cfg.NATSURL == "" && slices.Contains(natsOnlyFlags, f.Name) {
+			misplaced = append(misplaced, "--"+f.Name)
+		}
+	})
+	switch {
+	case len(misplaced) > 0:
+		return fmt.Errorf("%s: only with --nats URL", strings.Join(misplaced, ", "))
+	case (cfg.NATSAuth.TLSCert == "") != (cfg.NATSAuth.TLSKey == ""):
+		return errors.New("--nats-tls-cert and --nats-tls-key go together")
+	case cfg.CatchUpTimeout < 0:
+		return fmt.Errorf("--catch-up-timeout %v is negative (0 listens at once)", cfg.CatchUpTimeout)
+	case cfg.CatchUpTimeout == 0:
+		cfg.CatchUpTimeout = -1
+	}
+	return nil
 }
 
 // logCookieSecurity says whether cookies go without the Secure attribute,

@@ -11,7 +11,7 @@ import (
 
 // healthReport is GET /healthz's body.
 type healthReport struct {
-	Status      string           `json:"status"` // "ok" or "unhealthy"
+	Status      string           `json:"status"` // "ok", "degraded" (200) or "unhealthy" (503)
 	Revocation  revocationHealth `json:"revocation"`
 	Replication *natsrepl.Health `json:"replication,omitempty"` // with --nats only
 	Keyring     keyringHealth    `json:"keyring"`
@@ -27,12 +27,15 @@ type revocationHealth struct {
 }
 
 // healthz reports whether the revocation list can answer (and, with
-// --nats, whether replication is healthy): 200 when it all is, 503 when
-// not, with the details as JSON either way.
+// --nats, whether the replica vouches for it): 200 when it does ("ok", or
+// "degraded" while revocations wait to be published or the consumer
+// restarts, so a load balancer keeps the instance), 503 when not (the
+// list can't answer, the replica is stale or has not caught up since it
+// started), with the details as JSON either way.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	rep := s.health()
 	status := http.StatusOK
-	if rep.Status != "ok" {
+	if rep.Status == "unhealthy" {
 		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -53,8 +56,11 @@ func (s *Server) health() healthReport {
 	if s.repl != nil {
 		h := s.repl.Health()
 		rep.Replication = &h
-		if !h.Healthy {
+		switch {
+		case !h.Serving():
 			rep.Status = "unhealthy"
+		case h.State == natsrepl.StateDegraded && rep.Status == "ok":
+			rep.Status = "degraded"
 		}
 	}
 	s.checkDisk(&rep)

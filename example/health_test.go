@@ -77,13 +77,20 @@ func TestMetrics(t *testing.T) {
 	resp := c.Get("/metrics")
 	wantStatus(t, "GET /metrics", resp, http.StatusOK)
 	wantBody(t, "metrics", resp,
-		`sealed_keyring_keys{state="primary"} 1`,
-		`sealed_keyring_keys{state="enabled"} 0`,
+		`sealed_keyring_keys{use="seal"} 1`,
+		`sealed_keyring_keys{use="open"} 1`,
 		`sealed_revocation_entries{scope="session"} 1`,
 		`sealed_revocation_entries{scope="user"} 0`,
 		`sealed_sessions_invalid_total{reason="revoked"} 1`,
 		`sealed_sessions_invalid_total{reason="tampered"} 1`,
 		"sealed_sessions_opened_total ",
 		"go_goroutines ",
+	)
+
+	// After a rotation the old primary still opens cookies.
+	s.rotateKeys()
+	wantBody(t, "metrics after a rotation", c.Get("/metrics"),
+		`sealed_keyring_keys{use="seal"} 1`,
+		`sealed_keyring_keys{use="open"} 2`,
 	)
 }

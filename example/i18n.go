@@ -1,48 +1,73 @@
 package main
 
+import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+
+	"github.com/sealedsessions/sealed/sessions"
+)
+
 // languages are the interface languages, in the order the preferences form
-// lists them.
-var languages = []struct{ Code, Name string }{
-	{"en", "English"},
-	{"fr", "Français"},
-	{"de", "Deutsch"},
+// lists them, each named in itself.
+var languages = []struct {
+	Code, Name string
+	Tag        language.Tag
+}{
+	{"en", "English", language.English},
+	{"fr", "Français", language.French},
+	{"de", "Deutsch", language.German},
 }
 
 var themes = []string{"light", "dark"}
 
-// messages holds the few translated strings: greeting and navigation.
-// English is the fallback for anything missing.
-var messages = map[string]map[string]string{
-	"en": {
-		"hello": "Hello", "guest": "Guest", "home": "Home", "shop": "Shop", "cart": "Cart",
-		"signup": "Sign up", "search": "Search", "preferences": "Preferences",
-		"session": "My session", "login": "Log in", "logout": "Log out",
-		"logout_everywhere": "Log out everywhere", "admin": "Admin", "items": "items in your cart",
-	},
-	"fr": {
-		"hello": "Bonjour", "guest": "invité", "home": "Accueil", "shop": "Boutique", "cart": "Panier",
-		"signup": "Inscription", "search": "Recherche", "preferences": "Préférences",
-		"session": "Ma session", "login": "Connexion", "logout": "Déconnexion",
-		"logout_everywhere": "Déconnexion partout", "admin": "Admin", "items": "articles dans votre panier",
-	},
-	"de": {
-		"hello": "Hallo", "guest": "Gast", "home": "Start", "shop": "Laden", "cart": "Warenkorb",
-		"signup": "Registrieren", "search": "Suche", "preferences": "Einstellungen",
-		"session": "Meine Sitzung", "login": "Anmelden", "logout": "Abmelden",
-		"logout_everywhere": "Überall abmelden", "admin": "Admin", "items": "Artikel im Warenkorb",
-	},
+// printers holds a message printer per interface language, on the
+// catalogue built from translations (translations.go). A message's key is
+// its English text; a key missing from the catalogue prints as itself.
+var printers = func() map[string]*message.Printer {
+	b := catalog.NewBuilder(catalog.Fallback(language.English))
+	for _, t := range translations {
+		for _, l := range languages {
+			if err := b.SetString(l.Tag, t.en, t.in(l.Code)); err != nil {
+				panic(err) // SetString fails only on a malformed tag
+			}
+		}
+	}
+	m := make(map[string]*message.Printer, len(languages))
+	for _, l := range languages {
+		m[l.Code] = message.NewPrinter(l.Tag, message.Catalog(b))
+	}
+	return m
+}()
+
+// translate formats the message key with args in lang (English when lang is
+// not an interface language).
+func translate(lang, key string, args ...any) string {
+	p, ok := printers[lang]
+	if !ok {
+		p = printers["en"]
+	}
+	return p.Sprintf(key, args...)
 }
 
-// translate returns the string for key in lang, falling back to English and
-// then to the key itself.
-func translate(lang, key string) string {
-	if s, ok := messages[lang][key]; ok {
-		return s
+// sessionLang is the session's interface language.
+func sessionLang(sess *sessions.Session) string {
+	l := sessions.Get(sess, keyLang, "en")
+	if !validLanguage(l) {
+		return "en"
 	}
-	if s, ok := messages["en"][key]; ok {
-		return s
-	}
-	return key
+	return l
+}
+
+// tr translates the message key with args into the session's language: for
+// flash messages and form errors, which are made before the page.
+func tr(sess *sessions.Session, key string, args ...any) string {
+	return translate(sessionLang(sess), key, args...)
+}
+
+// money formats cents as euros the way lang writes them.
+func money(lang string, cents int) string {
+	return translate(lang, "€%d.%02d", cents/100, cents%100)
 }
 
 func validLanguage(code string) bool {

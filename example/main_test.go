@@ -158,6 +158,9 @@ func TestRunFlags(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
 		{"bad duration", []string{"--cookie-age", "soon"}, "invalid value"},
 		{"argument", []string{"extra"}, "unexpected argument"},
+		{"nats flags without --nats", []string{"--nats-creds", "x.creds", "--fail-closed-when-stale"}, "--fail-closed-when-stale, --nats-creds: only with --nats URL"},
+		{"tls cert without key", []string{"--nats", "nats://127.0.0.1:1", "--nats-tls-cert", "c.pem"}, "--nats-tls-cert and --nats-tls-key go together"},
+		{"negative catch-up timeout", []string{"--nats", "nats://127.0.0.1:1", "--catch-up-timeout", "-1s"}, "negative"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,7 +272,8 @@ func TestReplicationAcrossInstances(t *testing.T) {
 	if h.Replication == nil || h.Revocation.Stats.Users != 1 || h.Replication.AppliedSeq == 0 || h.Replication.StreamSeq < h.Replication.AppliedSeq {
 		t.Errorf("b's health after replication: %+v", h)
 	}
-	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`)
+	wantBody(t, "metrics on b", cb.Get("/metrics"), "sealed_replication_healthy 1", `sealed_revocation_entries{scope="user"} 1`,
+		"sealed_replication_rejected_events_total 0", "sealed_replication_republished_total 0", "sealed_replication_outbox_oldest_age_seconds ")
 }
 
 // waitHealthy waits until /healthz answers 200 (replication caught up).

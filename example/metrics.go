@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
 
 // newRegistry returns the private Prometheus registry behind GET /metrics:
@@ -26,12 +28,18 @@ var (
 	descRevocationOutbox = prometheus.NewDesc("sealed_revocation_outbox_depth",
 		"Local revocation events not yet acknowledged by NATS.", nil, nil)
 	descKeys = prometheus.NewDesc("sealed_keyring_keys",
-		"Keys in the keyring in force, by state (primary, enabled).",
-		[]string{"state"}, nil)
+		"Keys in the keyring in force, by use: seal (the primary, which seals new cookies) and open (every key that opens cookies, the primary included).",
+		[]string{"use"}, nil)
 	descReplHealthy = prometheus.NewDesc("sealed_replication_healthy",
 		"1 when revocation replication is caught up and in contact with the stream.", nil, nil)
 	descReplLag = prometheus.NewDesc("sealed_replication_lag_events",
 		"Stream events known but not yet applied.", nil, nil)
+	descReplRejected = prometheus.NewDesc("sealed_replication_rejected_events_total",
+		"Stream events dropped because they did not verify under the keyring (forged, or signed with a key this ring lacks).", nil, nil)
+	descReplRepublished = prometheus.NewDesc("sealed_replication_republished_total",
+		"Live entries this instance re-published after finding the stream lost.", nil, nil)
+	descReplOutboxAge = prometheus.NewDesc("sealed_replication_outbox_oldest_age_seconds",
+		"How long the oldest local revocation not yet acknowledged by NATS has waited.", nil, nil)
 )
 
 // collector reads the live numbers at scrape time: nothing is copied on the
@@ -45,6 +53,9 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descKeys
 	ch <- descReplHealthy
 	ch <- descReplLag
+	ch <- descReplRejected
+	ch <- descReplRepublished
+	ch <- descReplOutboxAge
 	describeSessions(ch)
 	describeLocal(ch)
 }
@@ -65,21 +76,25 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRevocationDisk, prometheus.GaugeValue, float64(st.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(descRevocationOutbox, prometheus.GaugeValue, float64(st.OutboxDepth))
 
-	byState := map[string]int{"primary": 0, "enabled": 0}
-	for _, k := range s.keys.Keyring().Keys() {
-		byState[string(k.State)]++
-	}
-	for state, n := range byState {
-		ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(n), state)
-	}
+	// By use rather than by state: a keyring of one key is 1 and 1, where
+	// "enabled 0" read like a fault.
+	ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, 1, "seal")
+	ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(len(s.keys.Keyring().Keys())), "open")
 
 	if s.repl != nil {
-		h := s.repl.Health()
-		healthy := 0.0
-		if h.Healthy {
-			healthy = 1
-		}
-		ch <- prometheus.MustNewConstMetric(descReplHealthy, prometheus.GaugeValue, healthy)
-		ch <- prometheus.MustNewConstMetric(descReplLag, prometheus.GaugeValue, float64(h.Lag))
+		collectReplication(ch, s.repl.Health())
 	}
+}
+
+// collectReplication reports the replica's health.
+func collectReplication(ch chan<- prometheus.Metric, h natsrepl.Health) {
+	healthy := 0.0
+	if h.Healthy {
+		healthy = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descReplHealthy, prometheus.GaugeValue, healthy)
+	ch <- prometheus.MustNewConstMetric(descReplLag, prometheus.GaugeValue, float64(h.Lag))
+	ch <- prometheus.MustNewConstMetric(descReplRejected, prometheus.CounterValue, float64(h.RejectedEvents))
+	ch <- prometheus.MustNewConstMetric(descReplRepublished, prometheus.CounterValue, float64(h.Republished))
+	ch <- prometheus.MustNewConstMetric(descReplOutboxAge, prometheus.GaugeValue, h.OutboxOldestAge.Seconds())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -29,10 +30,17 @@ func (s *Server) preferencesForm(w http.ResponseWriter, r *http.Request, sess *s
 func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
 	theme, lang := r.PostFormValue("theme"), r.PostFormValue("language")
 	remember := r.PostFormValue("remember") == "on"
-	if !validTheme(theme) || !validLanguage(lang) {
+	var errs []string
+	if !validTheme(theme) {
+		errs = append(errs, tr(sess, "The theme must be light or dark, not %q.", truncate(theme, 20)))
+	}
+	if !validLanguage(lang) {
+		errs = append(errs, tr(sess, "The language must be English, Français or Deutsch, not %q.", truncate(lang, 20)))
+	}
+	if len(errs) > 0 {
 		s.render(w, r, http.StatusBadRequest, "preferences", "Preferences", prefsData{
 			Theme: theme, Lang: lang, Remember: remember, Languages: languages, Themes: themes,
-			Error: "Theme must be light or dark, and language one of en, fr, de.",
+			Error: strings.Join(errs, " "),
 		})
 		return
 	}
@@ -56,6 +64,5 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *sessi
 	default:
 		sess.SetExpireAtBrowserClose()
 	}
-	sess.AddFlash("Preferences saved.")
-	redirect(w, r, "/preferences")
+	s.saveThen(w, r, sess, tr(sess, "Preferences saved."), "/preferences") // in the language just chosen
 }

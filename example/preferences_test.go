@@ -41,14 +41,26 @@ func TestPreferences(t *testing.T) {
 		t.Errorf("expires at %v, want %v (two weeks)", v.ExpiresAt, want)
 	}
 
-	for _, form := range []url.Values{
-		{"theme": {"purple"}, "language": {"en"}},
-		{"theme": {"dark"}, "language": {"xx"}},
-		{},
+	// Each message blames the field that is wrong, and only that one, in
+	// the session's language (still German).
+	const badTheme, badLang = "Das Farbschema muss hell oder dunkel sein", "Die Sprache muss English, Français oder Deutsch sein"
+	for _, tt := range []struct {
+		form      url.Values
+		want, not []string
+	}{
+		{url.Values{"theme": {"purple"}, "language": {"en"}}, []string{badTheme + `, nicht &#34;purple&#34;.`}, []string{badLang}},
+		{url.Values{"theme": {"dark"}, "language": {"xx"}}, []string{badLang + `, nicht &#34;xx&#34;.`}, []string{badTheme}},
+		{url.Values{}, []string{badTheme, badLang}, nil},
 	} {
-		resp := c.PostForm("/preferences", form)
-		wantStatus(t, "bad preferences "+form.Encode(), resp, http.StatusBadRequest)
-		wantBody(t, "bad preferences", resp, "Theme must be light or dark")
+		what := "bad preferences " + tt.form.Encode()
+		resp := c.PostForm("/preferences", tt.form)
+		wantStatus(t, what, resp, http.StatusBadRequest)
+		wantBody(t, what, resp, tt.want...)
+		for _, n := range tt.not {
+			if strings.Contains(resp.Body, n) {
+				t.Errorf("%s: the message also blames a right field: %q", what, n)
+			}
+		}
 	}
 	if v := apiSession(t, c).Preferences; v.Language != "de" {
 		t.Errorf("refused preferences changed the session: %+v", v)

@@ -34,8 +34,12 @@ type page struct {
 	Data      any
 }
 
-// T translates a navigation or greeting string into the page's language.
-func (p page) T(key string) string { return translate(p.Lang, key) }
+// T translates the message key (its English text) with args into the
+// page's language.
+func (p page) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
+
+// Money formats cents as euros in the page's language.
+func (p page) Money(cents int) string { return money(p.Lang, cents) }
 
 // parsePages parses each page template together with the layout.
 func parsePages() (map[string]*template.Template, error) {
@@ -44,7 +48,6 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, fmt.Errorf("example: templates: %w", err)
 	}
 	funcs := template.FuncMap{
-		"cents": formatCents,
 		"short": shortID,
 		"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	}
@@ -72,20 +75,17 @@ func shortID(id string) string {
 	return id[:8] + "…"
 }
 
-// newPage fills the layout data from the session.
+// newPage fills the layout data from the session. title is a message key.
 func (s *Server) newPage(r *http.Request, sess *sessions.Session, title string, data any) page {
 	p := page{
-		Title: title,
 		Theme: sessions.Get(sess, keyTheme, "light"),
-		Lang:  sessions.Get(sess, keyLang, "en"),
+		Lang:  sessionLang(sess),
 		Path:  r.URL.Path,
 		Data:  data,
 	}
+	p.Title = p.T(title)
 	if !validTheme(p.Theme) {
 		p.Theme = "light"
-	}
-	if !validLanguage(p.Lang) {
-		p.Lang = "en"
 	}
 	if u := sess.UserID(); u != "" {
 		p.User = u
@@ -150,13 +150,27 @@ type errorData struct {
 	Back    string
 }
 
-// fail renders the error page with a message meant for the user.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg, back string) {
+// fail renders the error page with a message meant for the user: the
+// message key with args, in the session's language. back is the page the
+// "Go back" link leads to.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, back, key string, args ...any) {
+	sess, ok := s.session(w, r)
+	if !ok {
+		return
+	}
+	msg := tr(sess, key, args...)
 	s.render(w, r, status, "error", http.StatusText(status), errorData{Status: status, Message: msg, Back: back})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, http.StatusNotFound, "There is no page at "+truncate(r.URL.Path, 100)+".", "/")
+	s.fail(w, r, http.StatusNotFound, "/", "There is no page at %s.", truncate(r.URL.Path, 100))
+}
+
+// methodNotAllowed answers a method the path does not take; allow lists
+// those it does.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	s.fail(w, r, http.StatusMethodNotAllowed, "/",
+		"%s does not take %s requests, only %s.", truncate(r.URL.Path, 100), truncate(r.Method, 20), allow)
 }
 
 // crossOriginDenied is http.CrossOriginProtection's deny handler. It runs
@@ -175,11 +189,11 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, op string, 
 		// was recorded (a 5xx saves no session change), the user retries.
 		s.logger.Warn(op+" refused: the revocation store is short of disk space", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "30")
-		s.fail(w, r, http.StatusServiceUnavailable, "We could not record that just now: the server is short of disk space. Nothing was changed; please try again in a moment.", "/")
+		s.fail(w, r, http.StatusServiceUnavailable, "/", "We could not record that just now: the server is short of disk space. Nothing was changed; please try again in a moment.")
 		return
 	}
 	s.logger.Error(op, "path", r.URL.Path, "err", err)
-	s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again.", "/")
+	s.fail(w, r, http.StatusInternalServerError, "/", "Something went wrong on our side. Please try again.")
 }
 
 // truncate shortens s for echoing it back in a message.

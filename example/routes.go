@@ -3,7 +3,9 @@ package main
 import (
 	"embed"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -16,57 +18,111 @@ import (
 //go:embed static
 var staticFS embed.FS
 
+// endpoint is one path of the site and the handler for each method it
+// answers.
+type endpoint struct {
+	path     string // a mux path template, or with prefix a path prefix
+	prefix   bool
+	handlers map[string]http.Handler
+}
+
+// get, post and getPost build an endpoint's handlers.
+func get(h http.Handler) map[string]http.Handler  { return map[string]http.Handler{http.MethodGet: h} }
+func post(h http.Handler) map[string]http.Handler { return map[string]http.Handler{http.MethodPost: h} }
+func getPost(g, p http.Handler) map[string]http.Handler {
+	return map[string]http.Handler{http.MethodGet: g, http.MethodPost: p}
+}
+
+// endpoints lists every route of the site. A path answers each of its
+// methods (HEAD wherever GET) and every other method with 405.
+func (s *Server) endpoints() []endpoint {
+	hf := func(f http.HandlerFunc) http.Handler { return f }
+	return []endpoint{
+		{path: "/static/", prefix: true, handlers: get(http.StripPrefix("/static/", staticHandler()))},
+		{path: "/healthz", handlers: get(hf(s.healthz))},
+		{path: "/metrics", handlers: get(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))},
+
+		{path: "/", handlers: get(hf(s.home))},
+		{path: "/login", handlers: getPost(hf(s.loginForm), s.withForm(s.login))},
+		{path: "/logout", handlers: post(s.withSession(s.logout))},
+		{path: "/logout-everywhere", handlers: post(s.withSession(s.logoutEverywhere))},
+
+		{path: "/cart", handlers: get(s.withSession(s.cartPage))},
+		{path: "/cart/add", handlers: post(s.withForm(s.cartAdd))},
+		{path: "/cart/remove", handlers: post(s.withForm(s.cartRemove))},
+		{path: "/cart/checkout", handlers: post(s.withSession(s.cartCheckout))},
+
+		{path: "/signup/{step:[123]}", handlers: getPost(s.withSession(s.signupForm), s.withForm(s.signupSubmit))},
+		{path: "/signup/done", handlers: get(s.withSession(s.signupDone))},
+		{path: "/signup/reset", handlers: post(s.withSession(s.signupReset))},
+
+		{path: "/search", handlers: get(s.withSession(s.search))},
+		{path: "/preferences", handlers: getPost(s.withSession(s.preferencesForm), s.withForm(s.preferences))},
+		{path: "/session", handlers: get(s.withSession(s.sessionPage))},
+		{path: "/api/session", handlers: get(s.withSession(s.sessionAPI))},
+
+		{path: "/admin", handlers: get(s.withSession(s.adminOnly(s.adminPage)))},
+		{path: "/admin/revoke-user", handlers: post(s.withForm(s.adminOnly(s.adminRevokeUser)))},
+	}
+}
+
 // routes builds the router. Every route runs behind cross-origin protection
 // (unsafe methods from another origin get 403) and the session middleware.
 func (s *Server) routes() {
 	r := mux.NewRouter()
 	r.NotFoundHandler = s.mgr.Handler(http.HandlerFunc(s.notFound))
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
-	})
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	r.Use(cop.Handler)
 	r.Use(s.mgr.Handler)
 
-	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticHandler()))
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-
-	r.HandleFunc("/", s.home).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/login", s.loginForm).Methods(http.MethodGet)
-	r.HandleFunc("/login", s.withForm(s.login)).Methods(http.MethodPost)
-	r.HandleFunc("/logout", s.withSession(s.logout)).Methods(http.MethodPost)
-	r.HandleFunc("/logout-everywhere", s.withSession(s.logoutEverywhere)).Methods(http.MethodPost)
-
-	cart := r.PathPrefix("/cart").Subrouter()
-	cart.HandleFunc("", s.withSession(s.cartPage)).Methods(http.MethodGet)
-	cart.HandleFunc("/add", s.withForm(s.cartAdd)).Methods(http.MethodPost)
-	cart.HandleFunc("/remove", s.withForm(s.cartRemove)).Methods(http.MethodPost)
-	cart.HandleFunc("/checkout", s.withSession(s.cartCheckout)).Methods(http.MethodPost)
-
-	signup := r.PathPrefix("/signup").Subrouter()
-	signup.HandleFunc("/{step:[123]}", s.withSession(s.signupForm)).Methods(http.MethodGet)
-	signup.HandleFunc("/{step:[123]}", s.withForm(s.signupSubmit)).Methods(http.MethodPost)
-	signup.HandleFunc("/done", s.withSession(s.signupDone)).Methods(http.MethodGet)
-	signup.HandleFunc("/reset", s.withSession(s.signupReset)).Methods(http.MethodPost)
-
-	r.HandleFunc("/search", s.withSession(s.search)).Methods(http.MethodGet)
-	r.HandleFunc("/preferences", s.withSession(s.preferencesForm)).Methods(http.MethodGet)
-	r.HandleFunc("/preferences", s.withForm(s.preferences)).Methods(http.MethodPost)
-	r.HandleFunc("/session", s.withSession(s.sessionPage)).Methods(http.MethodGet)
-	r.HandleFunc("/api/session", s.withSession(s.sessionAPI)).Methods(http.MethodGet)
-
-	admin := r.PathPrefix("/admin").Subrouter()
-	admin.HandleFunc("", s.withSession(s.adminOnly(s.adminPage))).Methods(http.MethodGet)
-	admin.HandleFunc("/revoke-user", s.withForm(s.adminOnly(s.adminRevokeUser))).Methods(http.MethodPost)
+	// Routes match on the path alone and choose the handler by method
+	// themselves: mux's own method matching answers 404 or 405 depending
+	// on route order, and its 405 is plain text.
+	for _, e := range s.endpoints() {
+		h := s.byMethod(e.handlers)
+		if e.prefix {
+			r.PathPrefix(e.path).Handler(h)
+		} else {
+			r.Handle(e.path, h)
+		}
+	}
 
 	s.router = r
 	// The headers wrap the whole router, not r.Use: mux runs r.Use
-	// middleware only on a matched route, so 404, 405, its clean-path
+	// middleware only on a matched route, so 404, its clean-path
 	// redirects and the cross-origin 403 would go out without them.
 	s.handler = securityHeaders(r)
+}
+
+// allowed returns the methods handlers answers, HEAD included wherever GET
+// is, sorted as the Allow header lists them.
+func allowed(handlers map[string]http.Handler) []string {
+	m := slices.Collect(maps.Keys(handlers))
+	if _, ok := handlers[http.MethodGet]; ok && !slices.Contains(m, http.MethodHead) {
+		m = append(m, http.MethodHead)
+	}
+	slices.Sort(m)
+	return m
+}
+
+// byMethod dispatches on the request's method; any other method gets the
+// site's 405 page with an Allow header.
+func (s *Server) byMethod(handlers map[string]http.Handler) http.Handler {
+	allow := strings.Join(allowed(handlers), ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, ok := handlers[r.Method]
+		if !ok && r.Method == http.MethodHead {
+			h, ok = handlers[http.MethodGet] // net/http drops the body
+		}
+		if ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", allow)
+		s.methodNotAllowed(w, r, allow)
+	})
 }
 
 // contentSecurityPolicy allows the site's own stylesheet and nothing else:

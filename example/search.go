@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,7 +26,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, sess *sessions.S
 	if utf8.RuneCountInString(q) > maxSearchLen || !utf8.ValidString(q) {
 		d.Query = truncate(q, maxSearchLen) // echo no more than the form takes
 		d.Recent = recent
-		d.Error = fmt.Sprintf("Searches are limited to %d characters.", maxSearchLen)
+		d.Error = tr(sess, "Searches are limited to %d characters.", maxSearchLen)
 		s.render(w, r, http.StatusBadRequest, "search", "Search", d)
 		return
 	}

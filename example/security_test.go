@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorilla/mux"
-
 	"github.com/sealedsessions/sealed/internal/testutil"
 )
 
@@ -127,23 +125,12 @@ func TestEveryRouteCrossSite(t *testing.T) {
 	form := url.Values{"username": {"bob"}, "product": {"tea"}, "qty": {"1"}, "theme": {"dark"}, "language": {"fr"},
 		"name": {"X"}, "email": {"x@example.com"}, "plan": {"pro"}, "confirm": {"on"}}
 	var posts, gets int
-	err := s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		tmpl, err := route.GetPathTemplate()
-		if err != nil {
-			return nil // a prefix-only route such as a subrouter
-		}
-		methods, err := route.GetMethods()
-		if err != nil {
-			methods = []string{http.MethodGet} // /static/
-		}
-		path := strings.NewReplacer("{step:[123]}", "1").Replace(tmpl)
-		if strings.HasSuffix(path, "/static/") {
-			path += "style.css"
-		}
+	for _, e := range s.endpoints() {
+		path := endpointPath(e)
 		if path == "/search" {
 			path += "?q=mug"
 		}
-		for _, m := range methods {
+		for _, m := range allowed(e.handlers) {
 			if m == http.MethodHead {
 				continue
 			}
@@ -163,16 +150,12 @@ func TestEveryRouteCrossSite(t *testing.T) {
 				t.Errorf("cross-site %s %s wrote the session: %.60s…", m, path, ck)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if posts < 10 || gets < 13 {
 		t.Errorf("walked %d POST and %d GET routes; the router has more", posts, gets)
 	}
 	after := apiSession(t, c)
-	if after.SessionID != before.SessionID || len(after.Searches) != 0 || after.Cart["tea"] != 1 || after.Preferences.Theme != "light" || !after.Authenticated {
+	if deref(after.SessionID) != deref(before.SessionID) || len(after.Searches) != 0 || after.Cart["tea"] != 1 || after.Preferences.Theme != "light" || !after.Authenticated {
 		t.Errorf("cross-site requests changed the session:\nbefore %+v\nafter  %+v", before, after)
 	}
 }

@@ -45,8 +45,9 @@ type Server struct {
 
 // Open builds the site from cfg: it creates the data directory, loads (or
 // generates) the keyring, opens the revocation store and the session
-// manager, and, when cfg.Addr is set, starts listening. Close releases it
-// all.
+// manager, with cfg.NATSURL waits for the replica's first catch-up (at most
+// cfg.CatchUpTimeout), and, when cfg.Addr is set, starts listening. Close
+// releases it all.
 func Open(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -76,6 +77,9 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.registry = s.newRegistry()
 	s.routes()
+	if s.repl != nil {
+		s.awaitCatchUp() // listen with a list that lacks no revocation
+	}
 	if cfg.Addr != "" {
 		if err := s.listen(); err != nil {
 			return nil, err
@@ -118,6 +122,7 @@ func (s *Server) openSessions() error {
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               cfg.Logger,
+		ErrorHandler:         s.sessionError,
 		Now:                  cfg.Now,
 	})
 	if err != nil {

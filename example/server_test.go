@@ -101,6 +101,14 @@ func apiSession(t *testing.T, c *testutil.Client) sessionView {
 	return v
 }
 
+// deref returns *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 func wantStatus(t *testing.T, what string, resp *testutil.Response, want int) {
 	t.Helper()
 	if resp.StatusCode != want {

@@ -15,9 +15,13 @@ func TestSessionPages(t *testing.T) {
 	s := newSite(t, nil)
 	c := s.client()
 	v := apiSession(t, c)
-	if v.Authenticated || v.Username != "" || len(v.Cart) != 0 || v.KeyID != "" {
+	if v.Authenticated || v.Username != "" || len(v.Cart) != 0 || v.KeyID != "" || v.SessionID != nil {
 		t.Errorf("new guest session: %+v", v)
 	}
+	// Unsaved, the guest's session has no ID to show: null, not a new one
+	// on every request.
+	wantBody(t, "GET /api/session as a guest", c.Get("/api/session"), `"session_id": null`)
+	wantBody(t, "GET /session as a guest", c.Get("/session"), `<span id="sess-id">(none yet`)
 	login(t, c, "bob", "bob-password")
 	wantRedirect(t, "add", c.PostForm("/cart/add", url.Values{"product": {"scale"}, "qty": {"2"}}), "/cart")
 	v = apiSession(t, c)
@@ -29,8 +33,8 @@ func TestSessionPages(t *testing.T) {
 	if d := v.Created.Sub(s.clock.Now()); d < 0 || d > time.Microsecond || !v.ExpiresAt.Equal(s.clock.Now().Add(14*24*time.Hour)) {
 		t.Errorf("created %v expires %v, clock %v", v.Created, v.ExpiresAt, s.clock.Now())
 	}
-	if !strings.HasSuffix(v.SessionID, "…") || len([]rune(v.SessionID)) != 9 {
-		t.Errorf("session ID %q is not shortened", v.SessionID)
+	if id := deref(v.SessionID); !strings.HasSuffix(id, "…") || len([]rune(id)) != 9 {
+		t.Errorf("session ID %q is not shortened", id)
 	}
 
 	// Every documented field is in the JSON.
@@ -47,7 +51,7 @@ func TestSessionPages(t *testing.T) {
 
 	page := c.Get("/session")
 	wantStatus(t, "GET /session", page, http.StatusOK)
-	wantBody(t, "GET /session", page, `id="sess-user">bob<`, `id="sess-key">`+primary+`<`, "scale × 2", v.SessionID)
+	wantBody(t, "GET /session", page, `id="sess-user">bob<`, `id="sess-key">`+primary+`<`, "scale × 2", `id="sess-id">`+deref(v.SessionID)+`<`)
 }
 
 func TestIdleExpiry(t *testing.T) {
@@ -94,23 +98,29 @@ func TestAbsoluteLifetime(t *testing.T) {
 	}
 }
 
+// rotateKeys does what `sealctl keys rotate` does to the keyring file, and
+// has the watcher reload it.
+func (s *site) rotateKeys() {
+	s.t.Helper()
+	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.keys.Reload(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 func TestKeyRotationPickedUp(t *testing.T) {
 	s := newSite(t, nil)
 	c := s.client()
 	login(t, c, "bob", "bob-password")
 	old := s.keys.Keyring().Primary().ID
 
-	// What `sealctl keys rotate` does to the file.
-	k, _, err := s.keys.Keyring().Rotate(s.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keyring.WriteFile(s.cfg.KeyringFile, k); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.keys.Reload(); err != nil {
-		t.Fatal(err)
-	}
+	s.rotateKeys()
 	nu := s.keys.Keyring().Primary().ID
 	if nu == old {
 		t.Fatal("rotation kept the primary")

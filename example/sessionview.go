@@ -18,7 +18,7 @@ type sessionView struct {
 	Signup               map[string]string `json:"signup"`
 	Searches             []string          `json:"searches"`
 	Orders               int               `json:"orders"`
-	SessionID            string            `json:"session_id"` // shortened
+	SessionID            *string           `json:"session_id"` // shortened; nil until the session is saved
 	Created              time.Time         `json:"created"`
 	ExpiresAt            time.Time         `json:"expires_at"`
 	ExpireAtBrowserClose bool              `json:"expire_at_browser_close"`
@@ -45,12 +45,17 @@ func (s *Server) sessionView(sess *sessions.Session) sessionView {
 		Signup:               signup(sess),
 		Searches:             sessions.Get(sess, keySearches, []string{}),
 		Orders:               sessions.Get(sess, keyOrders, 0),
-		SessionID:            shortID(sess.ID()),
 		Created:              sess.Created().UTC(),
 		ExpiresAt:            sess.ExpiryDate().UTC(),
 		ExpireAtBrowserClose: sess.ExpireAtBrowserClose(),
 		KeyID:                sess.KeyID(),
 		Keys:                 sess.Keys(),
+	}
+	// A session that came with no cookie and was not changed is not
+	// saved: its ID would be a new one on every request.
+	if !sess.IsNew() || sess.Modified() {
+		id := shortID(sess.ID())
+		v.SessionID = &id
 	}
 	if v.Searches == nil {
 		v.Searches = []string{}

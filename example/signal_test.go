@@ -40,8 +40,9 @@ func TestSecondSignalEndsShutdown(t *testing.T) {
 	}
 }
 
-// mainProcess is the example's real main running in a child process (the
-// test binary, through mainArgsEnv).
+// mainProcess is a child process whose log (stderr) the test reads: the
+// example's real main (the test binary, through mainArgsEnv), or a built
+// binary in the black-box test.
 type mainProcess struct {
 	t      *testing.T
 	cmd    *exec.Cmd
@@ -54,6 +55,13 @@ func startMain(t *testing.T, args string) *mainProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), mainArgsEnv+"="+args)
+	return startProcess(t, cmd)
+}
+
+// startProcess starts cmd and reads its stderr line by line; the test's
+// cleanup kills it and waits until it is reaped.
+func startProcess(t *testing.T, cmd *exec.Cmd) *mainProcess {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, sess *sessio
 }
 
 func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status, step int, values, errs map[string]string) {
-	s.render(w, r, status, "signup", fmt.Sprintf("Sign up: step %d of 3", step), signupData{
+	s.render(w, r, status, "signup", "Sign up", signupData{
 		Step: step, Values: values, Errors: errs, Plans: plans, Plan: planName(values["plan"]),
 	})
 }
@@ -116,14 +116,14 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, sess *sess
 		s.serverError(w, r, "save signup", err)
 		return
 	}
-	redirect(w, r, next)
+	s.saveThen(w, r, sess, "", next)
 }
 
 // signupFields reads and checks one step's fields into typed. It returns a
 // message per field in error (none when the step is answered) and the page
 // that follows the step.
 func (s *Server) signupFields(r *http.Request, step int, typed map[string]string) (errs map[string]string, next string) {
-	errs = map[string]string{}
+	errs = map[string]string{} // message keys, translated as the page renders
 	switch step {
 	case 1:
 		name := strings.TrimSpace(r.PostFormValue("name"))

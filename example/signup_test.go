@@ -45,7 +45,7 @@ func TestSignup(t *testing.T) {
 	wantRedirect(t, "step 3", c.PostForm("/signup/3", url.Values{"confirm": {"on"}}), "/signup/done")
 	done := c.Get("/signup/done")
 	wantStatus(t, "done", done, http.StatusOK)
-	wantBody(t, "done", done, "Welcome aboard, Ada Lovelace!", "<strong>Pro</strong>", "ada@example.com")
+	wantBody(t, "done", done, "Welcome aboard, Ada Lovelace!", "You are signed up for the Pro plan. We will write to ada@example.com.")
 
 	v := apiSession(t, c).Signup
 	if v["name"] != "Ada Lovelace" || v["email"] != "ada@example.com" || v["plan"] != "pro" || v["confirm"] != "yes" {

@@ -119,6 +119,13 @@
 // is bytes). Key IDs are 8 random lowercase base32 characters; they are
 // not secret.
 //
+// Revocation events: [Keyring.SignEvent] and [Keyring.VerifyEvent] MAC the
+// events that instances exchange (package natsrepl) with HMAC-SHA256
+// under a third key derived from each secret under its own HKDF label,
+// never a cookie key. The primary signs; any key of the ring verifies,
+// chosen by the key ID that travels with the MAC; a retired key no longer
+// verifies.
+//
 // Cookie name binding: securecookie MACs the name it is given, which would
 // make a value moved to another cookie name look forged. Instead every
 // value is sealed under one fixed securecookie name, and the caller's

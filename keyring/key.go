@@ -29,8 +29,9 @@ const SecretLen = 32
 // Labels for HKDF-SHA256. Each derived key has its own label, so the HMAC
 // key and the AES key are independent even though both come from one secret.
 const (
-	hmacLabel = "sealed/keyring/v1 hmac-sha256"
-	aesLabel  = "sealed/keyring/v1 aes-256-ctr"
+	hmacLabel  = "sealed/keyring/v1 hmac-sha256"
+	aesLabel   = "sealed/keyring/v1 aes-256-ctr"
+	eventLabel = "sealed/keyring/v1 revocation-event hmac-sha256"
 )
 
 // codecName is the cookie name handed to securecookie for every value. The
@@ -70,8 +71,9 @@ type Key struct {
 // bad fmt verb), fmt expands at most one pointer level, so it shows an
 // address rather than the bytes.
 type material struct {
-	secret *[SecretLen]byte
-	codec  *securecookie.SecureCookie
+	secret   *[SecretLen]byte
+	codec    *securecookie.SecureCookie
+	eventKey *[32]byte // HMAC-SHA256 key for revocation events (see SignEvent)
 }
 
 // String, Format and GoString make accidental printing of material show
@@ -94,11 +96,15 @@ func newMaterial(secret [SecretLen]byte) (*material, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: derive aes key: %w", err)
 	}
+	eventKey, err := hkdf.Key(sha256.New, secret[:], nil, eventLabel, 32)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: derive event key: %w", err)
+	}
 	c := securecookie.New(hashKey, blockKey)
 	c.SetSerializer(securecookie.NopEncoder{})
 	c.MaxAge(0)    // the keyring checks age itself, against its own clock
 	c.MaxLength(0) // the keyring checks length itself, on the whole value
-	return &material{secret: &secret, codec: c}, nil
+	return &material{secret: &secret, codec: c, eventKey: (*[32]byte)(eventKey)}, nil
 }
 
 // newSecret returns SecretLen bytes from crypto/rand.

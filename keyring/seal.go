@@ -189,7 +189,7 @@ func (k *Keyring) Open(name, value string) (Opened, error) {
 	if !ok {
 		return Opened{}, errOpenMalformed
 	}
-	if k.maxAge > 0 && k.clock().Unix()-ts > int64(k.maxAge/time.Second) {
+	if !k.Fresh(time.Unix(ts, 0)) {
 		return Opened{}, errOpenExpired
 	}
 	return Opened{
@@ -198,6 +198,13 @@ func (k *Keyring) Open(name, value string) (Opened, error) {
 		Primary:   i == k.primary,
 		Sealed:    time.Unix(ts, 0).UTC(),
 	}, nil
+}
+
+// Fresh reports whether a value sealed at sealed (Opened.Sealed) is still
+// within the keyring's max age, as Open checks: for callers that cache what
+// Open returned.
+func (k *Keyring) Fresh(sealed time.Time) bool {
+	return k.maxAge <= 0 || k.clock().Unix()-sealed.Unix() <= int64(k.maxAge/time.Second)
 }
 
 // uvarintLen is len(binary.AppendUvarint(nil, x)), without allocating.

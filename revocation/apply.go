@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -43,7 +44,7 @@ func (s *Store) entriesOf(events []Event) []entry {
 		err := ev.validate()
 		live := false
 		if err == nil {
-			ev, live, err = ev.Clamp(now, s.cfg.AbsoluteLifetime)
+			ev, live, err = s.clamp(ev, now)
 		}
 		if err != nil {
 			s.log.Warn("skipping a malformed replicated event", "event", fmt.Sprintf("%x", ev.ID), "origin", ev.Origin, "err", err)
@@ -54,6 +55,17 @@ func (s *Store) entriesOf(events []Event) []entry {
 		}
 	}
 	return entries
+}
+
+// clamp applies Event.Clamp with the store's lifetime and skew, and warns
+// when it lowers a future cut-off.
+func (s *Store) clamp(ev Event, now time.Time) (Event, bool, error) {
+	c, live, err := ev.Clamp(now, s.cfg.AbsoluteLifetime, s.cfg.MaxClockSkew)
+	if err == nil && !c.At.Equal(ev.At) {
+		s.log.Warn("revocation: lowered a cut-off in the future to now plus the allowed clock skew",
+			"kind", ev.Kind.String(), "origin", ev.Origin, "cut_off", ev.At, "lowered_to", c.At, "max_clock_skew", s.cfg.MaxClockSkew)
+	}
+	return c, live, err
 }
 
 func (s *Store) applyEntries(entries []entry, cur Cursor) error {

@@ -120,6 +120,20 @@ func (g *diskGuard) fullError(avail int64) error {
 		ErrDiskFull, g.dir, bytesIEC(avail), avail, bytesIEC(g.reserve), g.reserve)
 }
 
+// roomFor returns an error wrapping ErrDiskFull unless writing n more bytes
+// (a file the store writes by itself, such as the index snapshot) would
+// leave at least the reserve free. It measures now.
+func (g *diskGuard) roomFor(n int64) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.measure()
+	if g.err != nil || g.avail == unknownFree || g.avail-n >= g.reserve {
+		return g.err
+	}
+	return fmt.Errorf("%w: %s: %s free; writing %s would leave less than the reserve of %s",
+		ErrDiskFull, g.dir, bytesIEC(g.avail), bytesIEC(n), bytesIEC(g.reserve))
+}
+
 // DiskStatus says whether a Store accepts writes, and the free space on
 // its directory's filesystem: for a health check and metrics.
 type DiskStatus struct {

@@ -79,10 +79,11 @@
 // clock far ahead drops entries early (on disk only after restart; the
 // index follows Config.Now).
 //
-// An until beyond now+AbsoluteLifetime is clamped, and a cut-off more than
-// AbsoluteLifetime in the future is refused ([ErrInvalid]), so a bad
-// event can't pin an entry forever or lock a user out for longer than a
-// session can live. Malformed replicated events are logged and skipped.
+// An until beyond now+AbsoluteLifetime is clamped, and a cut-off later
+// than now+Config.MaxClockSkew (default 2 minutes) when the store applies
+// it is lowered to that ([Event.Clamp]), local or replicated: a mistaken
+// or forged event can't pin an entry forever or lock out the logins made
+// after it. Malformed replicated events are logged and skipped.
 // The index's hash is keyed with a random per-process seed.
 //
 // # Concurrency

@@ -77,8 +77,31 @@ func getValue(txn *badger.Txn, key []byte) (_ []byte, found bool, _ error) {
 // real clock, the index by Config.Now. other, if not nil, gets every other
 // item.
 func (s *Store) scan(txn *badger.Txn, entryFn func(entry) error, other func(*badger.Item) error) error {
+	return s.iterate(txn, keysOnly(), false, entryFn, other)
+}
+
+// scanOthers is scan without the session entries, which it skips with one
+// seek: what a snapshot of the session index leaves to read.
+func (s *Store) scanOthers(txn *badger.Txn, entryFn func(entry) error, other func(*badger.Item) error) error {
+	return s.iterate(txn, keysOnly(), true, entryFn, other)
+}
+
+// scanSessionsSince calls entryFn with the session entries Badger wrote
+// after version; Badger skips the tables that hold nothing newer.
+func (s *Store) scanSessionsSince(txn *badger.Txn, version uint64, entryFn func(entry) error) error {
+	opt := keysOnly()
+	opt.Prefix = []byte{prefixSession}
+	opt.SinceTs = version // Badger reads versions above SinceTs
+	return s.iterate(txn, opt, false, entryFn, nil)
+}
+
+func keysOnly() badger.IteratorOptions {
 	opt := badger.DefaultIteratorOptions
 	opt.PrefetchValues = false
+	return opt
+}
+
+func (s *Store) iterate(txn *badger.Txn, opt badger.IteratorOptions, skipSessions bool, entryFn func(entry) error, other func(*badger.Item) error) error {
 	it := txn.NewIterator(opt)
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
@@ -87,23 +110,34 @@ func (s *Store) scan(txn *badger.Txn, entryFn func(entry) error, other func(*bad
 		if len(key) == 0 {
 			continue
 		}
-		var err error
-		switch key[0] {
-		case prefixSession, prefixUser, prefixAll:
-			var e entry
-			if e, err = s.decodeEntry(item); err == nil {
-				err = entryFn(e)
+		if skipSessions && key[0] == prefixSession {
+			if it.Seek([]byte{prefixSession + 1}); !it.Valid() {
+				break
 			}
-		default:
-			if other != nil {
-				err = other(item)
-			}
+			item, key = it.Item(), it.Item().Key()
 		}
-		if err != nil {
+		if err := s.visit(item, key, entryFn, other); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// visit hands one item to entryFn (a list entry) or other (anything else).
+func (s *Store) visit(item *badger.Item, key []byte, entryFn func(entry) error, other func(*badger.Item) error) error {
+	switch key[0] {
+	case prefixSession, prefixUser, prefixAll:
+		e, err := s.decodeEntry(item)
+		if err != nil {
+			return err
+		}
+		return entryFn(e)
+	default:
+		if other != nil {
+			return other(item)
+		}
+		return nil
+	}
 }
 
 // decodeEntry decodes a session, user or all entry. Its key is Badger's:

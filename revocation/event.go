@@ -97,19 +97,21 @@ func (e Event) made(origin string) (Event, error) {
 	return e, e.validate()
 }
 
-// Clamp is the list's one lifetime rule. For a store whose absolute
-// lifetime is life, at now, it returns e with Until set to when e's entry
-// may go:
+// Clamp is the list's one lifetime and clock rule. For a store whose
+// absolute lifetime is life and whose clock may trail other instances' by
+// up to skew (revocation.Config.MaxClockSkew), at now, it returns e with
+// Until set to when e's entry may go:
 //
 //   - session: an until that is zero or beyond now+life becomes now+life;
-//   - user and all: At+life, when every session the cut-off can match has
-//     expired. A cut-off more than life ahead of now is refused (an error
-//     wrapping [ErrInvalid]): it would lock sessions out for longer than
-//     any can live.
+//   - user and all: a cut-off later than now+skew is lowered to now+skew,
+//     so that no event, mistaken or forged, revokes sessions created more
+//     than skew after the store sees it; the entry lives until At+life,
+//     when every session the cut-off can match has expired.
 //
 // live is false when the entry would already have expired: the event
-// changes nothing.
-func (e Event) Clamp(now time.Time, life time.Duration) (_ Event, live bool, _ error) {
+// changes nothing. A user or all event without a cut-off, or of an unknown
+// kind, is an error wrapping [ErrInvalid].
+func (e Event) Clamp(now time.Time, life, skew time.Duration) (_ Event, live bool, _ error) {
 	latest := now.Add(life)
 	switch e.Kind {
 	case KindSession:
@@ -120,8 +122,8 @@ func (e Event) Clamp(now time.Time, life time.Duration) (_ Event, live bool, _ e
 		if e.At.IsZero() {
 			return e, false, fmt.Errorf("%w: at time %v out of range", ErrInvalid, e.At)
 		}
-		if e.At.After(latest) {
-			return e, false, fmt.Errorf("%w: cut-off %v is more than the absolute lifetime ahead", ErrInvalid, e.At)
+		if bound := now.Add(max(skew, 0)); e.At.After(bound) {
+			e.At = bound
 		}
 		e.Until = e.At.Add(life)
 	default:

@@ -172,7 +172,7 @@ func TestNewEvents(t *testing.T) {
 }
 
 func TestClamp(t *testing.T) {
-	const life = 24 * time.Hour
+	const life, skew = 24 * time.Hour, 2 * time.Minute
 	now := t0
 	session := func(until time.Time) revocation.Event {
 		return revocation.Event{Kind: revocation.KindSession, Session: sessID, At: now, Until: until}
@@ -194,15 +194,17 @@ func TestClamp(t *testing.T) {
 		{"session, until past", session(now.Add(-time.Hour)), now.Add(-time.Hour), false, false},
 		{"user, cut-off now", user(now), now.Add(life), true, false},
 		{"user, cut-off a lifetime ago", user(now.Add(-life)), now, false, false},
-		{"user, cut-off a lifetime ahead", user(now.Add(life)), now.Add(2 * life), true, false},
-		{"user, cut-off beyond a lifetime ahead", user(now.Add(life + 1)), time.Time{}, false, true},
+		{"user, cut-off within the skew", user(now.Add(skew)), now.Add(skew + life), true, false},
+		{"user, cut-off beyond the skew", user(now.Add(skew + 1)), now.Add(skew + life), true, false},
+		{"user, cut-off a lifetime ahead", user(now.Add(life)), now.Add(skew + life), true, false},
+		{"all, cut-off 29 days ahead", revocation.Event{Kind: revocation.KindAll, At: now.Add(29 * 24 * time.Hour)}, now.Add(skew + life), true, false},
 		{"user, no cut-off", user(time.Time{}), time.Time{}, false, true},
 		{"all, cut-off now", revocation.Event{Kind: revocation.KindAll, At: now}, now.Add(life), true, false},
 		{"unknown kind", revocation.Event{Kind: 9, At: now}, time.Time{}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, live, err := tt.ev.Clamp(now, life)
+			got, live, err := tt.ev.Clamp(now, life, skew)
 			if tt.wantErr {
 				if !errors.Is(err, revocation.ErrInvalid) {
 					t.Fatalf("err = %v, want ErrInvalid", err)

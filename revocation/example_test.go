@@ -2,7 +2,6 @@ package revocation_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -174,7 +173,7 @@ func ExampleSessionEvent() {
 	fmt.Println(ev.Kind, ev.Origin, ev.Until.IsZero())
 
 	// A store with a 24h absolute lifetime keeps the entry a day at most.
-	kept, live, err := ev.Clamp(now, 24*time.Hour)
+	kept, live, err := ev.Clamp(now, 24*time.Hour, 2*time.Minute)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -191,18 +190,19 @@ func ExampleEvent_Clamp() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ev, live, err := user.Clamp(now, life)
+	const skew = 2 * time.Minute
+	ev, live, err := user.Clamp(now, life, skew)
 	fmt.Println("user entry until", ev.Until.Format(time.RFC3339), live, err)
 
 	old, _ := revocation.UserEvent("node-a", "bob", now.Add(-2*life))
-	_, live, err = old.Clamp(now, life)
+	_, live, err = old.Clamp(now, life, skew)
 	fmt.Println("a cut-off older than the lifetime is live:", live, err)
 
 	ahead, _ := revocation.AllEvent("node-a", now.Add(2*life))
-	_, _, err = ahead.Clamp(now, life)
-	fmt.Println("a cut-off too far ahead is invalid:", errors.Is(err, revocation.ErrInvalid))
+	ev, _, err = ahead.Clamp(now, life, skew)
+	fmt.Println("a future cut-off is lowered to", ev.At.Format(time.RFC3339), err)
 	// Output:
 	// user entry until 2026-12-02T08:00:00Z true <nil>
 	// a cut-off older than the lifetime is live: false <nil>
-	// a cut-off too far ahead is invalid: true
+	// a future cut-off is lowered to 2026-12-01T09:02:00Z <nil>
 }

@@ -38,3 +38,13 @@ func DB(s *Store) *badger.DB { return s.db }
 
 // SessionKey is the Badger key of a session entry.
 func SessionKey(id [16]byte) []byte { return append([]byte{prefixSession}, id[:]...) }
+
+// SaveSnapshot writes the index snapshot now, as housekeeping does.
+func SaveSnapshot(s *Store) error { return s.saveSnapshot() }
+
+// SnapshotVersion is the Badger version of the snapshot the store loaded
+// or last wrote; 0 if none.
+func SnapshotVersion(s *Store) uint64 { return s.snap.saved.Load() }
+
+// SnapshotFile is the snapshot's name in the store's directory.
+const SnapshotFile = snapshotFile

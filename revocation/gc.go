@@ -44,6 +44,9 @@ func (h *housekeeping) loop(s *Store, every time.Duration) {
 			if err := s.RunGC(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
 				s.log.Warn("revocation housekeeping failed", "err", err)
 			}
+			if err := s.saveSnapshot(); err != nil {
+				s.log.Warn("revocation: index snapshot not written", "err", err)
+			}
 		}
 	}
 }

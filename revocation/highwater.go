@@ -38,8 +38,6 @@ var highWaterMagic = [4]byte{'s', 'h', 'w', '1'}
 
 const highWaterLen = 4 + 8 + 4
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // highWater is the open high-water file.
 type highWater struct {
 	mu   sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,6 +41,14 @@ type Config struct {
 	// Now is the clock. Default time.Now. Badger's on-disk TTL always uses
 	// the real clock; the in-memory index expires entries by this one.
 	Now func() time.Time
+	// MaxClockSkew bounds how far ahead of this store's clock a cut-off
+	// may lie: a user or all revocation, local or replicated, whose
+	// cut-off is later than now+MaxClockSkew when the store applies it is
+	// lowered to now+MaxClockSkew (see [Event.Clamp]), so a mistaken or
+	// forged future cut-off can't lock out logins made after it. Set it to
+	// the clock skew instances may have (NTP keeps it far below the
+	// default). Default 2 minutes; negative is refused.
+	MaxClockSkew time.Duration
 	// GCInterval is how often housekeeping (dropping expired entries from
 	// the index, Badger value-log GC) runs. Default 10 minutes; negative
 	// turns the background run off (RunGC still works).
@@ -48,6 +57,9 @@ type Config struct {
 
 // DefaultAbsoluteLifetime is Config.AbsoluteLifetime's default.
 const DefaultAbsoluteLifetime = 30 * 24 * time.Hour
+
+// DefaultMaxClockSkew is Config.MaxClockSkew's default.
+const DefaultMaxClockSkew = 2 * time.Minute
 
 // MaxAbsoluteLifetime is the longest Config.AbsoluteLifetime Open accepts
 // (100 years): entries' expiry times must stay within Unix nanoseconds
@@ -66,6 +78,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if cfg.GCInterval == 0 {
 		cfg.GCInterval = 10 * time.Minute
@@ -94,6 +109,9 @@ func Open(dir string, cfg Config) (*Store, error) {
 	}
 	if cfg.AbsoluteLifetime > MaxAbsoluteLifetime {
 		return nil, fmt.Errorf("revocation: open %s: %w: AbsoluteLifetime %v is longer than MaxAbsoluteLifetime (%v)", dir, ErrInvalid, cfg.AbsoluteLifetime, MaxAbsoluteLifetime)
+	}
+	if cfg.MaxClockSkew < 0 {
+		return nil, fmt.Errorf("revocation: open %s: %w: MaxClockSkew %v is negative", dir, ErrInvalid, cfg.MaxClockSkew)
 	}
 	s := &Store{dir: dir, cfg: cfg, log: cfg.Logger.With("component", "revocation", "dir", dir),
 		index: newMemIndex(), out: newOutbox(), gc: newHousekeeping(), disk: newDiskGuard(dir)}
@@ -222,9 +240,34 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithDetectConflicts(true)
 }
 
-// load rebuilds the in-memory index and outbox map from Badger: the
-// recovery after a restart or a crash.
+// load rebuilds the in-memory index and outbox map: from the index
+// snapshot and what Badger wrote after it when the snapshot can be
+// trusted, else from Badger entry by entry. It is the recovery after a
+// restart or a crash.
 func (s *Store) load() error {
+	id, err := s.storeID()
+	if err != nil {
+		return fmt.Errorf("store ID: %w", err)
+	}
+	s.snap.id = id
+	now := s.now()
+	x, version, err := s.loadSnapshot(now)
+	switch {
+	case err == nil:
+		s.index.sessions = x
+		s.snap.saved.Store(version)
+		return s.loadSince(now, version)
+	case !errors.Is(err, fs.ErrNotExist):
+		s.log.Warn("revocation: index snapshot not used; reading every entry", "dir", s.dir, "err", err)
+		if err := os.Remove(filepath.Join(s.dir, snapshotFile)); err != nil {
+			return fmt.Errorf("remove untrusted snapshot: %w", err)
+		}
+	}
+	return s.loadAll(now)
+}
+
+// loadAll reads every entry and outbox record from Badger.
+func (s *Store) loadAll(now int64) error {
 	// Size the index from Badger's table key counts (an overestimate: it
 	// counts every kind of key and stale versions).
 	var keys int
@@ -234,15 +277,31 @@ func (s *Store) load() error {
 	if keys > 0 {
 		s.index.sessions.reserve(keys)
 	}
-	now := s.now()
 	return s.db.View(func(txn *badger.Txn) error {
-		return s.scan(txn, func(e entry) error {
-			if e.exp > now {
-				s.index.apply(e)
-			}
-			return nil
-		}, s.out.loadRecord)
+		return s.scan(txn, s.loadEntry(now), s.out.loadRecord)
 	})
+}
+
+// loadSince reads what the snapshot lacks: every key but sessions, and the
+// session entries Badger wrote after version.
+func (s *Store) loadSince(now int64, version uint64) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		if err := s.scanOthers(txn, s.loadEntry(now), s.out.loadRecord); err != nil {
+			return err
+		}
+		return s.scanSessionsSince(txn, version, s.loadEntry(now))
+	})
+}
+
+// loadEntry returns the function that puts an entry read at load into the
+// index, unless it expired by now.
+func (s *Store) loadEntry(now int64) func(entry) error {
+	return func(e entry) error {
+		if e.exp > now {
+			s.index.apply(e)
+		}
+		return nil
+	}
 }
 
 // metaLifetime is where a store records its absolute lifetime, so that a

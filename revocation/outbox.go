@@ -84,6 +84,23 @@ func (o *outbox) depth() int {
 	return len(o.pending)
 }
 
+// oldest returns when the oldest pending record was queued (outbox
+// sequences are real-clock Unix nanoseconds), zero if none.
+func (o *outbox) oldest() time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var low uint64
+	for _, seq := range o.pending {
+		if low == 0 || seq < low {
+			low = seq
+		}
+	}
+	if low == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(low))
+}
+
 // lookup returns the sequences of the pending events among ids.
 func (o *outbox) lookup(ids [][16]byte) map[[16]byte]uint64 {
 	o.mu.Lock()

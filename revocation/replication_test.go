@@ -103,8 +103,8 @@ func TestApplySkipsMalformedEvents(t *testing.T) {
 	good := newID(t)
 	evs := []revocation.Event{
 		{ID: newID(t), Kind: 9, At: clock.Now()},
-		{ID: newID(t), Kind: revocation.KindUser, At: clock.Now()}, // no user
-		{ID: newID(t), Kind: revocation.KindAll, At: clock.Now().Add(100 * 365 * 24 * time.Hour)},
+		{ID: newID(t), Kind: revocation.KindUser, At: clock.Now()},     // no user
+		{ID: newID(t), Kind: revocation.KindAll, At: time.Unix(-1, 0)}, // before 1970
 		{ID: newID(t), Kind: revocation.KindSession, Session: good, At: clock.Now(), Until: clock.Now().Add(time.Hour)},
 	}
 	if err := s.Apply(ctx, evs, revocation.Cursor{Name: "c", Value: []byte("7")}); err != nil {
@@ -304,7 +304,8 @@ func TestApplyPastAndFutureEvents(t *testing.T) {
 		{"user cut-off out of the lifetime", far, "old", now.Add(-life - 2*time.Second), false},
 		{"user cut-off a minute ahead", far, "ahead", now.Add(30 * time.Second), true},
 		{"after the cut-off ahead", far, "ahead", now.Add(time.Minute + 1), false},
-		{"user cut-off beyond the lifetime", far, "toofar", now, false},
+		{"user cut-off beyond the lifetime, lowered", far, "toofar", now, true},
+		{"after the lowered cut-off", far, "toofar", now.Add(revocation.DefaultMaxClockSkew + 1), false},
 		{"session until clamped", clamp, "", now, true},
 		{"session until a nanosecond ahead", near, "", now, true},
 	}
@@ -340,5 +341,52 @@ func TestApplyPastAndFutureEvents(t *testing.T) {
 			t.Errorf("%s: clamped session entry outlived the lifetime", order)
 		}
 		clock.Set(now)
+	}
+}
+
+// A cut-off in the future, replicated or local, is lowered to now plus
+// MaxClockSkew: a "revoke all" 29 days ahead kills the sessions that exist
+// but not a login made 3 minutes later.
+func TestFutureCutOffBounded(t *testing.T) {
+	ctx := context.Background()
+	ahead := 29 * 24 * time.Hour
+	for _, tt := range []struct {
+		name   string
+		revoke func(s *revocation.Store, now time.Time) error
+	}{
+		{"replicated all", func(s *revocation.Store, now time.Time) error {
+			return s.Apply(ctx, []revocation.Event{{ID: newID(t), Kind: revocation.KindAll, At: now.Add(ahead), Origin: "forger"}}, revocation.Cursor{})
+		}},
+		{"replicated user", func(s *revocation.Store, now time.Time) error {
+			return s.Apply(ctx, []revocation.Event{{ID: newID(t), Kind: revocation.KindUser, User: "alice", At: now.Add(ahead), Origin: "forger"}}, revocation.Cursor{})
+		}},
+		{"local all", func(s *revocation.Store, now time.Time) error { return s.RevokeAll(ctx, now.Add(ahead)) }},
+		{"local user", func(s *revocation.Store, now time.Time) error { return s.RevokeUser(ctx, "alice", now.Add(ahead)) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			s, _ := revocationtest.Open(t, revocation.Config{Now: clock.Now, GCInterval: -1})
+			now := clock.Now()
+			if err := tt.revoke(s, now); err != nil {
+				t.Fatal(err)
+			}
+			if !mustRevoked(t, s, newID(t), "alice", now.Add(-time.Second)) {
+				t.Error("a session from before the revocation survives")
+			}
+			if !mustRevoked(t, s, newID(t), "alice", now.Add(revocation.DefaultMaxClockSkew)) {
+				t.Error("a session created within the skew survives")
+			}
+			login := clock.Advance(3 * time.Minute)
+			if mustRevoked(t, s, newID(t), "alice", login) {
+				t.Error("a login 3 minutes after a future cut-off is refused")
+			}
+		})
+	}
+}
+
+func TestNegativeClockSkewRefused(t *testing.T) {
+	_, err := revocation.Open(t.TempDir()+"/x", revocation.Config{MaxClockSkew: -time.Second})
+	if !errors.Is(err, revocation.ErrInvalid) {
+		t.Errorf("Open with MaxClockSkew -1s: %v, want ErrInvalid", err)
 	}
 }

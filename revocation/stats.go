@@ -14,6 +14,9 @@ type Stats struct {
 	DiskBytes   int64     `json:"disk_bytes"`       // space used by Badger's LSM and value-log files
 	LastGC      time.Time `json:"last_gc,omitzero"` // last housekeeping run; zero (and left out) if none yet
 	OutboxDepth int       `json:"outbox_depth"`     // local events not yet acknowledged
+	// OutboxOldest is when the oldest event still in the outbox was
+	// queued, by the real clock; zero (and left out) if none.
+	OutboxOldest time.Time `json:"outbox_oldest,omitzero"`
 }
 
 // Stats reports the list's size. It works on a closed store too (with
@@ -21,12 +24,13 @@ type Stats struct {
 // free space, are Store.Disk's.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Sessions:    s.index.sessions.len(),
-		Users:       s.index.users.len(),
-		All:         fromNanos(s.index.all.Load()),
-		DiskBytes:   diskBytes(s.dir),
-		LastGC:      fromNanos(s.gc.last.Load()),
-		OutboxDepth: s.out.depth(),
+		Sessions:     s.index.sessions.len(),
+		Users:        s.index.users.len(),
+		All:          fromNanos(s.index.all.Load()),
+		DiskBytes:    diskBytes(s.dir),
+		LastGC:       fromNanos(s.gc.last.Load()),
+		OutboxDepth:  s.out.depth(),
+		OutboxOldest: s.out.oldest(),
 	}
 }
 

@@ -47,8 +47,15 @@ type Store struct {
 	index     memIndex     // what Revoked reads
 	out       outbox       // local events not yet acknowledged by a replicator
 	gc        housekeeping // the background GC run
-	disk      *diskGuard   // refuses writes while the disk is below the reserve
-	hw        *highWater   // the highest write version acknowledged
+	snap      snapshotState
+	disk      *diskGuard // refuses writes while the disk is below the reserve
+	hw        *highWater // the highest write version acknowledged
+}
+
+// snapshotState is what the store knows of its index snapshot.
+type snapshotState struct {
+	id    [16]byte      // the directory's store ID, bound into snapshots
+	saved atomic.Uint64 // Badger version of the last snapshot written or loaded
 }
 
 // lifecycle guards writes against Close and holds the reason the store
@@ -101,6 +108,9 @@ func (s *Store) Close() error {
 	s.fail.Store(&err)
 	s.lifecycle.mu.Unlock()
 	s.gc.stopAndWait()
+	if err := s.saveSnapshot(); err != nil {
+		s.log.Warn("revocation: index snapshot not written; the next Open reads every entry from Badger", "err", err)
+	}
 	cerr := s.db.Close()
 	if herr := s.hw.close(); cerr == nil {
 		cerr = herr
@@ -159,6 +169,12 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 		s.markFailed(err)
 	}
 	return err
+}
+
+// broken reports whether a write failed (not merely a Close).
+func (s *Store) broken() bool {
+	p := s.fail.Load()
+	return p != nil && errors.Is(*p, ErrFailed)
 }
 
 func (s *Store) markFailed(cause error) {

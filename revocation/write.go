@@ -58,7 +58,7 @@ func (s *Store) commitLocal(ev Event) error {
 	if ev.Kind == KindSession {
 		ev.At = now
 	}
-	ev, live, err := ev.Clamp(now, s.cfg.AbsoluteLifetime)
+	ev, live, err := s.clamp(ev, now)
 	if err != nil || !live {
 		return err // !live: nothing it could match is alive
 	}

@@ -117,22 +117,43 @@ type Config struct {
 	// false.
 	SaveEveryRequest bool
 
-	// Logger receives the reasons cookies are refused (Debug and Info, never
-	// the cookie value), revocation list failures (Warn) and save errors
-	// (Error). Default slog.Default().
+	// Logger receives the reasons cookies are refused (never the cookie
+	// value: Warn, rate-limited, for a forged or tampered cookie; Info for a
+	// revoked one; Debug for the rest), revocation list failures (Warn) and
+	// save errors (Error). Default slog.Default().
 	Logger *slog.Logger
 
 	// ErrorHandler is called by Handler with errors it cannot return to a
 	// caller: a session too large for a cookie (*TooLargeError), a sealing
-	// failure, a revocation that could not be recorded. It runs while the
+	// failure, a revocation that could not be recorded, a session another
+	// request ended meanwhile (ErrSessionInterrupted). It runs while the
 	// response headers are being written, before the status line: it may
 	// add headers but must not write the body or status. Default: log the
 	// error at Error level.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
+	// VerifiedCacheEntries bounds the cache of cookie values this Manager
+	// has already verified and decrypted: a repeat request with the exact
+	// same value skips the MAC, the decryption and the decoding. Expiry,
+	// the keyring (a reloaded keyring starts the cache afresh, so a retired
+	// key's cookies stop opening at once) and the revocation list are
+	// still checked on every request. Default 10,000 entries; negative
+	// turns the cache off. See SECURITY.md for why it is on by default.
+	VerifiedCacheEntries int
+
+	// VerifiedCacheBytes bounds the cache's size, counting each entry's
+	// cookie value and decoded data. Default 32 MiB.
+	VerifiedCacheBytes int
+
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
+
+// Defaults of the verified-value cache.
+const (
+	DefaultVerifiedCacheEntries = 10_000
+	DefaultVerifiedCacheBytes   = 32 << 20
+)
 
 // withDefaults validates c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
@@ -159,6 +180,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.VerifiedCacheEntries == 0 {
+		c.VerifiedCacheEntries = DefaultVerifiedCacheEntries
+	}
+	if c.VerifiedCacheBytes <= 0 {
+		c.VerifiedCacheBytes = DefaultVerifiedCacheBytes
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"crypto/rand"
 	"math"
 	"time"
 )
@@ -49,9 +50,20 @@ func (m *Manager) browserClose(p *payload) bool {
 
 // SetExpiry makes the session expire after idle time without a save (a
 // request that modifies it, or any request with SaveEveryRequest),
-// instead of Config.CookieAge. Zero or negative expires it now: the
-// response deletes the cookie. Django: set_expiry(seconds).
+// instead of Config.CookieAge. Zero means what Django's set_expiry(0)
+// means: the cookie lasts until the browser closes, as
+// SetExpireAtBrowserClose. Negative expires it now: the response deletes
+// the cookie. Django: set_expiry(seconds).
+//
+// Like every expiry change that shortens the session's life, it gives the
+// session a new ID and revokes the old one when the response is saved, so
+// a copy of the cookie issued earlier, with its later expiry, stops
+// opening.
 func (s *Session) SetExpiry(idle time.Duration) {
+	if idle == 0 {
+		s.setExpiry(expiryBrowserClose, 0)
+		return
+	}
 	s.setExpiry(expiryIdle, int64(idle))
 }
 
@@ -83,7 +95,8 @@ func unixNanoSat(t time.Time) int64 {
 
 // SetExpireAtBrowserClose makes the cookie a browser-session cookie (no
 // Max-Age); on the server it still expires after Config.CookieAge idle.
-// Django: set_expiry(0).
+// Django: set_expiry(0). Turning a lasting cookie into a browser-session
+// one shortens the session's life: the ID changes, as for SetExpiry.
 func (s *Session) SetExpireAtBrowserClose() {
 	s.setExpiry(expiryBrowserClose, 0)
 }
@@ -93,11 +106,24 @@ func (s *Session) ResetExpiry() {
 	s.setExpiry(expiryDefault, 0)
 }
 
+// setExpiry sets the expiry. A change that shortens the session's life
+// (an earlier expiry, or a browser-session cookie instead of a lasting
+// one) must reach the copies of the cookie issued before it, which carry
+// the longer one: an ID a cookie carries is replaced, and the old one is
+// revoked when the session is committed (setExpiry has no context).
 func (s *Session) setExpiry(kind byte, v int64) {
+	now := s.m.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	before, wasClose := s.m.expiresAt(&s.p, now), s.m.browserClose(&s.p)
 	s.p.expKind, s.p.expVal = kind, v
 	s.markChanged()
+	narrower := s.m.expiresAt(&s.p, now) < before || (s.m.browserClose(&s.p) && !wasClose)
+	if narrower && s.status.issued() && !s.retire.set {
+		s.retire = retired{id: s.p.id, until: s.m.revokeUntil(&s.p), set: true}
+		rand.Read(s.p.id[:])
+		s.status = s.status.withNewID()
+	}
 }
 
 // ExpiryAge returns how long the session would live if saved now: the idle

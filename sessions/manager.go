@@ -18,6 +18,8 @@ type Manager struct {
 	last atomic.Int64 // last stamp handed out, unix nanoseconds
 	st   counters
 	bufs sync.Pool
+	// cache holds values already verified; nil when turned off.
+	cache *verifiedCache
 }
 
 // contextKey is the type of a Manager's context key; each Manager has its
@@ -35,6 +37,9 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{cfg: c, key: &contextKey{name: "sessions:" + c.CookieName}}
 	m.bufs.New = func() any { b := make([]byte, 0, 2048); return &b }
+	if c.VerifiedCacheEntries > 0 {
+		m.cache = newVerifiedCache(c.VerifiedCacheEntries, c.VerifiedCacheBytes)
+	}
 	return m, nil
 }
 
@@ -130,5 +135,5 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 		return r, s
 	}
 	s := m.load(r)
-	return r.WithContext(context.WithValue(r.Context(), m.key, s)), s
+	return r.WithContext(m.withSession(r.Context(), s)), s
 }

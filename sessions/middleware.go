@@ -16,7 +16,18 @@ import (
 //
 // A response with status 500 or above saves no change. Errors that can't
 // be returned to a handler (a session too large for a cookie, a revocation
-// that could not be recorded) go to Config.ErrorHandler or the log.
+// that could not be recorded, a session another request ended meanwhile)
+// go to Config.ErrorHandler or the log.
+//
+// A session ended by another request while this one ran (a logout, or
+// "log out everywhere") is not saved: ErrorHandler gets an error matching
+// ErrSessionInterrupted and the browser gets the handler's response
+// without a session cookie, so the change is lost, as in Django, and the
+// next request, bringing a revoked cookie, starts a fresh session. Unlike
+// Django's middleware, Handler does not turn the response into a 400: the
+// status is the handler's by then. A handler that must tell the user calls
+// Manager.Save itself before writing, and answers 400 Bad Request (or a
+// page saying the change was not saved) when it returns the error.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r, s := m.Load(r) // the session already in r if Load ran before

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -27,17 +28,25 @@ func (m *Manager) load(r *http.Request) *Session {
 	if n > 0 {
 		now := m.now().UnixNano()
 		kr := m.cfg.Keys.Keyring()
+		// A refused cookie is deleted, unless one was left untried or the
+		// revocation list failed: it may be a valid session (fail closed
+		// refuses it now but must not throw it away).
+		s.dropRefused = present && n < len(vals)
 		for _, v := range vals[:n] {
 			why, opened := m.open(kr, v, now, &s.p)
 			if why == reasonOK {
 				m.st.opened.Add(1)
 				s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
+				s.dropRefused = false
 				if !opened.Primary {
 					s.origin = originOldKey
 				}
 				return s
 			}
-			m.refused(r, why, len(v))
+			if why == reasonRevokerError {
+				s.dropRefused = false
+			}
+			m.refused(r, why, claimedKeyID(v), len(v))
 		}
 	}
 	m.st.created.Add(1)
@@ -45,6 +54,24 @@ func (m *Manager) load(r *http.Request) *Session {
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
 	return s
+}
+
+// maxLoggedKeyID bounds the key ID a refused cookie names in the log: an
+// attacker chooses it.
+const maxLoggedKeyID = 32
+
+// claimedKeyID returns the key ID a sealed value names (the text before its
+// first dot), cut to maxLoggedKeyID bytes. It is not the value: the value's
+// sealed part never reaches the log.
+func claimedKeyID(v string) string {
+	id, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return ""
+	}
+	if len(id) > maxLoggedKeyID {
+		id = id[:maxLoggedKeyID]
+	}
+	return id
 }
 
 // open checks one cookie value completely: what the value alone decides
@@ -58,8 +85,9 @@ func (m *Manager) open(kr *keyring.Keyring, v string, now int64, p *payload) (re
 }
 
 // unseal verifies and decrypts a cookie value and decodes its payload into
-// p. Its answer depends on the value and the keyring only, so it is the
-// one place a cache of verified values could sit.
+// p. Its answer depends on the value and the keyring only, so a value
+// verified before under the same keyring is taken from the cache (the
+// keyring's max age is still checked).
 func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, keyring.Opened) {
 	if kr == nil { // a broken keyring.Source: nothing can open
 		return reasonUnknownKey, keyring.Opened{}
@@ -67,12 +95,23 @@ func (m *Manager) unseal(kr *keyring.Keyring, v string, p *payload) (reason, key
 	if _, ok := m.fit(len(v)); !ok || len(v) > keyring.MaxValueLen {
 		return reasonOversize, keyring.Opened{}
 	}
+	if m.cache != nil {
+		if opened, ok := m.cache.get(kr, v, p); ok {
+			if !kr.Fresh(opened.Sealed) {
+				return reasonExpired, opened
+			}
+			return reasonOK, opened
+		}
+	}
 	opened, err := kr.Open(m.cfg.CookieName, v)
 	if err != nil {
 		return keyringReason(err), opened
 	}
 	if decodePayload(opened.Plaintext, p) != nil {
 		return reasonMalformed, opened
+	}
+	if m.cache != nil {
+		m.cache.put(kr, v, opened, p)
 	}
 	return reasonOK, opened
 }

@@ -35,6 +35,20 @@ type Session struct {
 	accessed bool       // read or changed during the request: Django's accessed
 	sent     sentCookie // the Set-Cookie line commit last added to the response
 	handled  bool       // a Handler of the Manager saves this session
+
+	// dropRefused: every cookie of the name was refused, none because the
+	// revocation list failed: a response that writes no cookie deletes it.
+	dropRefused bool
+	// retire is an issued ID that a narrowing of the expiry replaced, to
+	// revoke at commit (SetExpiry has no context to revoke it with).
+	retire retired
+}
+
+// retired is an ID to revoke at commit, and until when.
+type retired struct {
+	id    [16]byte
+	until time.Time
+	set   bool
 }
 
 // ID returns the session ID in hexadecimal. It changes on Flush, CycleID,
@@ -83,6 +97,17 @@ func (s *Session) Accessed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.accessed
+}
+
+// MarkModified marks the session modified, so it is saved: Django's
+// session.modified = True. Values are encoded when set, so a value changed
+// in place after Set (a map or slice it held) is not in the session: Set
+// it again. MarkModified is for the rest, such as sliding the idle expiry
+// on this response without SaveEveryRequest.
+func (s *Session) MarkModified() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.markChanged()
 }
 
 // find returns the index of key, or where it would be inserted.

@@ -12,8 +12,10 @@ const (
 	// originNone: no cookie of the Manager's name; a new session.
 	originNone origin = iota
 	// originRefused: one or more cookies of the name, none of which passed
-	// every check; a new session. As after any cookie, a flush left empty
-	// or an expired save deletes it; otherwise it stays.
+	// every check; a new session. A response that writes no cookie deletes
+	// it (Session.dropRefused), so the browser stops sending it, unless
+	// the revocation list failed (fail closed refuses the cookie, but it
+	// may be valid) or more cookies of the name came than were tried.
 	originRefused
 	// originOpened: a valid cookie, sealed under the primary key (or
 	// re-sealed under it by this response).

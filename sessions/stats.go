@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // reason classifies a refused cookie.
@@ -31,9 +32,13 @@ type Stats struct {
 	New           uint64 // fresh sessions (no cookie, or every cookie refused)
 	Resealed      uint64 // sessions re-sealed under the primary key after opening under another
 	Saved         uint64 // cookies written
-	Deleted       uint64 // cookies deleted (after Flush, Logout, or an expiry set in the past)
+	Deleted       uint64 // cookies deleted (after Flush, Logout, an expiry set in the past, or a refused cookie)
 	TooLarge      uint64 // saves refused because the session didn't fit in a cookie
 	RevokerErrors uint64 // revocation list lookups that returned an error
+	Interrupted   uint64 // saves refused because the session was revoked meanwhile (ErrSessionInterrupted)
+	FlashDropped  uint64 // flash messages dropped, oldest first, so the session fit in its cookie
+	CacheHits     uint64 // cookie values taken from the verified-value cache (no MAC or decryption)
+	CacheMisses   uint64 // cookie values looked up in that cache and verified in full
 	Invalid       InvalidStats
 }
 
@@ -56,12 +61,22 @@ func (s InvalidStats) Total() uint64 {
 
 type counters struct {
 	opened, created, resealed, saved, deleted, tooLarge, revokerErrors atomic.Uint64
+	interrupted, flashDropped                                          atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
+	warn                                                               [len(reasonNames)]warnLimit
 }
 
 // Stats returns a snapshot of the Manager's counters.
 func (m *Manager) Stats() Stats {
 	c := &m.st
+	st := m.counts(c)
+	if m.cache != nil {
+		st.CacheHits, st.CacheMisses = m.cache.hits.Load(), m.cache.misses.Load()
+	}
+	return st
+}
+
+func (m *Manager) counts(c *counters) Stats {
 	return Stats{
 		Opened:        c.opened.Load(),
 		New:           c.created.Load(),
@@ -70,6 +85,8 @@ func (m *Manager) Stats() Stats {
 		Deleted:       c.deleted.Load(),
 		TooLarge:      c.tooLarge.Load(),
 		RevokerErrors: c.revokerErrors.Load(),
+		Interrupted:   c.interrupted.Load(),
+		FlashDropped:  c.flashDropped.Load(),
 		Invalid: InvalidStats{
 			Malformed:    c.invalid[reasonMalformed].Load(),
 			Tampered:     c.invalid[reasonTampered].Load(),
@@ -83,14 +100,58 @@ func (m *Manager) Stats() Stats {
 	}
 }
 
-// refused counts and logs a refused cookie, never its value.
-func (m *Manager) refused(r *http.Request, why reason, n int) {
+// refused counts and logs a refused cookie, never its value. A cookie that
+// only an attacker makes (a bad MAC, another cookie's value, a key ID the
+// keyring never had or has retired) is a security event, as Django's
+// SuspiciousSession: it is logged at Warn with the reason and the key ID
+// the cookie names, at most one line per reason per second, the next line
+// saying how many were suppressed. Every refusal is counted exactly.
+func (m *Manager) refused(r *http.Request, why reason, keyID string, n int) {
 	m.st.invalid[why].Add(1)
 	level := slog.LevelDebug
 	switch why {
-	case reasonTampered, reasonWrongName, reasonRevoked, reasonUnknownKey:
+	case reasonTampered, reasonWrongName, reasonUnknownKey:
+		level = slog.LevelWarn
+	case reasonRevoked:
 		level = slog.LevelInfo
 	}
-	m.cfg.Logger.LogAttrs(r.Context(), level, "sessions: cookie refused, starting a fresh session",
-		slog.String("reason", why.String()), slog.String("cookie", m.cfg.CookieName), slog.Int("len", n))
+	ctx := r.Context()
+	if level < slog.LevelWarn {
+		m.cfg.Logger.LogAttrs(ctx, level, "sessions: cookie refused, starting a fresh session",
+			slog.String("reason", why.String()), slog.String("cookie", m.cfg.CookieName), slog.Int("len", n))
+		return
+	}
+	if !m.cfg.Logger.Enabled(ctx, level) {
+		return
+	}
+	ok, suppressed := m.st.warn[why].allow(m.now().UnixNano())
+	if !ok {
+		return
+	}
+	m.cfg.Logger.LogAttrs(ctx, level, "sessions: forged or tampered cookie refused, starting a fresh session",
+		slog.String("reason", why.String()), slog.String("cookie", m.cfg.CookieName),
+		slog.String("key_id", keyID), slog.Int("len", n), slog.Uint64("suppressed", suppressed))
+}
+
+// warnInterval is the least time between two Warn lines of one reason.
+const warnInterval = int64(time.Second)
+
+// warnLimit lets one log line through per warnInterval and counts the
+// others, without a lock: a flood of forged cookies costs the log one line
+// a second per reason, and the counters stay exact.
+type warnLimit struct {
+	next       atomic.Int64  // unix nanoseconds before which lines are suppressed
+	suppressed atomic.Uint64 // lines suppressed since the last one let through
+}
+
+// allow reports whether a line at now may be logged, and how many were
+// suppressed before it.
+func (l *warnLimit) allow(now int64) (bool, uint64) {
+	next := l.next.Load()
+	// A clock set back by more than the interval lets a line through.
+	if (now >= next || now < next-warnInterval) && l.next.CompareAndSwap(next, now+warnInterval) {
+		return true, l.suppressed.Swap(0)
+	}
+	l.suppressed.Add(1)
+	return false, 0
 }

@@ -11,9 +11,9 @@
 //	sealctl keys prune --keyring FILE --older-than DURATION
 //	sealctl keys list --keyring FILE [--json]
 //	sealctl inspect --keyring FILE [--name NAME] [--max-age DURATION] [--cookie-age DURATION] [--absolute-lifetime DURATION] VALUE
-//	sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL)
-//	sealctl revoke user ID (--data DIR | --nats URL)
-//	sealctl revoke all (--data DIR | --nats URL)
+//	sealctl revoke session ID [--until TIME|DURATION] (--data DIR | --nats URL --keyring FILE)
+//	sealctl revoke user ID (--data DIR | --nats URL --keyring FILE)
+//	sealctl revoke all (--data DIR | --nats URL --keyring FILE)
 //	sealctl revocations stats --data DIR [--json]
 //
 // "sealctl COMMAND -h" shows a command's flags. Flags work as -flag and
@@ -55,11 +55,11 @@ concurrent sealctl runs never lose a change.`},
 		arg: "cookie VALUE", flags: inspectFlags, run: runInspect, help: inspectHelp},
 
 	{name: "revoke", noun: "scope", help: revokeHelp},
-	{name: "revoke session", usage: "ID [--until TIME|DURATION] (--data DIR | --nats URL)", arg: "session ID", flags: revokeSessionFlags, run: revokeSession,
+	{name: "revoke session", usage: "ID [--until TIME|DURATION] (--data DIR | --nats URL --keyring FILE)", arg: "session ID", flags: revokeSessionFlags, run: revokeSession,
 		help: "revoke one session (ID: its 32 hex characters) until it would expire anyway"},
-	{name: "revoke user", usage: "ID (--data DIR | --nats URL)", arg: "user ID", flags: revokeFlags, run: revokeUser,
+	{name: "revoke user", usage: "ID (--data DIR | --nats URL --keyring FILE)", arg: "user ID", flags: revokeFlags, run: revokeUser,
 		help: "revoke every session of user ID created up to now"},
-	{name: "revoke all", usage: "(--data DIR | --nats URL)", flags: revokeFlags, run: revokeAll,
+	{name: "revoke all", usage: "(--data DIR | --nats URL --keyring FILE)", flags: revokeFlags, run: revokeAll,
 		help: "revoke every session created up to now"},
 
 	{name: "revocations", noun: "subcommand"},

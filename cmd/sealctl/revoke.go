@@ -18,14 +18,16 @@ import (
 )
 
 const revokeHelp = `--data works on a stopped instance's directory; a running cluster is reached
-with --nats (and --nats-creds, --nats-ca, --stream, --subject-prefix as the
-servers are configured).`
+with --nats and the cluster's --keyring, whose primary key signs the event
+(instances drop events that don't verify under their keyring), and
+--nats-creds or --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key,
+--stream, --subject-prefix as the servers are configured.`
 
 // revokeOptions are the revoke commands' flags.
 type revokeOptions struct {
 	data   string        // --data
 	nats   string        // --nats
-	nopts  natsOptions   // --nats-creds, --nats-ca, --stream, --subject-prefix
+	nopts  natsOptions   // --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-*, --stream, --subject-prefix
 	until  string        // session --until
 	life   time.Duration // --absolute-lifetime
 	outbox bool          // --outbox
@@ -35,8 +37,12 @@ func revokeFlags(fs *flag.FlagSet, c *call) {
 	o := &c.revoke
 	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
 	fs.StringVar(&o.nats, "nats", "", "NATS `URL` of a running cluster")
-	fs.StringVar(&o.nopts.creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
-	fs.StringVar(&o.nopts.ca, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
+	fs.StringVar(&o.nopts.keyring, "keyring", "", "with --nats (required): the cluster's keyring `FILE`; its primary key signs the event")
+	fs.StringVar(&o.nopts.auth.Creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
+	fs.StringVar(&o.nopts.auth.NKey, "nats-nkey", "", "with --nats: NATS NKey seed `FILE`")
+	fs.StringVar(&o.nopts.auth.TLSCA, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
+	fs.StringVar(&o.nopts.auth.TLSCert, "nats-tls-cert", "", "with --nats: PEM client certificate `FILE` (with --nats-tls-key)")
+	fs.StringVar(&o.nopts.auth.TLSKey, "nats-tls-key", "", "with --nats: PEM client private key `FILE` (with --nats-tls-cert)")
 	fs.StringVar(&o.nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
 	fs.StringVar(&o.nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
 	fs.DurationVar(&o.life, "absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
@@ -75,8 +81,11 @@ func (o *revokeOptions) check() error {
 	if (o.data == "") == (o.nats == "") {
 		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
 	}
-	if o.nats == "" && (o.nopts.creds != "" || o.nopts.ca != "" || o.nopts.stream != natsrepl.DefaultStream || o.nopts.prefix != natsrepl.DefaultSubjectPrefix) {
-		return usagef("revoke: --nats-creds, --nats-ca, --stream and --subject-prefix go with --nats")
+	if o.nats == "" && (o.nopts.keyring != "" || o.nopts.auth != natsrepl.NATSAuth{} || o.nopts.stream != natsrepl.DefaultStream || o.nopts.prefix != natsrepl.DefaultSubjectPrefix) {
+		return usagef("revoke: --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key, --stream and --subject-prefix go with --nats")
+	}
+	if o.nats != "" && o.nopts.keyring == "" {
+		return usagef("revoke: --nats needs --keyring FILE, the cluster's keyring: instances apply only events signed under it")
 	}
 	if o.life < 0 {
 		return usagef("revoke: --absolute-lifetime must not be negative")
@@ -141,7 +150,7 @@ func revokeData(ctx context.Context, o *revokeOptions, ev revocation.Event, now 
 	if err != nil {
 		return fmt.Errorf("revoke: %w", storeAdvice(o.data, err))
 	}
-	kept, _, _ := ev.Clamp(now, storeLife)
+	kept, _, _ := ev.Clamp(now, storeLife, revocation.DefaultMaxClockSkew)
 	printRevoked(stdout, ev, kept.Until, o.data)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/fake"
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 	"github.com/sealedsessions/sealed/revocation"
@@ -17,9 +18,12 @@ import (
 )
 
 // replicatingInstance is a running app instance for revoke --nats to reach:
-// a store in a temp dir with a replicator on srv, caught up.
-func replicatingInstance(t *testing.T, srv *natstest.Server, scfg revocation.Config, rcfg natsrepl.Config) (*natsrepl.Replicator, *revocation.Store) {
+// a store in a temp dir with a replicator on srv, caught up, using the
+// keyring in the file it returns (the cluster's).
+func replicatingInstance(t *testing.T, srv *natstest.Server, scfg revocation.Config, rcfg natsrepl.Config) (*natsrepl.Replicator, *revocation.Store, string) {
 	t.Helper()
+	keys, ring := testutil.KeyringFile(t)
+	rcfg.Keys = ring.Keyring
 	quiet := slog.New(slog.DiscardHandler)
 	scfg.Node, scfg.Outbox, scfg.GCInterval, scfg.Logger = "app", true, -1, quiet
 	st, err := revocation.Open(filepath.Join(t.TempDir(), "data"), scfg)
@@ -38,13 +42,13 @@ func replicatingInstance(t *testing.T, srv *natstest.Server, scfg revocation.Con
 	if err := repl.WaitCaughtUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return repl, st
+	return repl, st, keys
 }
 
 // revoke --nats reaches a running instance through a real NATS server.
 func TestRevokeViaNATS(t *testing.T) {
 	srv := natstest.Start(t)
-	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{})
+	repl, _, keys := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{})
 	ctx := context.Background()
 
 	var id [16]byte
@@ -56,15 +60,15 @@ func TestRevokeViaNATS(t *testing.T) {
 		out  string
 		dead func() bool
 	}{
-		{"session", []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL()}, "revoked session ab0000000000000000000000000000cd", func() bool {
+		{"session", []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL(), "--keyring", keys}, "revoked session ab0000000000000000000000000000cd", func() bool {
 			dead, _ := repl.Revoked(id, "", time.Now())
 			return dead
 		}},
-		{"user", []string{"revoke", "--nats", srv.URL(), "user", "erin"}, `user "erin"`, func() bool {
+		{"user", []string{"revoke", "--nats", srv.URL(), "--keyring", keys, "user", "erin"}, `user "erin"`, func() bool {
 			dead, _ := repl.Revoked([16]byte{1}, "erin", before)
 			return dead
 		}},
-		{"all", []string{"revoke", "all", "-nats", srv.URL()}, "every session created up to", func() bool {
+		{"all", []string{"revoke", "all", "-nats", srv.URL(), "-keyring", keys}, "every session created up to", func() bool {
 			dead, _ := repl.Revoked([16]byte{2}, "", before)
 			return dead
 		}},
@@ -91,6 +95,7 @@ func TestRevokeViaNATS(t *testing.T) {
 
 func TestRevokeViaNATSErrors(t *testing.T) {
 	srv := natstest.Start(t) // a server with no revocation stream
+	keys, _ := testutil.KeyringFile(t)
 	tests := []struct {
 		name string
 		url  string
@@ -103,7 +108,7 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := exitCode(run(context.Background(), []string{"revoke", "all", "--nats", tt.url}, &stdout, &stderr), &stderr)
+			code := exitCode(run(context.Background(), []string{"revoke", "all", "--nats", tt.url, "--keyring", keys}, &stdout, &stderr), &stderr)
 			if code != 1 || !strings.Contains(stderr.String(), tt.want) || !strings.Contains(stderr.String(), "--nats") {
 				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
 			}
@@ -121,18 +126,18 @@ func TestRevokeViaNATSErrors(t *testing.T) {
 // with --stream and --subject-prefix; a mismatch fails and says which flags.
 func TestRevokeViaNATSCustomStream(t *testing.T) {
 	srv := natstest.Start(t)
-	repl, _ := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations"})
+	repl, _, keys := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{Stream: "SHOP_REVOCATIONS", SubjectPrefix: "shop.revocations"})
 	ctx := context.Background()
 
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{"revoke", "user", "finn", "--nats", srv.URL()}, &stdout, &stderr)
+	err := run(ctx, []string{"revoke", "user", "finn", "--nats", srv.URL(), "--keyring", keys}, &stdout, &stderr)
 	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "--stream and --subject-prefix") {
 		t.Errorf("default stream against a custom one: exit %d, stderr %q; want 1 naming --stream and --subject-prefix", code, stderr.String())
 	}
 
 	before := time.Now()
 	stdout.Reset()
-	args := []string{"revoke", "user", "finn", "--nats", srv.URL(), "--stream", "SHOP_REVOCATIONS", "--subject-prefix", "shop.revocations"}
+	args := []string{"revoke", "user", "finn", "--nats", srv.URL(), "--keyring", keys, "--stream", "SHOP_REVOCATIONS", "--subject-prefix", "shop.revocations"}
 	if err := run(ctx, args, &stdout, &stderr); err != nil {
 		t.Fatalf("run %q: %v", args, err)
 	}
@@ -153,6 +158,8 @@ func TestRevokeViaNATSCustomStream(t *testing.T) {
 
 func TestRevokeNATSFlagErrors(t *testing.T) {
 	dir := t.TempDir()
+	keys, _ := testutil.KeyringFile(t)
+	url := "nats://127.0.0.1:1"
 	tests := []struct {
 		name string
 		args []string
@@ -160,8 +167,13 @@ func TestRevokeNATSFlagErrors(t *testing.T) {
 		want string
 	}{
 		{"nats flags without --nats", []string{"revoke", "all", "--data", dir, "--stream", "X"}, 2, "go with --nats"},
-		{"missing creds file", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1", "--nats-creds", filepath.Join(dir, "none.creds")}, 1, "--nats-creds"},
-		{"missing CA file", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1", "--nats-ca", filepath.Join(dir, "ca.pem")}, 1, "--nats-ca"},
+		{"keyring without --nats", []string{"revoke", "all", "--data", dir, "--keyring", keys}, 2, "go with --nats"},
+		{"nats without keyring", []string{"revoke", "all", "--nats", url}, 2, "--nats needs --keyring"},
+		{"missing keyring file", []string{"revoke", "all", "--nats", url, "--keyring", filepath.Join(dir, "none.json")}, 1, "does not exist"},
+		{"missing creds file", []string{"revoke", "all", "--nats", url, "--keyring", keys, "--nats-creds", filepath.Join(dir, "none.creds")}, 1, "Creds"},
+		{"missing nkey file", []string{"revoke", "all", "--nats", url, "--keyring", keys, "--nats-nkey", filepath.Join(dir, "none.nk")}, 1, "NKey"},
+		{"missing CA file", []string{"revoke", "all", "--nats", url, "--keyring", keys, "--nats-ca", filepath.Join(dir, "ca.pem")}, 1, "TLSCA"},
+		{"cert without key", []string{"revoke", "all", "--nats", url, "--keyring", keys, "--nats-tls-cert", keys}, 1, "TLSCert and TLSKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,11 +193,11 @@ func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
 	srv := natstest.Start(t)
 	clock := fake.NewClock(time.Now())
 	const life = 90 * 24 * time.Hour
-	_, st := replicatingInstance(t, srv, revocation.Config{AbsoluteLifetime: life, Now: clock.Now}, natsrepl.Config{})
+	_, st, keys := replicatingInstance(t, srv, revocation.Config{AbsoluteLifetime: life, Now: clock.Now}, natsrepl.Config{})
 	ctx := context.Background()
 	id := [16]byte{0xfe, 15: 0xed}
 	var stdout, stderr bytes.Buffer
-	if err := run(ctx, []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL()}, &stdout, &stderr); err != nil {
+	if err := run(ctx, []string{"revoke", "session", hex.EncodeToString(id[:]), "--nats", srv.URL(), "--keyring", keys}, &stdout, &stderr); err != nil {
 		t.Fatalf("revoke: %v (stderr %q)", err, stderr.String())
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -201,5 +213,43 @@ func TestRevokeViaNATSSessionUsesServersLifetime(t *testing.T) {
 	}
 	if dead, err := st.Revoked(id, "", time.Now()); !dead || err != nil {
 		t.Errorf("60 days on, within the servers' 90-day lifetime: Revoked = %v, %v; want true", dead, err)
+	}
+}
+
+// A revocation signed with a keyring that is not the cluster's is
+// published but refused by the running instance, counted and changes
+// nothing; the same command with the cluster's keyring is applied.
+func TestRevokeViaNATSNeedsClusterKeyring(t *testing.T) {
+	srv := natstest.Start(t)
+	repl, _, keys := replicatingInstance(t, srv, revocation.Config{}, natsrepl.Config{})
+	other, _ := testutil.KeyringFile(t)
+	ctx := context.Background()
+	before := time.Now()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"revoke", "user", "mallory-target", "--nats", srv.URL(), "--keyring", other}, &stdout, &stderr); err != nil {
+		t.Fatalf("revoke with another keyring: %v (stderr %q)", err, stderr.String())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for repl.Health().RejectedEvents == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the instance never rejected the event: health %+v", repl.Health())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if dead, err := repl.Revoked([16]byte{4}, "mallory-target", before); dead || err != nil {
+		t.Errorf("after a revocation signed with another keyring: Revoked = %v, %v; want false", dead, err)
+	}
+	if err := run(ctx, []string{"revoke", "user", "mallory-target", "--nats", srv.URL(), "--keyring", keys}, &stdout, &stderr); err != nil {
+		t.Fatalf("revoke with the cluster's keyring: %v (stderr %q)", err, stderr.String())
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for dead, _ := repl.Revoked([16]byte{4}, "mallory-target", before); !dead; dead, _ = repl.Revoked([16]byte{4}, "mallory-target", before) {
+		if time.Now().After(deadline) {
+			t.Fatal("the instance never applied the revocation signed with the cluster's keyring")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := repl.Health().RejectedEvents; got != 1 {
+		t.Errorf("rejected %d events, want 1", got)
 	}
 }

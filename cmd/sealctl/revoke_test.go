@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
@@ -92,6 +93,7 @@ func TestRevocationsStatsText(t *testing.T) {
 
 func TestRevokeUsage(t *testing.T) {
 	dir := newDataDir(t)
+	keys, _ := testutil.KeyringFile(t)
 	tests := []struct {
 		name string
 		args []string
@@ -112,7 +114,7 @@ func TestRevokeUsage(t *testing.T) {
 		{"missing dir", []string{"revoke", "all", "--data", filepath.Join(dir, "nope")}, 1, "nope"},
 		{"stats without data", []string{"revocations", "stats"}, 2, "--data DIR is required"},
 		{"revocations without stats", []string{"revocations", "--data", dir}, 2, "stats"},
-		{"nats unreachable", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1"}, 1, "nats"},
+		{"nats unreachable", []string{"revoke", "all", "--nats", "nats://127.0.0.1:1", "--keyring", keys}, 1, "nats"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
+	"github.com/sealedsessions/sealed/revocation"
 )
 
 func quiet(c *Config) { c.Logger = slog.New(slog.DiscardHandler) }
@@ -98,6 +99,21 @@ func BenchmarkRevoked(b *testing.B) {
 	for b.Loop() {
 		if dead, err := a.repl.Revoked(id, "user", created); dead || err != nil {
 			b.Fatal(dead, err)
+		}
+	}
+}
+
+// BenchmarkSignVerify is the MAC cost per event: signing on the publisher
+// and verifying on each consumer.
+func BenchmarkSignVerify(b *testing.B) {
+	ring := clusterRing()
+	data := encode(b, sessionEvents(b, 1, "a")[0])
+	subj := subject(DefaultSubjectPrefix, revocation.KindSession)
+	b.ReportAllocs()
+	for b.Loop() {
+		m := sign(ring, subj, data)
+		if err := verify(ring, m.Subject, m.Header, m.Data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -28,6 +29,8 @@ const (
 	maxAgeGrace      = 24 * time.Hour
 	DefaultStaleness = 30 * time.Second
 	DefaultHeartbeat = time.Second
+	// DefaultDegradedAfter is Config.DegradedAfter's default.
+	DefaultDegradedAfter = 5 * time.Second
 )
 
 // Limits on Config.Heartbeat: nats.go refuses idle heartbeats outside
@@ -50,8 +53,14 @@ var (
 	// Config asks for; the message names every difference.
 	ErrStreamMismatch = errors.New("natsrepl: stream config mismatch")
 	// ErrStale: Revoked was asked while the replica is stale or still
-	// catching up and Config.FailClosedWhenStale is set.
+	// catching up and Config.FailClosedWhenStale is set, or before the
+	// first catch-up (then the error also wraps ErrNotCaughtUp).
 	ErrStale = errors.New("natsrepl: revocation list is stale")
+	// ErrNotCaughtUp: Revoked was asked before the replica caught up with
+	// the stream once since Start (and Config.InsecureServeBeforeCatchUp
+	// is off): revocations made elsewhere while this instance was down
+	// may not be applied yet.
+	ErrNotCaughtUp = errors.New("natsrepl: not caught up with the stream since start")
 	// ErrClosed: the Replicator was closed.
 	ErrClosed = errors.New("natsrepl: closed")
 )
@@ -92,12 +101,33 @@ type Config struct {
 	// Staleness is how long the replica may go without contact with the
 	// stream before it reports itself stale; default 30s.
 	Staleness time.Duration
-	// FailClosedWhenStale makes Revoked return ErrStale while the replica
-	// is stale or has not yet caught up after Start; a sessions.Manager
-	// then refuses sessions (fails closed) rather than serve with a list
-	// that may miss revocations. Default off: a stale replica still
-	// answers from what it has, and says so in Health.
+	// FailClosedWhenStale makes Revoked return ErrStale, after the first
+	// catch-up, while the replica is stale or catching up again (after a
+	// stream reset); a sessions.Manager then refuses sessions (fails
+	// closed) rather than serve with a list that may miss revocations.
+	// Default off: a stale replica still answers from what it has, and
+	// says so in Health. (Before the first catch-up, see
+	// InsecureServeBeforeCatchUp.)
 	FailClosedWhenStale bool
+	// Keys returns the keyring in use (a *keyring.Watcher's Keyring method,
+	// or a func returning a fixed ring); required. Every event published
+	// carries a MAC under the ring's primary key (keyring.SignEvent), and
+	// the replica applies only events whose MAC verifies under a key of
+	// the ring it returns at the time (primary or enabled); every other
+	// message on the stream is dropped, counted in Health.RejectedEvents
+	// and logged. Holding the NATS credentials alone thus no longer lets
+	// anyone revoke anything.
+	Keys func() *keyring.Keyring
+	// InsecureServeBeforeCatchUp lets Revoked answer from the local list
+	// before the replica has caught up with the stream once since Start.
+	// Default off: until then Revoked returns an error wrapping
+	// ErrNotCaughtUp for every session the list does not already refuse,
+	// since one revoked elsewhere while this instance was down would
+	// otherwise be served (fail closed).
+	InsecureServeBeforeCatchUp bool
+	// DegradedAfter is how long the oldest outbox event may wait before
+	// Health says StateDegraded; default 5s.
+	DegradedAfter time.Duration
 	// Heartbeat is the consumer's idle heartbeat: a server that dies is
 	// noticed after two missed heartbeats. 500ms..30s; default 1s.
 	Heartbeat time.Duration
@@ -136,6 +166,9 @@ func (cfg Config) forStore(life time.Duration) (Config, error) {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = DefaultHeartbeat
 	}
+	if cfg.DegradedAfter == 0 {
+		cfg.DegradedAfter = DefaultDegradedAfter
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -158,6 +191,8 @@ func (cfg Config) forStore(life time.Duration) (Config, error) {
 		return cfg, fmt.Errorf("%w: Replicas %d: want 1..5", ErrInvalidConfig, cfg.Replicas)
 	case cfg.MaxAge < time.Hour:
 		return cfg, fmt.Errorf("%w: MaxAge %v: want at least the store's absolute session lifetime (default %v)", ErrInvalidConfig, cfg.MaxAge, life+maxAgeGrace)
+	case cfg.DegradedAfter < 0:
+		return cfg, fmt.Errorf("%w: DegradedAfter %v is negative", ErrInvalidConfig, cfg.DegradedAfter)
 	case cfg.Staleness < 0:
 		return cfg, fmt.Errorf("%w: Staleness %v is negative", ErrInvalidConfig, cfg.Staleness)
 	case cfg.Heartbeat < MinHeartbeat || cfg.Heartbeat > MaxHeartbeat:

@@ -125,7 +125,8 @@ func (r *Replicator) startConsumer(gen, start uint64, errCh chan<- error, genDon
 			report(fmt.Errorf("message metadata: %w", err))
 			return
 		}
-		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending, data: m.Data(), at: r.cfg.Now().UnixNano()}
+		d := delivery{gen: gen, streamSeq: md.Sequence.Stream, consSeq: md.Sequence.Consumer, pending: md.NumPending,
+			subject: m.Subject(), header: m.Headers(), data: m.Data(), at: r.cfg.Now().UnixNano()}
 		select {
 		case r.msgs <- d:
 		case <-genDone:
@@ -222,18 +223,12 @@ func (r *Replicator) fillBatch(first delivery) []delivery {
 // starts over from the stream's start and says so. A position below the
 // stream's first sequence means events aged out unseen.
 func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
-	var reset, missed string
+	var missed string
 	var resetCursor bool
 	r.mu.Lock()
 	st := &r.state
 	had := !st.created.IsZero()
-	switch {
-	case had && !info.Created.Equal(st.created):
-		reset = fmt.Sprintf("stream was deleted and recreated (now created %s, position %d was in the stream created %s)",
-			info.Created.UTC().Format(time.RFC3339Nano), st.applied, st.created.UTC().Format(time.RFC3339Nano))
-	case st.applied > info.State.LastSeq:
-		reset = fmt.Sprintf("stored position %d is beyond the stream's last sequence %d", st.applied, info.State.LastSeq)
-	}
+	reset := r.resetReason(info)
 	if reset != "" {
 		st.resets++
 		st.applied = 0
@@ -257,7 +252,8 @@ func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
 	r.mu.Unlock()
 
 	if reset != "" {
-		r.log.Warn("natsrepl: stream reset detected; replaying the stream from its start", "reason", reset)
+		r.log.Warn("natsrepl: stream reset detected; replaying the stream from its start and re-publishing this instance's live entries", "reason", reset)
+		r.requestRepublish()
 	}
 	if missed != "" {
 		r.log.Warn("natsrepl: missed events", "detail", missed, "max_age", r.cfg.MaxAge,
@@ -271,6 +267,25 @@ func (r *Replicator) reconcile(info *jetstream.StreamInfo) (uint64, bool) {
 		}
 	}
 	return applied + 1, applied >= info.State.LastSeq
+}
+
+// resetReason says why info shows the stream the position belongs to as
+// lost: deleted and recreated, shorter than the position, or purged; ""
+// if it does not. r.mu must be held.
+func (r *Replicator) resetReason(info *jetstream.StreamInfo) string {
+	st := &r.state
+	switch {
+	case !st.created.IsZero() && !info.Created.Equal(st.created):
+		return fmt.Sprintf("stream was deleted and recreated (now created %s, position %d was in the stream created %s)",
+			info.Created.UTC().Format(time.RFC3339Nano), st.applied, st.created.UTC().Format(time.RFC3339Nano))
+	case st.applied > info.State.LastSeq:
+		return fmt.Sprintf("stored position %d is beyond the stream's last sequence %d", st.applied, info.State.LastSeq)
+	case !st.created.IsZero() && st.purgeSeen != info.State.LastSeq && r.cfg.purged(info):
+		st.purgeSeen = info.State.LastSeq
+		return fmt.Sprintf("stream was purged: it holds no message, and its last (sequence %d, %s) had not aged out",
+			info.State.LastSeq, info.State.LastTime.UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // checkProbe looks at a periodic stream info: a deleted, recreated or
@@ -289,16 +304,24 @@ func (r *Replicator) checkProbe(p probeResult) error {
 	}
 	r.mu.Lock()
 	st := &r.state
-	created, applied := st.created, st.applied
-	if p.info.Created.Equal(created) && p.info.State.LastSeq >= applied {
+	applied := st.applied
+	current := p.created.Equal(st.created)
+	purgeSeen := st.purgeSeen
+	if current && p.info.Created.Equal(p.created) && p.info.State.LastSeq >= p.applied {
 		st.streamLast = max(st.streamLast, p.info.State.LastSeq)
 	}
 	r.mu.Unlock()
+	// The probe is judged against the position when it asked: messages
+	// applied since may lie beyond what the stream said it held then.
 	switch {
-	case !p.info.Created.Equal(created):
+	case !current:
+		return nil // asked before the consumer last started: stale
+	case !p.info.Created.Equal(p.created):
 		return errors.New("stream was recreated")
-	case p.info.State.LastSeq < applied:
-		return fmt.Errorf("stream's last sequence %d is below the applied position %d", p.info.State.LastSeq, applied)
+	case p.info.State.LastSeq < p.applied:
+		return fmt.Errorf("stream's last sequence %d is below the applied position %d", p.info.State.LastSeq, p.applied)
+	case purgeSeen != p.info.State.LastSeq && r.cfg.purged(p.info):
+		return errPurged
 	case applied >= p.info.State.LastSeq:
 		r.touchAt(p.at)
 		r.markCaughtUp(applied)
@@ -339,10 +362,15 @@ func (r *Replicator) advanceTo(seq uint64) error {
 
 // applyBatch applies a batch of deliveries from one consumer in one store
 // transaction, with the position. It skips what is already applied
-// (redelivery) and stops at a gap in the consumer sequence, which means
-// the server dropped messages for this consumer: the caller restarts it
-// from the applied position.
+// (redelivery) and what does not verify under the keyring (rejected: the
+// position moves past it), and stops at a gap in the consumer sequence,
+// which means the server dropped messages for this consumer: the caller
+// restarts it from the applied position.
 func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error) {
+	ring, err := r.cfg.keys()
+	if err != nil {
+		return 0, err // nothing applied, the position stays: retried
+	}
 	r.mu.Lock()
 	applied, created := r.state.applied, r.state.created
 	r.mu.Unlock()
@@ -364,13 +392,9 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 			continue // already applied
 		}
 		last = d.streamSeq
-		var ev revocation.Event
-		if err := ev.UnmarshalBinary(d.data); err != nil {
-			// Not ours to fix and never will be: skip it, loudly.
-			r.log.Error("natsrepl: skipping a stream message that is not a revocation event", "seq", d.streamSeq, "err", err)
-			continue
+		if ev, ok := r.accept(ring, &d); ok {
+			events = append(events, ev)
 		}
-		events = append(events, ev)
 	}
 	if last > applied {
 		if err := r.store.Apply(r.ctx, events, r.cursor(last, created)); err != nil {
@@ -394,6 +418,7 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 // markCaughtUp records that the replica has applied everything the stream
 // held at some moment; the first time after Start (or a reset) it logs.
 func (r *Replicator) markCaughtUp(applied uint64) {
+	r.caughtUpOnce.Store(true)
 	if r.caughtUp.CompareAndSwap(false, true) {
 		r.mu.Lock()
 		close(r.progress)
@@ -409,6 +434,9 @@ func (r *Replicator) markCaughtUp(applied uint64) {
 // can ever apply.
 func (r *Replicator) probe() probeResult {
 	p := probeResult{at: r.cfg.Now().UnixNano()}
+	r.mu.Lock()
+	p.applied, p.created = r.state.applied, r.state.created
+	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(r.ctx, requestTimeout)
 	defer cancel()
 	s, err := r.js.Stream(ctx, r.cfg.Stream)
@@ -417,10 +445,7 @@ func (r *Replicator) probe() probeResult {
 		return p
 	}
 	p.info = s.CachedInfo()
-	r.mu.Lock()
-	applied := r.state.applied
-	r.mu.Unlock()
-	if p.info.State.LastSeq > applied && p.info.State.Msgs > 0 {
+	if p.info.State.LastSeq > p.applied && p.info.State.Msgs > 0 {
 		if m, err := s.GetLastMsgForSubject(ctx, r.cfg.SubjectPrefix+".>"); err == nil {
 			p.lastMsg = m.Sequence
 		}

@@ -24,6 +24,25 @@
 //     consumer sequence, two missed heartbeats, a reconnect or a store error
 //     restart the consumer from the stored position. Applying is idempotent:
 //     an instance's own events, duplicates and redeliveries change nothing.
+//   - Authentication: every event on the stream carries, in its headers
+//     ([HeaderKeyID], [HeaderMAC]), an HMAC-SHA256 over its subject and
+//     exact bytes under a key derived from the keyring's primary
+//     ([keyring.Keyring.SignEvent], its own HKDF label, never a cookie
+//     key). The consumer applies only events that verify under a key of
+//     the ring Config.Keys returns at the time (primary or enabled, so a
+//     rotation done one instance at a time loses nothing); any other
+//     message is dropped, counted in Health.RejectedEvents and logged at
+//     Warn with its subject and claimed origin (never its bytes), and the
+//     position moves past it.
+//   - Convergence after a lost stream: when the stream is found deleted
+//     and recreated, shorter than the stored position, or purged (empty
+//     while its last message had not aged out), at Start or while running,
+//     the replica replays the new stream and re-publishes every live entry
+//     of its own store through its outbox
+//     ([revocation.Store.RepublishLive]: paced at 10,000 events a second,
+//     idempotent, counted in Health.Republished), so an instance that was
+//     away, or a new one, converges from the new stream. Instances that
+//     were all down during the loss do it when they start.
 //
 // The stream (default SEALED_REVOCATIONS, subjects sealed.revocations.>) is
 // created when missing. An existing stream is verified, and any difference
@@ -35,10 +54,16 @@
 //
 //	store, err := revocation.Open(dir, revocation.Config{Node: "web-1", Outbox: true})
 //	...
+//	w, err := keyring.Watch(keyFile, keyring.WatchOptions{}) // the keyring sessions use
+//	...
+//	auth, err := natsrepl.NATSAuth{Creds: "web.creds", TLSCA: "ca.pem"}.Options()
+//	...
 //	repl, err := natsrepl.Start(ctx, store, natsrepl.Config{
 //		URL:      "nats://n1:4222,nats://n2:4222,nats://n3:4222",
-//		Node:     "web-1", // unique per instance
-//		Replicas: 3,       // on a three-node cluster
+//		Options:  auth,
+//		Keys:     w.Keyring, // signs and verifies events
+//		Node:     "web-1",   // unique per instance
+//		Replicas: 3,         // on a three-node cluster
 //	})
 //	...
 //	defer store.Close()
@@ -46,23 +71,45 @@
 //	mgr, err := sessions.New(sessions.Config{Keys: ring, Revoker: repl})
 //
 // Hand the Replicator, not the Store, to sessions: its Revoke methods write
-// to the store (which records the outbox entry) and its Revoked method can
-// fail closed when the replica is stale. Serve [Replicator.Health] on a
-// health endpoint; [Replicator.WaitCaughtUp] blocks until the replica has
-// applied what the stream held (for readiness probes and tests).
+// to the store (which records the outbox entry) and its Revoked method
+// fails closed until the first catch-up after Start (and, with
+// FailClosedWhenStale, while the replica is stale). Serve
+// [Replicator.Health] on a health endpoint ([Health.Serving]: 200 for
+// [StateOK] and [StateDegraded], 503 otherwise); [Replicator.WaitCaughtUp]
+// blocks until the replica has applied what the stream held (wait for it
+// before listening, with a bound).
 //
-// `sealctl revoke session|user|all --nats URL` publishes an event to a
-// running cluster with [Publish].
+// `sealctl revoke session|user|all --nats URL --keyring FILE` publishes an
+// event signed under the cluster's keyring to a running cluster with
+// [Publish].
 //
 // # Security
 //
-// Anyone who can publish to the stream's subjects can revoke any session
-// (a denial of service, never an escalation: events only ever kill
-// sessions). Anyone who can delete or purge the stream can make instances
-// miss revocations made while they were away. Restrict both with NATS
-// accounts and permissions, and use TLS and credentials through
-// Config.Options. A message that does not decode as an event is logged and
-// skipped.
+// What the NATS credentials alone allow: reading the stream (which session
+// IDs and user IDs were revoked, when, and by which instance), and
+// deleting or purging it (the instances re-publish what they hold, see
+// above). Not revoking: an event without a valid MAC changes nothing. A
+// valid event replayed changes nothing either (applying is idempotent,
+// and cut-offs are bounded, see below). What the keyring allows, besides
+// sealing cookies: signing events, so revoking any session, user or
+// everyone (a denial of service, never an escalation: events only kill
+// sessions). Keep both secret; restrict the stream with NATS accounts and
+// permissions and use TLS ([NATSAuth]).
+//
+// Retire a key no earlier than the stream's max age after it was demoted
+// (keyring.Keyring.Prune with the absolute lifetime does about that): an
+// instance catching up rejects events signed under a key its ring no
+// longer holds.
+//
+// Events written before events were signed are rejected as unsigned.
+// Upgrade every instance, then delete the stream once (nats stream rm
+// SEALED_REVOCATIONS): each instance finds it lost, recreates it and
+// re-publishes its live entries, signed. There is deliberately no option
+// to accept unsigned events: it would reopen what signing closes.
+//
+// Every cut-off, replicated or local, is lowered to the applying store's
+// now plus revocation.Config.MaxClockSkew (default 2 minutes), so no
+// event can lock out logins made after it.
 //
 // Propagation is not instant: between a revocation on one instance and its
 // arrival on another (milliseconds when healthy; as long as an outage
@@ -73,8 +120,14 @@
 // with Config.FailClosedWhenStale, Revoked then
 // returns [ErrStale] so a sessions.Manager refuses sessions rather than
 // serve from a list that may be missing revocations. Until the first
-// catch-up after Start completes, the instance is not healthy and, with
-// FailClosedWhenStale, fails closed too.
+// catch-up after Start completes, Revoked returns an error wrapping
+// [ErrNotCaughtUp] for every session the local list does not already
+// refuse (Config.InsecureServeBeforeCatchUp turns that off): a restarted
+// instance never serves a cookie revoked elsewhere while it was down.
+//
+// After a stream loss the instances converge once the others have
+// re-published: an instance that starts alone after the loss serves from
+// its own list (caught up with an empty stream) until the others are back.
 //
 // The stream's max age (default 31 days) must be at least the store's
 // absolute session lifetime: an instance away for longer misses events
@@ -94,8 +147,8 @@
 // A Replicator is safe for concurrent use. Revoked reads memory only and
 // allocates nothing (with FailClosedWhenStale it also reads the clock and
 // three atomics, before the store, so an answer is never fresher than the
-// list it came from). Start runs three goroutines (publisher, consumer, stream
-// probe); Close stops them and waits for them, stops the consumer and
+// list it came from). Start runs four goroutines (publisher, consumer,
+// stream probe, re-publisher); Close stops them and waits for them, stops the consumer and
 // closes the connection Start dialled (never Config.Conn). Close the
 // Replicator before the Store.
 //

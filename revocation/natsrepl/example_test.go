@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/revocation/natsrepl"
 )
@@ -43,12 +44,18 @@ func ExampleStart() {
 
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
+	// Every instance uses the cluster's keyring (in production: the same
+	// keyring file, watched with keyring.Watch): events carry a MAC under it.
+	ring, err := keyring.New(time.Now())
+	if err != nil {
+		log.Fatal(err)
+	}
 	start := func(node string) (*revocation.Store, *natsrepl.Replicator) {
 		store, err := revocation.Open(filepath.Join(tmp, node), revocation.Config{Node: node, Outbox: true, Logger: quiet})
 		if err != nil {
 			log.Fatal(err)
 		}
-		repl, err := natsrepl.Start(ctx, store, natsrepl.Config{URL: ns.ClientURL(), Node: node, Logger: quiet})
+		repl, err := natsrepl.Start(ctx, store, natsrepl.Config{URL: ns.ClientURL(), Node: node, Logger: quiet, Keys: ring.Keyring})
 		if err != nil {
 			log.Fatal(err)
 		}

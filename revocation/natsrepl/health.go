@@ -5,9 +5,30 @@ import (
 	"time"
 )
 
+// HealthState sums up a replica's health for a health endpoint.
+type HealthState string
+
+// The states Health reports. Serving reports which allow serving sessions.
+const (
+	// StateOK: caught up, in contact, publishing without delay.
+	StateOK HealthState = "ok"
+	// StateDegraded: serving, but the outbox's oldest event has waited
+	// longer than Config.DegradedAfter or the consumer is restarting:
+	// revocations made here or elsewhere may be late.
+	StateDegraded HealthState = "degraded"
+	// StateCatchingUp: not caught up with the stream once since Start;
+	// Revoked fails closed (ErrNotCaughtUp).
+	StateCatchingUp HealthState = "catching-up"
+	// StateStale: no contact with the stream for longer than
+	// Config.Staleness, or closed.
+	StateStale HealthState = "stale"
+)
+
 // Health is a snapshot of a Replicator's state for a health endpoint; it
 // encodes to JSON with snake_case keys.
 type Health struct {
+	// State sums the rest up; see Serving.
+	State HealthState `json:"state"`
 	// Healthy: caught up since Start, in contact with the stream within
 	// Config.Staleness, not closed.
 	Healthy bool `json:"healthy"`
@@ -33,12 +54,31 @@ type Health struct {
 	// instance was away, so it never applied them. Harmless if MaxAge is at
 	// least the store's absolute lifetime; see the logs.
 	MissedEvents bool `json:"missed_events"`
-	// StreamResets counts the times the stream was found deleted or
-	// recreated; the replica then starts over from the new stream's start.
+	// StreamResets counts the times the stream was found deleted and
+	// recreated, purged or truncated; the replica then starts over from the
+	// new stream's start and re-publishes its live entries.
 	StreamResets int `json:"stream_resets"`
+	// RejectedEvents counts the stream messages dropped since Start: no
+	// MAC, a MAC under a key not in the keyring (unknown or retired), a
+	// MAC that does not verify, or not a revocation event.
+	RejectedEvents uint64 `json:"rejected_events"`
+	// Republished counts the events queued for re-publishing since Start
+	// after the stream was found lost (deleted, recreated, purged or
+	// truncated).
+	Republished uint64 `json:"republished"`
+	// OutboxOldestAge is how long the oldest event in the outbox has
+	// waited to be published; 0 if none.
+	OutboxOldestAge time.Duration `json:"outbox_oldest_age"`
+	// ConsumerRestarting: the consumer stopped and is being restarted
+	// (Reason says why).
+	ConsumerRestarting bool `json:"consumer_restarting"`
 	// Reason says why the replica is not healthy, or notes a past problem.
 	Reason string `json:"reason,omitempty"`
 }
+
+// Serving reports whether the replica's answers may be served: State is
+// ok or degraded (a health endpoint answers 200 then, 503 otherwise).
+func (h Health) Serving() bool { return h.State == StateOK || h.State == StateDegraded }
 
 // Health returns a snapshot of the replica's state.
 func (r *Replicator) Health() Health {
@@ -46,12 +86,19 @@ func (r *Replicator) Health() Health {
 	st := r.state
 	r.mu.Unlock()
 	h := Health{
-		CaughtUp:     r.caughtUp.Load(),
-		AppliedSeq:   st.applied,
-		StreamSeq:    st.streamLast,
-		MissedEvents: st.missed,
-		StreamResets: st.resets,
-		OutboxDepth:  r.store.Stats().OutboxDepth,
+		CaughtUp:           r.caughtUp.Load(),
+		AppliedSeq:         st.applied,
+		StreamSeq:          st.streamLast,
+		MissedEvents:       st.missed,
+		StreamResets:       st.resets,
+		RejectedEvents:     r.rejected.Load(),
+		Republished:        r.republished.Load(),
+		ConsumerRestarting: st.reason != "",
+	}
+	stats := r.store.Stats()
+	h.OutboxDepth = stats.OutboxDepth
+	if !stats.OutboxOldest.IsZero() {
+		h.OutboxOldestAge = max(time.Since(stats.OutboxOldest), 0) // outbox times are real-clock
 	}
 	if st.streamLast > st.applied {
 		h.Lag = st.streamLast - st.applied
@@ -62,6 +109,7 @@ func (r *Replicator) Health() Health {
 	now := r.cfg.Now()
 	h.Stale = h.LastContact.IsZero() || isStale(now.Sub(h.LastContact).Nanoseconds(), r.cfg.Staleness)
 	h.Healthy = h.CaughtUp && !h.Stale && !r.closed.Load()
+	h.State = r.healthState(h)
 	switch {
 	case r.closed.Load():
 		h.Reason = "closed"
@@ -87,6 +135,22 @@ func (r *Replicator) Health() Health {
 		h.Reason = "missed events that aged out of the stream while this instance was away"
 	}
 	return h
+}
+
+// healthState sums h up, as Revoked behaves: catching-up while it fails
+// closed for want of a catch-up.
+func (r *Replicator) healthState(h Health) HealthState {
+	switch {
+	case r.closed.Load():
+		return StateStale
+	case !r.caughtUpOnce.Load() || r.cfg.FailClosedWhenStale && !h.CaughtUp:
+		return StateCatchingUp
+	case h.Stale:
+		return StateStale
+	case h.ConsumerRestarting || h.OutboxOldestAge > r.cfg.DegradedAfter:
+		return StateDegraded
+	}
+	return StateOK
 }
 
 // isStale reports whether contact since nanoseconds ago is too old; a

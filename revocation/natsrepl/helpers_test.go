@@ -15,12 +15,26 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
+
+// clusterRing is the keyring every test instance uses unless told
+// otherwise: the cluster's shared keyring.
+var clusterRing = sync.OnceValue(func() *keyring.Keyring {
+	k, err := keyring.New(time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// clusterKeys is Config.Keys for the cluster's keyring.
+func clusterKeys() *keyring.Keyring { return clusterRing() }
 
 // testLogger logs to t while the test runs, and drops what comes later
 // (a goroutine still shutting down must not log into a finished test).
@@ -69,6 +83,7 @@ func newInstance(t testing.TB, url, node string, mods ...func(*Config)) *instanc
 		Heartbeat: 500 * time.Millisecond,
 		Staleness: 2 * time.Second,
 		Logger:    testLogger(t).With("test_node", node),
+		Keys:      clusterKeys,
 	}
 	for _, m := range mods {
 		m(&cfg)
@@ -167,13 +182,16 @@ func bareReplicator(t testing.TB, cfg Config) (*Replicator, *revocation.Store) {
 	t.Helper()
 	st, _ := revocationtest.Open(t, revocation.Config{Outbox: true, GCInterval: -1, Logger: testLogger(t)})
 	cfg.Node, cfg.URL, cfg.Logger = "t", "x", testLogger(t)
+	if cfg.Keys == nil {
+		cfg.Keys = clusterKeys
+	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, ctx: ctx, progress: make(chan struct{}), cursorKey: "natsrepl/T"}
+	r := &Replicator{cfg: cfg, store: st, log: cfg.Logger, ctx: ctx, progress: make(chan struct{}), cursorKey: "natsrepl/T", republishCh: make(chan struct{}, 1)}
 	return r, st
 }
 
@@ -234,7 +252,7 @@ func publishAll(t testing.TB, js jetstream.JetStream, cfg Config, evs []revocati
 	for len(evs) > 0 {
 		chunk := evs[:min(1000, len(evs))]
 		evs = evs[len(chunk):]
-		acked, err := publishEvents(ctx, js, cfg, chunk)
+		acked, err := publishEvents(ctx, js, cfg, clusterRing(), chunk)
 		if err != nil || len(acked) != len(chunk) {
 			t.Fatalf("publish %d events: %d acknowledged, err %v", len(chunk), len(acked), err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -108,8 +109,11 @@ func (r *Replicator) publishOutbox(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("ack outbox: %w", err)
 		}
 	}
-	evs = good
-	acked, perr := publishEvents(ctx, r.js, r.cfg, evs)
+	ring, err := r.cfg.keys()
+	if err != nil {
+		return n, err
+	}
+	acked, perr := publishEvents(ctx, r.js, r.cfg, ring, good)
 	if len(acked) > 0 {
 		if err := r.store.AckOutbox(ctx, acked...); err != nil {
 			return n, fmt.Errorf("ack outbox: %w", err)
@@ -118,10 +122,10 @@ func (r *Replicator) publishOutbox(ctx context.Context) (int, error) {
 	return n, perr
 }
 
-// publishEvents publishes evs pipelined and waits for every
-// acknowledgement; it returns the IDs of the events the stream has, and an
-// error if any publish failed.
-func publishEvents(ctx context.Context, js jetstream.JetStream, cfg Config, evs []revocation.Event) ([][16]byte, error) {
+// publishEvents publishes evs pipelined, each signed under ring's
+// primary, and waits for every acknowledgement; it returns the IDs of the
+// events the stream has, and an error if any publish failed.
+func publishEvents(ctx context.Context, js jetstream.JetStream, cfg Config, ring *keyring.Keyring, evs []revocation.Event) ([][16]byte, error) {
 	type pending struct {
 		id  [16]byte
 		fut jetstream.PubAckFuture
@@ -135,7 +139,7 @@ func publishEvents(ctx context.Context, js jetstream.JetStream, cfg Config, evs 
 			firstErr = cmpErr(firstErr, fmt.Errorf("event %x: %w", ev.ID, err))
 			continue
 		}
-		msg := &nats.Msg{Subject: subject(cfg.SubjectPrefix, ev.Kind), Data: data, Header: nats.Header{}}
+		msg := sign(ring, subject(cfg.SubjectPrefix, ev.Kind), data)
 		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(hex.EncodeToString(ev.ID[:])), jetstream.WithExpectStream(cfg.Stream))
 		if err != nil {
 			firstErr = cmpErr(firstErr, fmt.Errorf("publish: %w", err))
@@ -168,9 +172,10 @@ func cmpErr(first, err error) error {
 	return err
 }
 
-// Publish publishes one event to the stream described by cfg (Stream and
+// Publish publishes one event, signed under the primary key of the ring
+// cfg.Keys returns, to the stream described by cfg (Stream and
 // SubjectPrefix, defaults applied) and waits for the stream's
-// acknowledgement. The event ID is the JetStream message ID, so publishing
+// acknowledgement; replicas whose keyring does not hold that key drop it. The event ID is the JetStream message ID, so publishing
 // the same event twice is harmless. It is what `sealctl revoke --nats`
 // uses; a running Replicator publishes its store's events by itself.
 // Publish does not create the stream: with no stream it fails, naming it.
@@ -185,6 +190,10 @@ func Publish(ctx context.Context, nc *nats.Conn, cfg Config, ev revocation.Event
 	if err != nil {
 		return err
 	}
+	ring, err := cfg.keys()
+	if err != nil {
+		return fmt.Errorf("natsrepl: publish: %w", err)
+	}
 	data, err := ev.MarshalBinary()
 	if err != nil {
 		return fmt.Errorf("natsrepl: publish: %w", err)
@@ -198,7 +207,7 @@ func Publish(ctx context.Context, nc *nats.Conn, cfg Config, ev revocation.Event
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	ack, err := js.Publish(ctx, subject(cfg.SubjectPrefix, ev.Kind), data,
+	ack, err := js.PublishMsg(ctx, sign(ring, subject(cfg.SubjectPrefix, ev.Kind), data),
 		jetstream.WithMsgID(hex.EncodeToString(ev.ID[:])), jetstream.WithExpectStream(cfg.Stream))
 	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
 		return fmt.Errorf("natsrepl: publish: no stream %s captures %s.> on this server (is a replicating instance running?): %w", cfg.Stream, cfg.SubjectPrefix, err)

@@ -31,6 +31,9 @@ type Store interface {
 	OutboxReady() <-chan struct{}
 	Outbox(ctx context.Context, max int) ([]revocation.Event, error)
 	AckOutbox(ctx context.Context, ids ...[16]byte) error
+	// RepublishLive queues every live entry in the outbox, after the
+	// stream was lost (see revocation.Store.RepublishLive).
+	RepublishLive(ctx context.Context, batch int, every time.Duration) (int, error)
 
 	// Consuming: events from the stream, applied with the stream position.
 	Apply(ctx context.Context, events []revocation.Event, cur revocation.Cursor) error
@@ -56,18 +59,22 @@ type Replicator struct {
 	wg     sync.WaitGroup
 
 	// Read on the request path without locks.
-	caughtUp    atomic.Bool
-	lastContact atomic.Int64 // cfg.Now() in Unix nanoseconds when the replica last held everything the stream did; 0 never
-	closed      atomic.Bool
+	caughtUpOnce atomic.Bool // caught up at least once since Start
+	caughtUp     atomic.Bool
+	lastContact  atomic.Int64 // cfg.Now() in Unix nanoseconds when the replica last held everything the stream did; 0 never
+	closed       atomic.Bool
 	// consumerLive: a consumer is running. Contact counts only then, so an
 	// instance whose consumer can't run goes stale even if the stream
 	// answers.
 	consumerLive atomic.Bool
+	rejected     atomic.Uint64 // stream messages dropped: not verified or not events
+	republished  atomic.Uint64 // events queued by RepublishLive after stream losses
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
 	msgs        chan delivery    // consumer callback -> consume loop
 	probeCh     chan probeResult // probe loop -> consume loop
+	republishCh chan struct{}    // consume loop -> republish loop; capacity 1
 	cursorKey   string
 
 	mu       sync.Mutex
@@ -82,6 +89,7 @@ type replState struct {
 	streamLast uint64    // stream's last sequence as last seen
 	missed     bool      // events aged out of the stream before they were applied
 	resets     int       // times the stream was found deleted or recreated
+	purgeSeen  uint64    // last sequence of a purged stream already handled as a reset
 	reason     string    // why the consumer last restarted, "" once running
 	publishErr string
 }
@@ -92,6 +100,8 @@ type delivery struct {
 	streamSeq uint64
 	consSeq   uint64
 	pending   uint64
+	subject   string
+	header    nats.Header
 	data      []byte
 	at        int64 // cfg.Now() when it arrived, Unix nanoseconds
 }
@@ -101,6 +111,10 @@ type probeResult struct {
 	err     error
 	at      int64  // cfg.Now() when the probe asked, Unix nanoseconds
 	lastMsg uint64 // sequence of the stream's last message, if asked (0 if not)
+	// The position when the probe asked: the stream then held at least
+	// up to applied, while the consume loop may have applied more since.
+	applied uint64
+	created time.Time
 }
 
 // Start connects to NATS (or uses cfg.Conn), creates the stream if it is
@@ -118,13 +132,14 @@ func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 		return nil, err
 	}
 	r := &Replicator{
-		cfg:       cfg,
-		store:     store,
-		log:       cfg.Logger.With("component", "natsrepl", "node", cfg.Node, "stream", cfg.Stream),
-		msgs:      make(chan delivery, 1024),
-		probeCh:   make(chan probeResult, 1),
-		cursorKey: PositionName(cfg.Stream),
-		progress:  make(chan struct{}),
+		cfg:         cfg,
+		store:       store,
+		log:         cfg.Logger.With("component", "natsrepl", "node", cfg.Node, "stream", cfg.Stream),
+		msgs:        make(chan delivery, 1024),
+		probeCh:     make(chan probeResult, 1),
+		republishCh: make(chan struct{}, 1),
+		cursorKey:   PositionName(cfg.Stream),
+		progress:    make(chan struct{}),
 	}
 	if err := r.loadPosition(); err != nil {
 		return nil, err
@@ -148,10 +163,11 @@ func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.statusCh = r.nc.StatusChanged(nats.CONNECTED)
 	r.pubStatusCh = r.nc.StatusChanged(nats.CONNECTED)
-	r.wg.Add(3)
+	r.wg.Add(4)
 	go r.publishLoop()
 	go r.consumeLoop()
 	go r.probeLoop()
+	go r.republishLoop()
 	return r, nil
 }
 
@@ -173,6 +189,11 @@ func startConfig(store Store, cfg Config) (Config, error) {
 	}
 	if cfg.URL == "" && cfg.Conn == nil {
 		return cfg, fmt.Errorf("%w: set URL or Conn", ErrInvalidConfig)
+	}
+	if _, err := cfg.keys(); errors.Is(err, errNoRing) {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	} else if err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -277,36 +298,49 @@ func (r *Replicator) Close() error {
 
 // Made once: Revoked allocates nothing, even while failing closed.
 var (
-	errCatchingUp = fmt.Errorf("%w: catching up with the stream after start", ErrStale)
-	errNoContact  = fmt.Errorf("%w: no contact with the stream for longer than the staleness bound", ErrStale)
+	errNotCaughtUp = fmt.Errorf("%w (%w)", ErrNotCaughtUp, ErrStale)
+	errCatchingUp  = fmt.Errorf("%w: catching up with the stream again after a reset", ErrStale)
+	errNoContact   = fmt.Errorf("%w: no contact with the stream for longer than the staleness bound", ErrStale)
 )
 
 // Revoked reports whether the session is revoked, from the store's memory.
-// With Config.FailClosedWhenStale, a session the store does not list as
-// revoked gets ErrStale while the replica is stale or still catching up
-// after Start: the caller (a sessions.Manager) then fails closed.
+// A session the store lists as revoked is revoked. For any other, until
+// the replica has caught up once since Start it returns an error wrapping
+// ErrNotCaughtUp (unless Config.InsecureServeBeforeCatchUp), and with
+// Config.FailClosedWhenStale it returns ErrStale while the replica is
+// stale or catching up again: the caller (a sessions.Manager) then fails
+// closed.
 func (r *Replicator) Revoked(id [16]byte, userID string, created time.Time) (bool, error) {
-	if !r.cfg.FailClosedWhenStale {
+	if r.cfg.InsecureServeBeforeCatchUp && !r.cfg.FailClosedWhenStale {
 		return r.store.Revoked(id, userID, created)
 	}
 	// Freshness is read before the store: contact means the store already
 	// held the stream's events, so a store read after it sees them. Read
 	// after the store, a batch applied in between would make a lookup that
 	// missed it look fresh.
-	var stale error
-	switch {
-	case r.closed.Load():
-		stale = ErrClosed
-	case !r.caughtUp.Load():
-		stale = errCatchingUp
-	case isStale(r.cfg.Now().UnixNano()-r.lastContact.Load(), r.cfg.Staleness):
-		stale = errNoContact
-	}
+	refuse := r.refusal()
 	dead, err := r.store.Revoked(id, userID, created)
 	if dead || err != nil {
 		return dead, err
 	}
-	return false, stale
+	return false, refuse
+}
+
+// refusal says why Revoked must not answer "not revoked" now, or nil.
+func (r *Replicator) refusal() error {
+	switch {
+	case r.closed.Load():
+		return ErrClosed
+	case !r.caughtUpOnce.Load() && !r.cfg.InsecureServeBeforeCatchUp:
+		return errNotCaughtUp
+	case !r.cfg.FailClosedWhenStale:
+		return nil
+	case !r.caughtUp.Load():
+		return errCatchingUp
+	case isStale(r.cfg.Now().UnixNano()-r.lastContact.Load(), r.cfg.Staleness):
+		return errNoContact
+	}
+	return nil
 }
 
 // AbsoluteLifetime returns the store's absolute lifetime, so that

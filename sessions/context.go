@@ -1,0 +1,52 @@
+package sessions
+
+import "context"
+
+// A session reaches code that has only a context through the request's
+// context. Each Manager keeps its own unexported key (two Managers never
+// see each other's sessions through Manager.Session); FromContext, for
+// code that knows no Manager, answers a second, package-wide key. One
+// context node answers both, so Load adds one allocation, as with
+// context.WithValue.
+
+// anySessionKey is the package-wide key FromContext asks for.
+type anySessionKey struct{}
+
+// sessionContext is a request context carrying a Manager's session.
+type sessionContext struct {
+	context.Context
+	key *contextKey
+	s   *Session
+}
+
+// Value answers the Manager's key and the package-wide key with the
+// session, and passes any other key to the parent.
+func (c *sessionContext) Value(key any) any {
+	switch k := key.(type) {
+	case *contextKey:
+		if k == c.key {
+			return c.s
+		}
+	case anySessionKey:
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// withSession returns ctx carrying s under m's key.
+func (m *Manager) withSession(ctx context.Context, s *Session) context.Context {
+	return &sessionContext{Context: ctx, key: m.key, s: s}
+}
+
+// FromContext returns the session that a Manager's Handler or Load put in
+// ctx (a request's context, or one derived from it), for code that has a
+// context but no request or Manager, such as a service a handler calls.
+// With several Managers on one request, it returns the session of the
+// innermost (the last to load); Manager.Session picks a Manager's own.
+func FromContext(ctx context.Context) (*Session, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	s, ok := ctx.Value(anySessionKey{}).(*Session)
+	return s, ok && s != nil
+}
