@@ -1,3 +1,5 @@
+//go:build unix
+
 package revocation_test
 
 import (
@@ -154,4 +156,46 @@ func fillFilesystem(t *testing.T, mnt string) {
 			return
 		}
 	}
+}
+
+// TestSnapshotLeavesReserve: the index snapshot, a file the store writes
+// by itself at Close, is skipped when writing it would eat into Badger's
+// reserve.
+func TestSnapshotLeavesReserve(t *testing.T) {
+	mnt := tmpfs.Mount(t, "4m")
+	dir := filepath.Join(mnt, "revocations")
+	s, err := revocation.Open(dir, revocation.Config{Logger: quiet, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fill(t, s, 100); err != nil {
+		t.Fatal(err)
+	}
+	// Leave a little more than the reserve free: not enough for a snapshot
+	// (its size plus slack) on top.
+	fillFilesystem(t, mnt)
+	filler := filepath.Join(mnt, "filler")
+	fi, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.Disk().Reserve + 16<<10
+	if err := os.Truncate(filler, fi.Size()-(want-statfsFree(t, mnt))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.snapshot")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("index snapshot written with %d bytes free, 16 KiB above the reserve: %v", statfsFree(t, mnt), err)
+	}
+}
+
+func statfsFree(t *testing.T, dir string) int64 {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return int64(st.Bavail) * st.Bsize
 }
