@@ -15,6 +15,7 @@ type healthReport struct {
 	Revocation  revocationHealth `json:"revocation"`
 	Replication *natsrepl.Health `json:"replication,omitempty"` // with --nats only
 	Keyring     keyringHealth    `json:"keyring"`
+	Reasons     []string         `json:"reasons,omitempty"` // why unhealthy, when it is for the disk or the keyring file
 	Time        time.Time        `json:"time"`
 }
 
@@ -22,11 +23,7 @@ type revocationHealth struct {
 	OK    bool             `json:"ok"`
 	Error string           `json:"error,omitempty"`
 	Stats revocation.Stats `json:"stats"`
-}
-
-type keyringHealth struct {
-	Keys    int    `json:"keys"`
-	Primary string `json:"primary"`
+	Disk  diskHealth       `json:"disk"`
 }
 
 // healthz reports whether the revocation list can answer (and, with
@@ -66,8 +63,8 @@ func (s *Server) health() healthReport {
 			rep.Status = "degraded"
 		}
 	}
-	k := s.keys.Keyring()
-	rep.Keyring = keyringHealth{Keys: len(k.Keys()), Primary: k.Primary().ID}
+	s.checkDisk(&rep)
+	s.checkKeyring(&rep)
 	return rep
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sealedsessions/sealed/revocation"
 	"github.com/sealedsessions/sealed/sessions"
 )
 
@@ -182,6 +184,14 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 // serverError logs err and answers 500. Session changes are not saved on a
 // 5xx response.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, op string, err error) {
+	if errors.Is(err, revocation.ErrDiskFull) {
+		// A state the store leaves by itself once space returns: nothing
+		// was recorded (a 5xx saves no session change), the user retries.
+		s.logger.Warn(op+" refused: the revocation store is short of disk space", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		s.fail(w, r, http.StatusServiceUnavailable, "/", "We could not record that just now: the server is short of disk space. Nothing was changed; please try again in a moment.")
+		return
+	}
 	s.logger.Error(op, "path", r.URL.Path, "err", err)
 	s.fail(w, r, http.StatusInternalServerError, "/", "Something went wrong on our side. Please try again.")
 }

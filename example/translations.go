@@ -194,11 +194,15 @@ var translations = []translation{
 	{"Method Not Allowed", "Méthode non autorisée", "Methode nicht erlaubt"},
 	{"Too Many Requests", "Trop de requêtes", "Zu viele Anfragen"},
 	{"Internal Server Error", "Erreur interne du serveur", "Interner Serverfehler"},
+	{"Service Unavailable", "Service indisponible", "Dienst nicht verfügbar"},
 	{"Go back", "Revenir", "Zurück zum Start"},
 	{"There is no page at %s.", "Il n’y a pas de page à l’adresse %s.", "Unter %s gibt es keine Seite."},
 	{"%s does not take %s requests, only %s.", "%s n’accepte pas les requêtes %s, seulement %s.", "%s nimmt keine %s-Anfragen an, nur %s."},
 	{"The form could not be read.", "Le formulaire est illisible.", "Das Formular ließ sich nicht lesen."},
 	{"Something went wrong on our side. Please try again.", "Un problème est survenu de notre côté. Veuillez réessayer.", "Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."},
+	{"We could not record that just now: the server is short of disk space. Nothing was changed; please try again in a moment.",
+		"Impossible de l’enregistrer pour l’instant : le serveur manque d’espace disque. Rien n’a été modifié ; veuillez réessayer dans un instant.",
+		"Das ließ sich gerade nicht speichern: Dem Server fehlt Speicherplatz. Nichts wurde geändert; bitte versuchen Sie es gleich noch einmal."},
 }
 
 // translation is one message: its English text (the key), French and

@@ -54,6 +54,21 @@
 // unless configured InsecureFailOpen. A failed store stays failed until it
 // is reopened.
 //
+// A full disk is not a failure: below a free-space reserve worked out from
+// Badger's options (what Badger may write or map next: the next memtable's
+// log, a flush, a level-0 compaction), writes are refused with
+// [ErrDiskFull] before Badger is touched, since Badger writes through
+// memory maps and a page the filesystem can't back kills the process with
+// SIGBUS. Lookups keep answering; [Store.Disk] says why writes are refused;
+// they resume once space returns. Open below the reserve is ErrDiskFull.
+//
+// Lost writes are detected: every write records its commit version, synced,
+// in a side file (SEALED-HIGHWATER), and Open refuses with [ErrCorrupt] a
+// directory whose log ends before it (Badger truncates a damaged log at the
+// first bad entry without a word) or whose tables fail their checksums. A
+// directory rolled back whole, side file included, is not detected. Open
+// refuses a directory that group or others may write ([ErrInsecureMode]).
+//
 // Times compare with nanosecond precision, so a login made right after
 // RevokeUser or RevokeAll on the same clock survives, while every session
 // created at or before the cut-off is dead. Across instances the cut-off

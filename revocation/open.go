@@ -13,6 +13,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/y"
 )
 
 // Config configures a Store. The zero value is usable: every field's
@@ -87,9 +88,16 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// Open opens (creating if needed) the revocation list in dir and loads it
-// into memory. dir's parent must exist. A directory held by another process
-// gives an error wrapping ErrLocked.
+// Open opens (creating if needed, parents included, with mode 0700) the
+// revocation list in dir and loads it into memory. It refuses, with an
+// error naming the directory:
+//   - a directory held by another process: ErrLocked;
+//   - a directory that group or others may write: ErrInsecureMode;
+//   - a filesystem with less free space than the store's reserve:
+//     ErrDiskFull (Badger, writing through memory maps, would be killed
+//     by SIGBUS);
+//   - a directory that lost writes the store acknowledged, or whose files
+//     fail their checksums: ErrCorrupt.
 func Open(dir string, cfg Config) (*Store, error) {
 	lifeGiven := cfg.AbsoluteLifetime > 0
 	if !lifeGiven {
@@ -105,33 +113,75 @@ func Open(dir string, cfg Config) (*Store, error) {
 	if cfg.MaxClockSkew < 0 {
 		return nil, fmt.Errorf("revocation: open %s: %w: MaxClockSkew %v is negative", dir, ErrInvalid, cfg.MaxClockSkew)
 	}
-	if err := ensureDir(dir); err != nil {
-		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)
-	}
-	log := cfg.Logger.With("component", "revocation", "dir", dir)
-	db, err := openBadger(dir, log)
-	if err != nil {
+	s := &Store{dir: dir, cfg: cfg, log: cfg.Logger.With("component", "revocation", "dir", dir),
+		index: newMemIndex(), out: newOutbox(), gc: newHousekeeping(), disk: newDiskGuard(dir)}
+	if err := s.openFiles(lifeGiven); err != nil {
 		return nil, err
-	}
-	s := &Store{db: db, dir: dir, cfg: cfg, log: log, index: newMemIndex(), out: newOutbox(), gc: newHousekeeping()}
-	if err := s.settleLifetime(lifeGiven); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("revocation: open %s: %w", dir, err)
-	}
-	if err := s.load(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("revocation: open %s: load: %w", dir, err)
 	}
 	s.out.signalIfPending()
 	s.gc.start(s, cfg.GCInterval)
 	return s, nil
 }
 
-// ensureDir creates dir if it is missing and checks it is a directory.
+// openFiles checks dir, opens Badger and the high-water file, checks that
+// no acknowledged write is missing, and loads the list.
+func (s *Store) openFiles(lifeGiven bool) (err error) {
+	dir := s.dir
+	if err := ensureDir(dir); err != nil {
+		return fmt.Errorf("revocation: open %s: %w", dir, err)
+	}
+	if err := checkDirMode(dir); err != nil {
+		return err
+	}
+	if err := s.disk.admit(); err != nil {
+		return fmt.Errorf("revocation: open: %w", err)
+	}
+	hw, found, err := openHighWater(dir)
+	if err != nil {
+		return fmt.Errorf("revocation: open %s: %w", dir, err)
+	}
+	if s.db, err = openBadger(dir, s.log); err != nil {
+		hw.close()
+		return err
+	}
+	s.hw = hw
+	defer func() {
+		if err != nil {
+			s.db.Close()
+			hw.close()
+		}
+	}()
+	if err := s.checkHighWater(found); err != nil {
+		return err
+	}
+	if err := s.settleLifetime(lifeGiven); err != nil {
+		return fmt.Errorf("revocation: open %s: %w", dir, err)
+	}
+	if err := s.load(); err != nil {
+		return fmt.Errorf("revocation: open %s: load: %w", dir, err)
+	}
+	return nil
+}
+
+// checkHighWater fails with ErrCorrupt if Badger lost acknowledged writes.
+// A missing high-water file (a new directory, or one from a version
+// before it) can't tell; the first write records it.
+func (s *Store) checkHighWater(found bool) error {
+	if found {
+		return s.hw.check(s.db, s.dir)
+	}
+	if v, err := writtenVersion(s.db); err == nil && v > 0 {
+		s.log.Warn("revocation: the high-water file was missing from a directory with writes; lost writes can't be detected on this open", "file", highWaterFile)
+	}
+	return nil
+}
+
+// ensureDir creates dir (and its parents, mode 0700) if it is missing and
+// checks it is a directory.
 func ensureDir(dir string) error {
 	switch fi, err := os.Stat(dir); {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.Mkdir(dir, 0o700); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create directory: %w", err)
 		}
 	case err != nil:
@@ -143,37 +193,46 @@ func ensureDir(dir string) error {
 }
 
 // openBadger opens Badger in dir, telling a directory held by another
-// process (ErrLocked) from one Badger can't read.
+// process (ErrLocked) and files that fail their checksums (ErrCorrupt)
+// from one Badger can't read.
 func openBadger(dir string, log *slog.Logger) (*badger.DB, error) {
 	db, err := badger.Open(badgerOptions(dir, log))
 	if err == nil {
 		return db, nil
 	}
-	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Cannot acquire directory lock"):
 		// Badger formats its lock error without %w; its text is all there is.
 		return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
+	case errors.Is(err, y.ErrChecksumMismatch) || strings.Contains(msg, "checksum"):
+		return nil, fmt.Errorf("%w: %s: badger: %v; restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
 	}
 	return nil, fmt.Errorf("revocation: open %s: badger: %v (is the directory damaged or not a revocation store? move it aside to start empty)", dir, err)
 }
 
 // badgerOptions shrinks Badger for a list of small entries: the defaults
 // (64 MB memtables, 256 MB block cache, 1 GB value-log files) are sized for
-// a database, not a list.
+// a database, not a list. The sizes are disk.go's constants, from which
+// the free-space reserve is worked out.
 func badgerOptions(dir string, log *slog.Logger) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(slogBadger{log}).
 		WithSyncWrites(true). // an acknowledged revocation survives a crash
-		WithMemTableSize(8 << 20).
-		WithNumMemtables(2).
-		WithNumLevelZeroTables(2).
+		WithMemTableSize(memTableSize).
+		WithNumMemtables(numMemtables).
+		WithNumLevelZeroTables(numLevelZero).
 		WithNumLevelZeroTablesStall(8).
-		WithBaseTableSize(2 << 20).
-		WithBaseLevelSize(8 << 20).
+		WithBaseTableSize(baseTableSize).
+		WithBaseLevelSize(baseLevelSize).
 		WithBlockCacheSize(0). // no compression or encryption: blocks are read from the mmap
 		WithIndexCacheSize(0).
 		WithCompression(options.None).
-		WithValueLogFileSize(16 << 20).
-		WithValueThreshold(1 << 10). // every value here is far smaller: kept in the LSM
+		WithValueLogFileSize(valueLogFileSize).
+		WithValueThreshold(valueThreshold).
+		WithChecksumVerificationMode(options.OnTableRead). // a damaged table fails Open
+		WithVerifyValueChecksum(true).
+		WithCompactL0OnClose(false).
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
@@ -267,7 +326,7 @@ func (s *Store) settleLifetime(given bool) error {
 	if stored != 0 {
 		s.log.Info("revocation: absolute lifetime changed", "was", stored, "now", s.cfg.AbsoluteLifetime)
 	}
-	err = s.db.Update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
 		return txn.Set(metaLifetime, binary.BigEndian.AppendUint64(nil, uint64(s.cfg.AbsoluteLifetime)))
 	})
 	if err != nil {

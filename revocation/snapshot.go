@@ -90,6 +90,9 @@ func (s *Store) saveSnapshot() error {
 	if failed || version == s.snap.saved.Load() {
 		return nil // nothing to trust, or nothing written since the last one
 	}
+	if err := s.disk.roomFor(snapshotSize(s.index.sessions.len())); err != nil {
+		return fmt.Errorf("revocation: snapshot: %w", err) // Badger's reserve comes first
+	}
 	path := filepath.Join(s.dir, snapshotFile)
 	tmp, err := os.CreateTemp(s.dir, snapshotFile+".tmp*")
 	if err != nil {
@@ -111,6 +114,12 @@ func (s *Store) saveSnapshot() error {
 	}
 	s.snap.saved.Store(version)
 	return nil
+}
+
+// snapshotSize is about the size of a snapshot of n sessions, with room
+// for those added while it is written.
+func snapshotSize(n int) int64 {
+	return int64(snapshotHead+snapshotTail+snapshotSlot*n)*9/8 + pageSize
 }
 
 func (s *Store) writeSnapshot(f *os.File, version uint64) error {

@@ -20,7 +20,8 @@ type Stats struct {
 }
 
 // Stats reports the list's size. It works on a closed store too (with
-// DiskBytes from the directory).
+// DiskBytes from the directory). Whether the store accepts writes, and the
+// free space, are Store.Disk's.
 func (s *Store) Stats() Stats {
 	return Stats{
 		Sessions:     s.index.sessions.len(),

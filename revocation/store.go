@@ -34,7 +34,9 @@ var (
 // Its work is spread over one file per concern: open.go (Open, recovery),
 // write.go (local revocations), outbox.go (events waiting for a
 // replicator), apply.go (events from other instances), gc.go
-// (housekeeping), stats.go; entry.go holds the on-disk layout they share.
+// (housekeeping), stats.go; entry.go holds the on-disk layout they share;
+// disk.go the free-space reserve, highwater.go the detection of lost
+// writes, perm.go the data directory's permissions.
 type Store struct {
 	db  *badger.DB
 	dir string
@@ -48,6 +50,8 @@ type Store struct {
 	out       outbox       // local events not yet acknowledged by a replicator
 	gc        housekeeping // the background GC run
 	snap      snapshotState
+	disk      *diskGuard // refuses writes while the disk is below the reserve
+	hw        *highWater // the highest write version acknowledged
 }
 
 // snapshotState is what the store knows of its index snapshot.
@@ -109,8 +113,12 @@ func (s *Store) Close() error {
 	if err := s.saveSnapshot(); err != nil {
 		s.log.Warn("revocation: index snapshot not written; the next Open reads every entry from Badger", "err", err)
 	}
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("revocation: close %s: %w", s.dir, err)
+	cerr := s.db.Close()
+	if herr := s.hw.close(); cerr == nil {
+		cerr = herr
+	}
+	if cerr != nil {
+		return fmt.Errorf("revocation: close %s: %w", s.dir, cerr)
 	}
 	return nil
 }
@@ -137,15 +145,28 @@ func (s *Store) begin(ctx context.Context) error {
 func (s *Store) end() { s.lifecycle.mu.RUnlock() }
 
 // update runs fn in a read-write transaction, retrying on conflicts with
-// concurrent writers. Any other failure marks the store failed.
+// concurrent writers, then records the commit in the high-water file. A
+// disk below the reserve refuses it (ErrDiskFull) before Badger is
+// touched. Any other failure marks the store failed.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	if err := s.disk.admit(); err != nil {
+		return err
+	}
 	var err error
 	defer s.writes.done(time.Now(), &err)
 	for range 20 {
-		err = s.db.Update(fn)
+		err = s.db.Update(func(txn *badger.Txn) error {
+			if err := fn(txn); err != nil {
+				return err
+			}
+			return txn.Set(metaWritten, nil)
+		})
 		if !errors.Is(err, badger.ErrConflict) {
 			break
 		}
+	}
+	if err == nil {
+		err = s.hw.record(s.db)
 	}
 	if err != nil && !errors.Is(err, badger.ErrConflict) && !errors.Is(err, ErrInvalid) && !errors.Is(err, badger.ErrTxnTooBig) {
 		s.markFailed(err)

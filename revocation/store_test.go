@@ -407,7 +407,7 @@ func TestOpenBadDirectory(t *testing.T) {
 		name, dir, want string
 	}{
 		{"a file", file, "not a directory"},
-		{"missing parent", filepath.Join(tmp, "no", "such"), "create directory"},
+		{"a file as parent", filepath.Join(file, "sub"), "not a directory"},
 		{"corrupt MANIFEST", corrupt, "damaged"},
 		{"empty name", "", "empty directory"},
 	}
@@ -424,15 +424,17 @@ func TestOpenBadDirectory(t *testing.T) {
 		})
 	}
 
-	// A missing directory whose parent exists is created.
-	fresh := filepath.Join(tmp, "fresh")
+	// A missing directory is created, its missing parents too, all 0700.
+	fresh := filepath.Join(tmp, "new", "parent", "fresh")
 	s, err := revocation.Open(fresh, revocation.Config{})
 	if err != nil {
 		t.Fatalf("Open of a new directory: %v", err)
 	}
 	defer s.Close()
-	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("created directory: %v, %v; want mode 0700", fi, err)
+	for _, d := range []string{fresh, filepath.Dir(fresh), filepath.Join(tmp, "new")} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("created directory %s: %v, %v; want mode 0700", d, fi, err)
+		}
 	}
 }
 

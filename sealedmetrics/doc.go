@@ -72,6 +72,9 @@
 //	sealed_revocation_write_errors_total          writes that failed (a full or failing disk)
 //	sealed_revocation_write_duration_seconds      histogram: commit time, fsync included
 //	sealed_revocation_last_gc_timestamp_seconds   last housekeeping run, 0 if none
+//	sealed_revocation_disk_free_bytes             free space on the store's filesystem (-1 unknown)
+//	sealed_revocation_disk_reserve_bytes          free space below which writes are refused
+//	sealed_revocation_writes_refused              1 while writes are refused for disk space
 //
 // Replication (Config.Replicator), gauges 0 or 1 unless said:
 //
@@ -103,8 +106,8 @@
 //	max_over_time(sealed_replication_stale[5m]) == 1
 //	# (and worth a look: forged events on the stream)
 //	increase(sealed_replication_rejected_events_total[15m]) > 0
-//	# Revocations can't be recorded (full or failing disk):
-//	increase(sealed_revocation_write_errors_total[5m]) > 0
+//	# Revocations can't be recorded: a full disk, or a failing one:
+//	max_over_time(sealed_revocation_writes_refused[5m]) == 1 or increase(sealed_revocation_write_errors_total[5m]) > 0
 //
 // Package [github.com/sealedsessions/sealed/sealedmetrics/metricstest]
 // helps a test check them: it flattens a registry or a /metrics page into

@@ -15,12 +15,15 @@ var (
 	descWrites      = desc("revocation_writes_total", "Synced writes to the revocation list's Badger store: local revocations, replicated events, outbox acknowledgements.")
 	descWriteErrors = desc("revocation_write_errors_total", "Writes to the revocation list's store that failed (a full or failing disk); a failed local revocation is an error to its caller.")
 	descWriteTime   = desc("revocation_write_duration_seconds", "Time to commit a write to the revocation list's store, fsync included.")
+	descDiskFree    = desc("revocation_disk_free_bytes", "Free space on the revocation store's filesystem (-1 where unknown).")
+	descDiskReserve = desc("revocation_disk_reserve_bytes", "Free space below which the revocation store refuses writes (revocation.ErrDiskFull).")
+	descRefusing    = desc("revocation_writes_refused", "1 while the revocation store refuses writes for lack of disk space; lookups still answer.")
 	descLastGC      = desc("revocation_last_gc_timestamp_seconds", "When the store's housekeeping last ran (Unix time); 0 if not yet.")
 )
 
 func revocationPart(s *revocation.Store) part {
 	return part{
-		descs: []*prometheus.Desc{descEntries, descDiskBytes, descWrites, descWriteErrors, descWriteTime, descLastGC},
+		descs: []*prometheus.Desc{descEntries, descDiskBytes, descWrites, descWriteErrors, descWriteTime, descLastGC, descDiskFree, descDiskReserve, descRefusing},
 		collect: func(ch chan<- prometheus.Metric) {
 			st := s.Stats()
 			gauge(ch, descEntries, float64(st.Sessions), "session")
@@ -32,6 +35,10 @@ func revocationPart(s *revocation.Store) part {
 			counter(ch, descWrites, ws.Writes)
 			counter(ch, descWriteErrors, ws.WriteErrors)
 			histogram(ch, descWriteTime, ws.Latency)
+			d := s.Disk()
+			gauge(ch, descDiskFree, float64(d.Free))
+			gauge(ch, descDiskReserve, float64(d.Reserve))
+			gauge(ch, descRefusing, flag(d.Refused != nil))
 		},
 	}
 }

@@ -132,15 +132,26 @@ func keysRotate(_ context.Context, c *call) error {
 	}
 	fmt.Fprintf(c.stdout, "rotated %s: new primary %s; %s is now enabled\nretire it once the longest session lifetime has passed: sealctl keys retire --keyring %s %s\n",
 		path, k.Primary().ID, old, path, old)
+	confirmAdvice(c.stdout, k)
 	return nil
+}
+
+// confirmAdvice says how an operator confirms that every instance took a
+// change of the keyring k: the pair each instance's /healthz reports.
+func confirmAdvice(w io.Writer, k *keyring.Keyring) {
+	fmt.Fprintf(w, "to confirm every instance took the change: each one's /healthz must report \"primary\": %q and \"keys\": %d under \"keyring\"; "+
+		"an instance reporting another pair, or answering 503 \"keyring reload failing\", still uses its old keys (check the file's owner and mode there)\n",
+		k.Primary().ID, len(k.Keys()))
 }
 
 func keysRetire(_ context.Context, c *call) error {
 	path, id := c.keys.path, c.args[0]
-	if _, err := updateRing(path, func(k *keyring.Keyring) (*keyring.Keyring, error) { return k.Retire(id) }); err != nil {
+	k, err := updateRing(path, func(k *keyring.Keyring) (*keyring.Keyring, error) { return k.Retire(id) })
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "retired key %s from %s; cookies sealed under it no longer open\n", id, path)
+	fmt.Fprintf(c.stdout, "retired key %s from %s; cookies sealed under it no longer open on an instance that loaded the new file\n", id, path)
+	confirmAdvice(c.stdout, k)
 	return nil
 }
 

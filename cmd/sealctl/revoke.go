@@ -148,7 +148,7 @@ func revokeData(ctx context.Context, o *revokeOptions, ev revocation.Event, now 
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("revoke: %w", err)
+		return fmt.Errorf("revoke: %w", storeAdvice(o.data, err))
 	}
 	kept, _, _ := ev.Clamp(now, storeLife, revocation.DefaultMaxClockSkew)
 	printRevoked(stdout, ev, kept.Until, o.data)
@@ -231,7 +231,20 @@ func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*r
 	if errors.Is(err, revocation.ErrLocked) {
 		return nil, fmt.Errorf("%s is held by a running server: revoke through the cluster with --nats URL instead, or stop the server first (%w)", dir, err)
 	}
-	return s, err
+	return s, storeAdvice(dir, err)
+}
+
+// storeAdvice adds what an operator can do to a store's ErrDiskFull or
+// ErrCorrupt; other errors (nil too) pass unchanged.
+func storeAdvice(dir string, err error) error {
+	switch {
+	case errors.Is(err, revocation.ErrDiskFull):
+		return fmt.Errorf("%w\nfree space on the filesystem of %s and run the command again; a running server resumes writing by itself once there is room", err, dir)
+	case errors.Is(err, revocation.ErrCorrupt):
+		return fmt.Errorf("%w\nrestore %s from a backup; or move it aside (mv %s %s.damaged) and start the instance with an empty directory: "+
+			"with --nats it refills from the stream; without, revoke again what it held (sealctl revoke user ID, or sealctl revoke all)", err, dir, dir, dir)
+	}
+	return err
 }
 
 // statsOptions are revocations stats' flags.

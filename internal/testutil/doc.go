@@ -4,8 +4,9 @@
 // Helpers take testing.TB, call t.Helper and clean up with t.Cleanup.
 //
 // The heavy helpers live in subpackages, so that a test links only what it
-// starts: natstest (an in-process NATS server or cluster) and revocationtest
-// (a Badger store in a temporary directory). The example's headless-Chromium
+// starts: natstest (an in-process NATS server or cluster), revocationtest
+// (a Badger store in a temporary directory) and tmpfs (a small tmpfs that
+// really fills up, for the full-disk tests). The example's headless-Chromium
 // helper is in the example's own module (example/internal/browsertest). The
 // fake clock and the goroutine-safe buffer are in fake, which imports nothing
 // from the project. TestLightDeps pins that the tests of keyring and sessions
