@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
-	"os"
 
 	"github.com/sealedsessions/sealed/keyring"
 	"github.com/sealedsessions/sealed/revocation"
@@ -28,10 +27,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll("data", 0o700); err != nil {
-		return err
-	}
-	store, err := revocation.Open("data/revocations", revocation.Config{})
+	store, err := revocation.Open("data/revocations", revocation.Config{}) // creates data/ (0700)
 	if err != nil {
 		return err
 	}
