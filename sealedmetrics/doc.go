@@ -52,6 +52,7 @@
 //	sealed_sessions_flash_dropped_total       flash messages dropped, oldest first, to fit the cookie
 //	sealed_sessions_cache_hits_total          cookie values found in the verified-value cache
 //	sealed_sessions_cache_misses_total        cookie values looked up there and verified in full
+//	sealed_sessions_dbsc_total{outcome}       device binding (DBSC): registered, refreshed, refused
 //	sealed_sessions_key_opens_total{key_id}   valid sessions per sealing key; every key of the keyring
 //	                                          is listed, 0 included. A key whose count stays flat for the
 //	                                          longest session lifetime is in no live cookie: retire it.

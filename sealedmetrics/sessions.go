@@ -20,13 +20,14 @@ var (
 	descFlashDropped = desc("sessions_flash_dropped_total", "Flash messages dropped, oldest first, so that the session fit in its cookie.")
 	descCacheHits    = desc("sessions_cache_hits_total", "Cookie values taken from the verified-value cache (no MAC check or decryption).")
 	descCacheMisses  = desc("sessions_cache_misses_total", "Cookie values looked up in the verified-value cache and verified in full.")
+	descDBSC         = desc("sessions_dbsc_total", "Device Bound Session Credentials work, by outcome: registered (a key bound to a session), refreshed (a bound cookie renewed), refused (a registration or refresh proof refused).", "outcome")
 	descKeyOpens     = desc("sessions_key_opens_total", "Session cookies that opened into a valid session, by the ID of the key that sealed them; a key of the keyring whose count stays flat for the longest session lifetime is in no live cookie.", "key_id")
 )
 
 func sessionsPart(m *sessions.Manager, keys keyring.Source) part {
 	return part{
 		descs: []*prometheus.Desc{descOpened, descNew, descSaved, descDeleted, descTooLarge, descResealed, descRefused, descRevErrs,
-			descInterrupted, descFlashDropped, descCacheHits, descCacheMisses, descKeyOpens},
+			descInterrupted, descFlashDropped, descCacheHits, descCacheMisses, descDBSC, descKeyOpens},
 		collect: func(ch chan<- prometheus.Metric) {
 			st := m.Stats()
 			counter(ch, descOpened, st.Opened)
@@ -40,6 +41,9 @@ func sessionsPart(m *sessions.Manager, keys keyring.Source) part {
 			counter(ch, descFlashDropped, st.FlashDropped)
 			counter(ch, descCacheHits, st.CacheHits)
 			counter(ch, descCacheMisses, st.CacheMisses)
+			counter(ch, descDBSC, st.DBSC.Registered, "registered")
+			counter(ch, descDBSC, st.DBSC.Refreshed, "refreshed")
+			counter(ch, descDBSC, st.DBSC.Refused, "refused")
 			for _, r := range refusals(st.Invalid) {
 				counter(ch, descRefused, r.n, r.reason)
 			}
