@@ -6,7 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
+
+	"github.com/sealedsessions/sealed/internal/fsperm"
 )
 
 // ErrInsecureMode matches the error of [Load], [Watch], [Watcher.Reload]
@@ -71,7 +72,7 @@ func checkPermissions(path string, mode fs.FileMode) ([]permWarning, error) {
 			"keyring: group or others can read the keyring file; run chmod 600 on it (or 640 to share it with one group)",
 			[]any{"mode", fmt.Sprintf("%#o", perm)}})
 	}
-	dirs, err := keyringDirs(path)
+	dirs, err := fsperm.Parents(path)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: load %s: %w", path, err)
 	}
@@ -92,28 +93,4 @@ func checkPermissions(path string, mode fs.FileMode) ([]permWarning, error) {
 		}
 	}
 	return warnings, nil
-}
-
-// keyringDirs lists the directories whose write permission decides who
-// can replace the keyring file at path: every directory above path as
-// written (where a symbolic link to the file lives) and above the file it
-// resolves to, up to the root.
-func keyringDirs(path string) ([]string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
-	}
-	resolved, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, err
-	}
-	var dirs []string
-	seen := map[string]bool{}
-	for _, p := range []string{abs, resolved} {
-		for d := filepath.Dir(p); !seen[d]; d = filepath.Dir(d) {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
-	}
-	return dirs, nil
 }

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
+
+	"github.com/sealedsessions/sealed/internal/fsperm"
 )
 
 // ErrInsecureMode matches the error of Open for a data directory that
@@ -52,7 +53,7 @@ func checkDirMode(dir string) error {
 	if fi.Mode().Perm()&0o022 != 0 {
 		return &modeError{dir: dir, mode: fi.Mode()}
 	}
-	parents, err := parentDirs(dir)
+	parents, err := fsperm.Parents(dir)
 	if err != nil {
 		return err
 	}
@@ -66,26 +67,4 @@ func checkDirMode(dir string) error {
 		}
 	}
 	return nil
-}
-
-// parentDirs lists the directories above dir as written and above the
-// directory it resolves to, up to the root.
-func parentDirs(dir string) ([]string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	resolved, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, err
-	}
-	var dirs []string
-	seen := map[string]bool{}
-	for _, p := range []string{abs, resolved} {
-		for d := filepath.Dir(p); !seen[d]; d = filepath.Dir(d) {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
-	}
-	return dirs, nil
 }
