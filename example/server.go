@@ -123,7 +123,7 @@ func (s *Server) openSessions() error {
 	cfg.ErrorHandler = s.sessionError
 	mgr, err := sessions.New(cfg)
 	if err != nil {
-		return fmt.Errorf("example: open: %w", err) // "sessions: new: ..."
+		return fmt.Errorf("example: open: %w", err) // "sessions: invalid config: ..."
 	}
 	s.mgr = mgr
 	return nil

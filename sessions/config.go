@@ -223,7 +223,7 @@ func (c Config) withDefaults() (Config, error) {
 
 // invalid is New's error for a Config it refuses.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("sessions: new: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 }
 
 // cookieDefaults checks and fills in the cookie's name and attributes.

@@ -35,7 +35,7 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	if c.Keys.Keyring().Len() == 0 {
-		return nil, fmt.Errorf("sessions: new: %w: Keys returned no keyring, or one without keys (make it with keyring.New, Load or Watch)", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: Keys returned no keyring, or one without keys (make it with keyring.New, Load or Watch)", ErrInvalidConfig)
 	}
 	m := &Manager{cfg: c, key: &contextKey{name: "sessions:" + c.CookieName}}
 	m.bufs.New = func() any { b := make([]byte, 0, 2048); return &b }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -383,6 +384,9 @@ func TestConfigValidation(t *testing.T) {
 			}
 			if err != nil && !errors.Is(err, sessions.ErrInvalidConfig) {
 				t.Errorf("err %v does not match ErrInvalidConfig", err)
+			}
+			if err != nil && strings.Count(err.Error(), "sessions:") != 1 {
+				t.Errorf("err %q repeats its package prefix", err)
 			}
 		})
 	}
