@@ -56,6 +56,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	BehindTLSProxy  bool
 
+	// DBSC offers Device Bound Session Credentials after login (dbsc.go).
+	DBSC bool
+
 	// Limits throttle failed logins and the ending of anonymous sessions;
 	// the zero value is no limits. The command line starts from
 	// DefaultLimits.

@@ -32,6 +32,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&cfg.AbsoluteLifetime, "absolute-lifetime", 30*24*time.Hour, "longest life of a session from its creation")
 	fs.BoolVar(&cfg.ExpireAtBrowserClose, "expire-at-browser-close", false, "sessions end when the browser closes unless \"remember me\" is ticked")
 	fs.BoolVar(&cfg.SaveEveryRequest, "save-every-request", false, "re-seal the cookie on every request (sliding expiry)")
+	addDBSCFlag(fs, &cfg)
 	fs.BoolVar(&insecure, "insecure-cookies", false, "drop the Secure cookie attribute for plain HTTP (default on for a loopback --addr without TLS)")
 	addTLSFlags(fs, &cfg)
 	addLimitFlags(fs, &cfg)

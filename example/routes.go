@@ -97,7 +97,7 @@ func (s *Server) routes() {
 	// The headers wrap the whole router, not r.Use: mux runs r.Use
 	// middleware only on a matched route, so 404, its clean-path
 	// redirects and the cross-origin 403 would go out without them.
-	s.handler = securityHeaders(r)
+	s.handler = securityHeaders(s.withDBSC(r))
 }
 
 // allowed returns the methods handlers answers, HEAD included wherever GET

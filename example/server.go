@@ -142,6 +142,7 @@ func (cfg Config) sessionsConfig(keys keyring.Source, revoker sessions.Revoker) 
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		MaxCookies:           2, // the sign-up notes can take a session past one cookie
+		DeviceBound:          cfg.deviceBound(),
 		Logger:               cfg.Logger,
 		Now:                  cfg.Now,
 	}
@@ -158,6 +159,7 @@ func checkSessionConfig(cfg Config) error {
 	}
 	c := cfg.sessionsConfig(ring, nil)
 	c.InsecureNoRevocation = true
+	c.DeviceBound = nil // needs a Revoker; its one setting here is the constant dbscPath
 	if _, err := sessions.New(c); err != nil {
 		return fmt.Errorf("example: open: %w", err)
 	}

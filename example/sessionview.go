@@ -22,8 +22,9 @@ type sessionView struct {
 	Created              time.Time         `json:"created"`
 	ExpiresAt            time.Time         `json:"expires_at"`
 	ExpireAtBrowserClose bool              `json:"expire_at_browser_close"`
-	KeyID                string            `json:"key_id"` // key that sealed the incoming cookie; "" for a new session
-	Keys                 []string          `json:"keys"`   // every key in the session, sorted
+	KeyID                string            `json:"key_id"`       // key that sealed the incoming cookie; "" for a new session
+	Keys                 []string          `json:"keys"`         // every key in the session, sorted
+	DeviceBound          bool              `json:"device_bound"` // bound to this device's key (DBSC, --dbsc)
 }
 
 type preferencesView struct {
@@ -50,6 +51,7 @@ func (s *Server) sessionView(sess *sessions.Session) sessionView {
 		ExpireAtBrowserClose: sess.ExpireAtBrowserClose(),
 		KeyID:                sess.KeyID(),
 		Keys:                 sess.Keys(),
+		DeviceBound:          sess.DeviceBound(),
 	}
 	// A session that came with no cookie and was not changed is not
 	// saved: its ID would be a new one on every request.

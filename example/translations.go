@@ -137,6 +137,11 @@ var translations = []translation{
 	{"Save", "Enregistrer", "Speichern"},
 	{"Preferences saved.", "Préférences enregistrées.", "Einstellungen gespeichert."},
 
+	// Device binding (DBSC) on the session page.
+	{"Device bound", "Liée à l’appareil", "An das Gerät gebunden"},
+	{"yes: only this device can renew it", "oui : seul cet appareil peut la renouveler", "ja: nur dieses Gerät kann sie erneuern"},
+	{"no", "non", "nein"},
+
 	// Abuse limits.
 	{"Too many failed logins.", "Trop d’échecs de connexion.", "Zu viele fehlgeschlagene Anmeldungen."},
 	{"Too many sessions ended from your network. %s", "Trop de sessions fermées depuis votre réseau. %s", "Zu viele beendete Sitzungen aus Ihrem Netz. %s"},
