@@ -41,7 +41,8 @@ const Missing = "no Chromium found (looked for $" + EnvVar +
 
 // Start starts a fresh headless Chromium for the test and returns a
 // chromedp context bound to its first tab, cancelled after timeout or when
-// the test ends, whichever comes first. The browser gets its own
+// the test ends, whichever comes first; extra options (flags) follow the
+// defaults. The browser gets its own
 // user-data-dir under t.TempDir and runs with flags that suit a root user on
 // a machine with no outside network: --no-sandbox, --disable-gpu,
 // --disable-quic, no first-run UI, no background networking, no component
@@ -51,7 +52,7 @@ const Missing = "no Chromium found (looked for $" + EnvVar +
 // Without a browser, Start calls t.Skip with a message saying how to get
 // one, except when the environment variable CI is "true": there the missing
 // browser is a failure (t.Fatal), so CI can't pass by skipping the test.
-func Start(t testing.TB, timeout time.Duration) context.Context {
+func Start(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := Find()
 	if path == "" {
@@ -78,6 +79,7 @@ func Start(t testing.TB, timeout time.Duration) context.Context {
 		// timeout is the bound instead.
 		chromedp.WSURLReadTimeout(timeout),
 	)
+	opts = append(opts, extra...)
 
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
