@@ -57,10 +57,7 @@ type Config struct {
 	BehindTLSProxy  bool
 
 	// DBSC offers Device Bound Session Credentials after login (dbsc.go).
-	// DBSCCookieAge is the bound cookie's lifetime; default the sessions
-	// package's (5 minutes).
-	DBSC          bool
-	DBSCCookieAge time.Duration
+	DBSC bool
 
 	// Limits throttle failed logins and the ending of anonymous sessions;
 	// the zero value is no limits. The command line starts from
