@@ -67,6 +67,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	r.joinFromSnapshot(info)
 	start, upToDate := r.reconcile(info)
 	errCh := make(chan error, 1)
 	genDone := make(chan struct{})
