@@ -147,7 +147,7 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	if !ok || sn.seq <= applied {
 		return
 	}
-	if err := r.store.Apply(ctx, sn.events, r.cursor(sn.seq, info.Created)); err != nil {
+	if err := r.applySnapshot(ctx, sn, info.Created); err != nil {
 		r.log.Warn("natsrepl: applying a snapshot failed; replaying the stream instead", "err", err)
 		return
 	}
@@ -159,6 +159,25 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	r.progress = make(chan struct{})
 	r.mu.Unlock()
 	r.log.Info("natsrepl: joined from a snapshot; replaying the stream's tail", "from", name, "seq", sn.seq, "entries", len(sn.events))
+}
+
+// snapChunk is how many of a snapshot's events go in one store
+// transaction: a few Badger transactions' worth, so that Apply does not
+// first try them all at once and split.
+const snapChunk = 5000
+
+// applySnapshot applies sn's events in chunks, the position (sn.seq in the
+// stream created at created) with the last: a crash before it leaves the
+// position where it was, and applying again changes nothing.
+func (r *Replicator) applySnapshot(ctx context.Context, sn listSnapshot, created time.Time) error {
+	evs := sn.events
+	for len(evs) > snapChunk {
+		if err := r.store.Apply(ctx, evs[:snapChunk], revocation.Cursor{}); err != nil {
+			return err
+		}
+		evs = evs[snapChunk:]
+	}
+	return r.store.Apply(ctx, evs, r.cursor(sn.seq, created))
 }
 
 // loadSnapshot returns the newest snapshot in the bucket that verifies
