@@ -113,7 +113,16 @@ func (r *Replicator) snapshotStore(ctx context.Context, create bool) (jetstream.
 // snapshotLoop publishes a snapshot every Config.SnapshotEvery.
 func (r *Replicator) snapshotLoop() {
 	defer r.wg.Done()
-	t := time.NewTicker(r.cfg.SnapshotEvery)
+	r.every(r.cfg.SnapshotEvery, func() {
+		if err := r.PublishSnapshot(r.ctx); err != nil && r.ctx.Err() == nil {
+			r.log.Warn("natsrepl: publishing a snapshot of the list failed", "err", err)
+		}
+	})
+}
+
+// every calls fn every d until Close.
+func (r *Replicator) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -121,9 +130,7 @@ func (r *Replicator) snapshotLoop() {
 			return
 		case <-t.C:
 		}
-		if err := r.PublishSnapshot(r.ctx); err != nil && r.ctx.Err() == nil {
-			r.log.Warn("natsrepl: publishing a snapshot of the list failed", "err", err)
-		}
+		fn()
 	}
 }
 
