@@ -205,3 +205,41 @@ func TestJoinIgnoresSnapshotOfDeletedStream(t *testing.T) {
 		t.Errorf("replayed %d events, want the new stream's %d", after, len(fresh))
 	}
 }
+
+// An instance away for longer than the stream keeps events (here: the
+// events after its position purged) joins from the snapshot instead of
+// missing them.
+func TestLongAwayJoinsFromSnapshot(t *testing.T) {
+	srv := natstest.Start(t)
+	a, js, _, _ := seeded(t, srv.URL(), 50)
+	b := newInstance(t, srv.URL(), "b", func(c *Config) { c.SnapshotEvery = -1 })
+	waitCaughtUp(t, b, 10*time.Second)
+	b.stop()
+	away := sessionEvents(t, 30, "x")
+	publishAll(t, js, a.cfg, away)
+	waitCaughtUp(t, a, 10*time.Second)
+	if err := a.repl.PublishSnapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snapSeq := a.repl.Health().AppliedSeq
+	tail := sessionEvents(t, 5, "x")
+	publishAll(t, js, a.cfg, tail)
+	ctx := context.Background()
+	s, err := js.Stream(ctx, DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx, jetstream.WithPurgeSequence(snapSeq-10)); err != nil {
+		t.Fatal(err)
+	}
+	b.start()
+	waitCaughtUp(t, b, 10*time.Second)
+	if h := b.repl.Health(); h.SnapshotSeq != snapSeq || h.MissedEvents {
+		t.Fatalf("health %+v: want joined from snapshot seq %d, no missed events", h, snapSeq)
+	}
+	for _, ev := range append(away, tail...) {
+		if !b.revoked(ev.Session) {
+			t.Fatalf("session %x not revoked on the instance back from away", ev.Session)
+		}
+	}
+}
