@@ -59,21 +59,7 @@ func (s *Store) RepublishLive(ctx context.Context, batch int, every time.Duratio
 // liveEvents returns an event for every entry alive at the store's now
 // whose event is not already pending in the outbox.
 func (s *Store) liveEvents(ctx context.Context) ([]Event, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, err
-	}
-	defer s.end()
-	now := s.now()
-	at := s.cfg.Now()
-	var evs []Event
-	err := s.db.View(func(txn *badger.Txn) error {
-		return s.scan(txn, func(e entry) error {
-			if e.exp > now {
-				evs = append(evs, s.eventOf(e, at))
-			}
-			return nil
-		}, nil)
-	})
+	evs, err := s.allLive(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for staleness; default time.Now.
 	Now func() time.Time
+	// SnapshotEvery is how often this instance publishes a snapshot of
+	// the list to the object store bucket SnapshotBucket(Stream), so that
+	// a new or long-away instance loads it and replays only the stream's
+	// tail; default DefaultSnapshotEvery, negative never (joining from
+	// others' snapshots still works). Any instance may publish: a joiner
+	// takes the newest that verifies.
+	SnapshotEvery time.Duration
 }
 
 // withDefaults returns cfg with defaults filled in for a store with the
@@ -174,6 +181,9 @@ func (cfg Config) forStore(life time.Duration) (Config, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SnapshotEvery == 0 {
+		cfg.SnapshotEvery = DefaultSnapshotEvery
 	}
 	if cfg.Node == "" {
 		h, err := os.Hostname()

@@ -67,6 +67,7 @@ func (r *Replicator) consumeOnce(gen uint64) (worked bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	r.joinFromSnapshot(info)
 	start, upToDate := r.reconcile(info)
 	errCh := make(chan error, 1)
 	genDone := make(chan struct{})
@@ -460,18 +461,11 @@ func (r *Replicator) probe() probeResult {
 // time and last sequence reveal a recreated stream.
 func (r *Replicator) probeLoop() {
 	defer r.wg.Done()
-	t := time.NewTicker(min(max(r.cfg.Staleness/4, 100*time.Millisecond), 5*time.Second))
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
-		}
+	r.every(min(max(r.cfg.Staleness/4, 100*time.Millisecond), 5*time.Second), func() {
 		p := r.probe()
 		select {
 		case r.probeCh <- p:
 		default:
 		}
-	}
+	})
 }

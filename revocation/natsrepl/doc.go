@@ -43,6 +43,17 @@
 //     idempotent, counted in Health.Republished), so an instance that was
 //     away, or a new one, converges from the new stream. Instances that
 //     were all down during the loss do it when they start.
+//   - Joining from a snapshot: every Config.SnapshotEvery (default an
+//     hour) an instance publishes a compact snapshot of its list (session
+//     IDs with their untils, user and global cut-offs) with the stream
+//     sequence it covers and the stream's creation time, signed like
+//     events, to the object store bucket [SnapshotBucket] under its node
+//     name ([Replicator.PublishSnapshot]). An instance with no position,
+//     or one older than the stream's first sequence, applies the newest
+//     snapshot that verifies under the keyring, was made for this stream
+//     (same creation time) and covers no more than the stream holds, and
+//     replays only the events after it. Any other snapshot is ignored,
+//     logged and counted in Health.RejectedSnapshots.
 //
 // The stream (default SEALED_REVOCATIONS, subjects sealed.revocations.>) is
 // created when missing. An existing stream is verified, and any difference

@@ -66,6 +66,14 @@ type Health struct {
 	// after the stream was found lost (deleted, recreated, purged or
 	// truncated).
 	Republished uint64 `json:"republished"`
+	// SnapshotSeq is the stream sequence of the snapshot this replica
+	// joined from at its start (it replayed only the events after it); 0
+	// if it replayed the stream.
+	SnapshotSeq uint64 `json:"snapshot_seq"`
+	// RejectedSnapshots counts the snapshots ignored since Start: not
+	// verified under the keyring, made for another (deleted) stream, or
+	// covering more than the stream holds.
+	RejectedSnapshots uint64 `json:"rejected_snapshots"`
 	// OutboxOldestAge is how long the oldest event in the outbox has
 	// waited to be published; 0 if none.
 	OutboxOldestAge time.Duration `json:"outbox_oldest_age"`
@@ -93,6 +101,8 @@ func (r *Replicator) Health() Health {
 		StreamResets:       st.resets,
 		RejectedEvents:     r.rejected.Load(),
 		Republished:        r.republished.Load(),
+		SnapshotSeq:        st.joinedFrom,
+		RejectedSnapshots:  r.snapRejected.Load(),
 		ConsumerRestarting: st.reason != "",
 	}
 	stats := r.store.Stats()

@@ -69,6 +69,7 @@ type Replicator struct {
 	consumerLive atomic.Bool
 	rejected     atomic.Uint64 // stream messages dropped: not verified or not events
 	republished  atomic.Uint64 // events queued by RepublishLive after stream losses
+	snapRejected atomic.Uint64 // snapshots ignored: not verified, another stream, too new
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
@@ -92,6 +93,7 @@ type replState struct {
 	missed     bool      // events aged out of the stream before they were applied
 	resets     int       // times the stream was found deleted or recreated
 	purgeSeen  uint64    // last sequence of a purged stream already handled as a reset
+	joinedFrom uint64    // sequence of the snapshot this replica joined from; 0 none
 	reason     string    // why the consumer last restarted, "" once running
 	publishErr string
 }
@@ -170,6 +172,10 @@ func Start(ctx context.Context, store Store, cfg Config) (*Replicator, error) {
 	go r.consumeLoop()
 	go r.probeLoop()
 	go r.republishLoop()
+	if _, ok := store.(exporter); ok && cfg.SnapshotEvery > 0 {
+		r.wg.Add(1)
+		go r.snapshotLoop()
+	}
 	return r, nil
 }
 
