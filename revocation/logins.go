@@ -11,6 +11,8 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/sealedsessions/sealed/sessions"
 )
 
 // The login registry: an opt-in list of the sessions users logged in
@@ -27,13 +29,10 @@ const MaxDeviceLen = 128
 // DefaultMaxLogins is Config.MaxLogins's default when the registry is on.
 const DefaultMaxLogins = 1 << 20
 
-// Login is one entry of the registry: a session a user logged in with.
-type Login struct {
-	Session [16]byte  // the session ID
-	User    string    // the user ID, not empty
-	Created time.Time // when the session was created (its absolute lifetime runs from here)
-	Device  string    // a short description of the device, at most MaxDeviceLen bytes
-}
+// Login is one entry of the registry: a session a user logged in with (the
+// sessions package's type, so that *Store satisfies sessions.Registry).
+// User must not be empty; Device is cut to MaxDeviceLen bytes.
+type Login = sessions.Login
 
 // loginKey is 'l' session(16) user: unique per session, and the user
 // comes back with the key when the registry loads.
