@@ -54,17 +54,7 @@ const SnapshotFile = snapshotFile
 func LoginKeys(t testing.TB, s *Store) int {
 	t.Helper()
 	n := 0
-	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte{prefixLogin}
-		it := txn.NewIterator(opt)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.eachLoginItem(func(*badger.Item) error { n++; return nil }); err != nil {
 		t.Fatalf("count login keys: %v", err)
 	}
 	return n

@@ -284,23 +284,17 @@ func (s *Store) loadLogins() error {
 	}
 	now := s.now()
 	var dropped []Login
-	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte{prefixLogin}
-		it := txn.NewIterator(opt)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			val, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			l, err := decodeLogin(it.Item().Key(), val)
-			if err != nil {
-				return err
-			}
-			if s.loginAlive(&l, now) {
-				dropped = append(dropped, s.logins.add(l)...)
-			}
+	err := s.eachLoginItem(func(item *badger.Item) error {
+		val, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		l, err := decodeLogin(item.Key(), val)
+		if err != nil {
+			return err
+		}
+		if s.loginAlive(&l, now) {
+			dropped = append(dropped, s.logins.add(l)...)
 		}
 		return nil
 	})
@@ -308,4 +302,20 @@ func (s *Store) loadLogins() error {
 		return fmt.Errorf("logins: %w", err)
 	}
 	return s.deleteLogins(dropped)
+}
+
+// eachLoginItem calls fn with every login entry in Badger.
+func (s *Store) eachLoginItem(fn func(*badger.Item) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = []byte{prefixLogin}
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := fn(it.Item()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
