@@ -157,12 +157,6 @@ func (x *loginSet) list(user string) []Login {
 	return slices.Clone(x.byUser[user])
 }
 
-func (x *loginSet) len() int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.total
-}
-
 // RecordLogin adds l to the login registry (replacing an entry of the same
 // session), dropping the user's oldest beyond Config.LoginsPerUser and the
 // store's oldest beyond Config.MaxLogins. The entry lives on disk until
