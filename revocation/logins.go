@@ -12,7 +12,6 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/sealedsessions/sealed/sessions"
 )
 
 // The login registry: an opt-in list of the sessions users logged in
@@ -20,19 +19,23 @@ import (
 // list in the same Badger store, under its own key prefix, and in memory
 // per user. Nothing on the request path reads it.
 
-// ErrRegistryOff is returned by RecordLogin when Config.LoginsPerUser is 0.
+// ErrRegistryOff is returned by AddLogin and RecordLogin when Config.LoginsPerUser is 0.
 var ErrRegistryOff = errors.New("revocation: login registry off")
 
-// MaxDeviceLen bounds Login.Device; RecordLogin cuts longer ones.
+// MaxDeviceLen bounds Login.Device; AddLogin cuts longer ones.
 const MaxDeviceLen = 128
 
 // DefaultMaxLogins is Config.MaxLogins's default when the registry is on.
 const DefaultMaxLogins = 1 << 20
 
-// Login is one entry of the registry: a session a user logged in with (the
-// sessions package's type, so that *Store satisfies sessions.Registry).
+// Login is one entry of the registry: a session a user logged in with.
 // User must not be empty; Device is cut to MaxDeviceLen bytes.
-type Login = sessions.Login
+type Login struct {
+	Session [16]byte  // the session ID
+	User    string    // the user ID
+	Created time.Time // when the session was created
+	Device  string    // a short description of the device
+}
 
 // loginKey is 'l' session(16) user: unique per session, and the user
 // comes back with the key when the registry loads.
@@ -157,14 +160,31 @@ func (x *loginSet) list(user string) []Login {
 	return slices.Clone(x.byUser[user])
 }
 
-// RecordLogin adds l to the login registry (replacing an entry of the same
+// RecordLogin is AddLogin in the shape sessions.Registry asks for, so that
+// a *Store is a sessions.Config.Registry without either package importing
+// the other.
+func (s *Store) RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string) error {
+	return s.AddLogin(ctx, Login{Session: session, User: user, Created: created, Device: device})
+}
+
+// EachLogin calls fn with user's live registered sessions, newest first,
+// until fn returns false: Logins in the shape sessions.Registry asks for.
+func (s *Store) EachLogin(user string, fn func(session [16]byte, created time.Time, device string) bool) {
+	for _, l := range s.Logins(user) {
+		if !fn(l.Session, l.Created, l.Device) {
+			return
+		}
+	}
+}
+
+// AddLogin adds l to the login registry (replacing an entry of the same
 // session), dropping the user's oldest beyond Config.LoginsPerUser and the
 // store's oldest beyond Config.MaxLogins. The entry lives on disk until
 // l.Created+AbsoluteLifetime. A login that is already revoked or expired
 // is not recorded. It fails with ErrRegistryOff when the registry is off
 // and with ErrInvalid for an empty user or a zero creation time; a Device
 // longer than MaxDeviceLen is cut. It returns once the entry is synced.
-func (s *Store) RecordLogin(ctx context.Context, l Login) error {
+func (s *Store) AddLogin(ctx context.Context, l Login) error {
 	const op = "revocation: record login"
 	if s.logins.perUser == 0 {
 		return fmt.Errorf("%s: %w", op, ErrRegistryOff)

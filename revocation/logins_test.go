@@ -26,14 +26,14 @@ func loginIDs(ls []revocation.Login) []byte {
 func record(t *testing.T, s *revocation.Store, n byte, user string, created time.Time, device string) {
 	t.Helper()
 	l := revocation.Login{Session: sid(n), User: user, Created: created, Device: device}
-	if err := s.RecordLogin(context.Background(), l); err != nil {
+	if err := s.AddLogin(context.Background(), l); err != nil {
 		t.Fatalf("RecordLogin(%d): %v", n, err)
 	}
 }
 
 func TestLoginsOffByDefault(t *testing.T) {
 	s, _ := revocationtest.Open(t, revocation.Config{})
-	err := s.RecordLogin(context.Background(), revocation.Login{Session: sid(1), User: "alice", Created: time.Now()})
+	err := s.AddLogin(context.Background(), revocation.Login{Session: sid(1), User: "alice", Created: time.Now()})
 	if !errors.Is(err, revocation.ErrRegistryOff) {
 		t.Fatalf("RecordLogin with the registry off: %v, want ErrRegistryOff", err)
 	}
@@ -57,7 +57,7 @@ func TestLoginsRecordListReopen(t *testing.T) {
 	if !got[1].Created.Equal(t0.Add(-2 * time.Minute)) {
 		t.Fatalf("created %v, want %v", got[1].Created, t0.Add(-2*time.Minute))
 	}
-	if err := s.RecordLogin(context.Background(), revocation.Login{Session: sid(9), Created: t0}); !errors.Is(err, revocation.ErrInvalid) {
+	if err := s.AddLogin(context.Background(), revocation.Login{Session: sid(9), Created: t0}); !errors.Is(err, revocation.ErrInvalid) {
 		t.Fatalf("RecordLogin without a user: %v, want ErrInvalid", err)
 	}
 	s = revocationtest.Reopen(t, s, dir, cfg)
@@ -152,7 +152,7 @@ func TestLoginsDroppedWhenRevokedOrExpired(t *testing.T) {
 func TestLoginsDeviceCut(t *testing.T) {
 	s, _ := revocationtest.Open(t, revocation.Config{LoginsPerUser: 1})
 	long := fmt.Sprintf("%0200d", 7)
-	if err := s.RecordLogin(context.Background(), revocation.Login{Session: sid(1), User: "u", Created: time.Now(), Device: long}); err != nil {
+	if err := s.AddLogin(context.Background(), revocation.Login{Session: sid(1), User: "u", Created: time.Now(), Device: long}); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Logins("u"); len(got) != 1 || len(got[0].Device) != revocation.MaxDeviceLen {

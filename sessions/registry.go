@@ -18,14 +18,6 @@ var ErrNotFound = errors.New("sessions: no such session of this user")
 // is not set.
 var ErrNoRegistry = errors.New("sessions: no login registry configured")
 
-// Login is one entry of a login registry: a session a user logged in with.
-type Login struct {
-	Session [16]byte  // the session ID
-	User    string    // the user ID
-	Created time.Time // when the session was created
-	Device  string    // a short description of the device
-}
-
 // Registry records the sessions users log in with, for a "where you're
 // signed in" page (Manager.Sessions, EndSession, EndOtherSessions).
 // *revocation.Store satisfies it (with revocation.Config.LoginsPerUser
@@ -33,12 +25,17 @@ type Login struct {
 // when it saves a new session ID of a logged-in user, and reads the list
 // only in Sessions and EndSession. Implementations must be safe for
 // concurrent use.
+//
+// Its methods take plain values, not a type of this package, so that a
+// store satisfies it without importing sessions.
 type Registry interface {
-	// RecordLogin adds l, replacing an entry of the same session ID.
-	RecordLogin(ctx context.Context, l Login) error
-	// Logins returns user's recorded sessions, newest first. It may return
-	// revoked ones: the Manager filters them with its Revoker.
-	Logins(user string) []Login
+	// RecordLogin records that user logged in with session, created at
+	// created, from device; it replaces an entry of the same session ID.
+	RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string) error
+	// EachLogin calls fn with user's recorded sessions, newest first,
+	// until fn returns false. It may include revoked ones: the Manager
+	// filters them with its Revoker.
+	EachLogin(user string, fn func(session [16]byte, created time.Time, device string) bool)
 }
 
 // SessionInfo is one of a user's live sessions, as Manager.Sessions lists
@@ -56,14 +53,14 @@ func (m *Manager) recordLogin(ctx context.Context, r *http.Request, s *Session) 
 	if m.cfg.Registry == nil || s.p.userID == "" {
 		return nil
 	}
-	l := Login{Session: s.p.id, User: s.p.userID, Created: time.Unix(0, s.p.created)}
+	var device string
 	if r != nil {
-		l.Device = m.cfg.Device(r)
+		device = m.cfg.Device(r)
 		if m.cfg.RegistryNetwork {
-			l.Device = joinDevice(l.Device, coarseNetwork(r.RemoteAddr))
+			device = joinDevice(device, coarseNetwork(r.RemoteAddr))
 		}
 	}
-	if err := m.cfg.Registry.RecordLogin(ctx, l); err != nil {
+	if err := m.cfg.Registry.RecordLogin(ctx, s.p.id, s.p.userID, time.Unix(0, s.p.created), device); err != nil {
 		return fmt.Errorf("sessions: save: record login: %w", err)
 	}
 	return nil
@@ -111,21 +108,29 @@ func (m *Manager) current(r *http.Request) (*Session, [16]byte, string, error) {
 // liveLogins returns user's registered sessions that the Revoker does not
 // list as revoked (one it can't answer for counts as revoked) and that are
 // within their absolute lifetime, newest first.
-func (m *Manager) liveLogins(user string) []Login {
+func (m *Manager) liveLogins(user string) []login {
 	now := m.now()
-	var out []Login
-	for _, l := range m.cfg.Registry.Logins(user) {
-		if l.User != user || !l.Created.Add(m.cfg.AbsoluteLifetime).After(now) {
-			continue
+	var out []login
+	m.cfg.Registry.EachLogin(user, func(session [16]byte, created time.Time, device string) bool {
+		if !created.Add(m.cfg.AbsoluteLifetime).After(now) {
+			return true
 		}
 		if m.cfg.Revoker != nil {
-			if dead, err := m.cfg.Revoker.Revoked(l.Session, user, l.Created); err != nil || dead {
-				continue
+			if dead, err := m.cfg.Revoker.Revoked(session, user, created); err != nil || dead {
+				return true
 			}
 		}
-		out = append(out, l)
-	}
+		out = append(out, login{session: session, created: created, device: device})
+		return true
+	})
 	return out
+}
+
+// login is one registered session of a user.
+type login struct {
+	session [16]byte
+	created time.Time
+	device  string
 }
 
 // Sessions returns the live sessions of the request's user, newest first,
@@ -143,7 +148,7 @@ func (m *Manager) Sessions(ctx context.Context, r *http.Request) ([]SessionInfo,
 	logins := m.liveLogins(user)
 	out := make([]SessionInfo, len(logins))
 	for i, l := range logins {
-		out[i] = SessionInfo{ID: hex.EncodeToString(l.Session[:]), Current: l.Session == id, Created: l.Created, Device: l.Device}
+		out[i] = SessionInfo{ID: hex.EncodeToString(l.session[:]), Current: l.session == id, Created: l.created, Device: l.device}
 	}
 	return out, nil
 }
@@ -172,13 +177,13 @@ func (m *Manager) EndSession(ctx context.Context, r *http.Request, id string) er
 		return fmt.Errorf("sessions: end session: %w", ErrNotFound)
 	}
 	for _, l := range m.liveLogins(user) {
-		if l.Session != want {
+		if l.session != want {
 			continue
 		}
 		if want == cur {
 			return s.Logout(ctx)
 		}
-		until := l.Created.Add(m.cfg.AbsoluteLifetime)
+		until := l.created.Add(m.cfg.AbsoluteLifetime)
 		if err := m.cfg.Revoker.RevokeSession(ctx, want, until); err != nil {
 			return fmt.Errorf("sessions: end session: %w", err)
 		}

@@ -169,7 +169,7 @@ func TestRegistryCycleIDRecordsTheNewID(t *testing.T) {
 	if after[0].device != "Chrome on Windows, 192.0.2.0/24" {
 		t.Fatalf("device %q, want the browser and the /24", after[0].device)
 	}
-	if n := len(reg.Logins("alice")); n != 2 {
+	if n := reg.Len("alice"); n != 2 {
 		t.Fatalf("registry holds %d logins, want 2 (the old one revoked, filtered by the Manager)", n)
 	}
 }
