@@ -11,7 +11,6 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
-
 )
 
 // The login registry: an opt-in list of the sessions users logged in
