@@ -64,6 +64,10 @@ func (s *Server) endpoints() []endpoint {
 		{path: "/preferences", handlers: getPost(s.withSession(s.preferencesForm), s.withForm(s.preferences))},
 		{path: "/session", handlers: get(s.withSession(s.sessionPage))},
 		{path: "/api/session", handlers: get(s.withSession(s.sessionAPI))},
+		{path: "/account/sessions", handlers: get(s.withSession(s.accountSessionsPage))},
+		{path: "/api/account/sessions", handlers: get(s.withSession(s.accountSessionsAPI))},
+		{path: "/account/sessions/revoke", handlers: post(s.withForm(s.accountSessionRevoke))},
+		{path: "/account/sessions/revoke-others", handlers: post(s.withForm(s.accountSessionsRevokeOthers))},
 
 		{path: "/admin", handlers: get(s.withSession(s.adminOnly(s.adminPage)))},
 		{path: "/admin/revoke-user", handlers: post(s.withForm(s.adminOnly(s.adminRevokeUser)))},

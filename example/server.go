@@ -121,6 +121,7 @@ func (s *Server) openSessions() error {
 	}
 	cfg := s.cfg.sessionsConfig(s.keys, revoker)
 	cfg.ErrorHandler = s.sessionError
+	cfg.Registry = s.store // local to this instance: not replicated
 	mgr, err := sessions.New(cfg)
 	if err != nil {
 		return fmt.Errorf("example: open: %w", err) // "sessions: invalid config: ..."
@@ -201,6 +202,7 @@ func (s *Server) openRevocation() error {
 		AbsoluteLifetime: s.cfg.AbsoluteLifetime,
 		Logger:           s.logger,
 		Now:              s.cfg.Now,
+		LoginsPerUser:    loginsPerUser,
 	}
 	if s.cfg.NATSURL != "" {
 		rcfg.Outbox = true

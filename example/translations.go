@@ -16,6 +16,7 @@ var translations = []translation{
 	{"Preferences", "Préférences", "Einstellungen"},
 	{"My session", "Ma session", "Meine Sitzung"},
 	{"Admin", "Administration", "Verwaltung"},
+	{"Your devices", "Vos appareils", "Ihre Geräte"},
 	{"Log in", "Connexion", "Anmelden"},
 	{"Log out", "Déconnexion", "Abmelden"},
 	{"Log out everywhere", "Déconnexion partout", "Überall abmelden"},
@@ -23,6 +24,15 @@ var translations = []translation{
 		"Les sessions vivent dans un cookie scellé ; la déconnexion les révoque sur le serveur.",
 		"Sitzungen stecken in einem versiegelten Cookie; beim Abmelden widerruft sie der Server."},
 	{"€%d.%02d", "%d,%02d €", "%d,%02d €"},
+
+	// Where you're signed in.
+	{"Where you're signed in", "Où vous êtes connecté", "Wo Sie angemeldet sind"},
+	{"Device", "Appareil", "Gerät"},
+	{"Signed in", "Connexion", "Angemeldet"},
+	{"This device", "Cet appareil", "Dieses Gerät"},
+	{"Sign out", "Déconnecter", "Abmelden"},
+	{"Sign out all other devices", "Déconnecter tous les autres appareils", "Alle anderen Geräte abmelden"},
+	{"That is not one of your sessions.", "Ce n’est pas une de vos sessions.", "Das ist keine Ihrer Sitzungen."},
 
 	// Home.
 	{"Hello", "Bonjour", "Hallo"},

@@ -94,6 +94,7 @@ func (s *Store) applyEntries(entries []entry, cur Cursor) error {
 	for _, e := range entries {
 		s.index.apply(e)
 	}
+	s.dropRevokedLogins(entries)
 	return nil
 }
 

@@ -97,6 +97,18 @@
 // and out-of-order writes converge. Close waits for writes in progress;
 // afterwards every method returns ErrClosed.
 //
+// # Login registry
+//
+// With [Config.LoginsPerUser] set, the store also keeps a registry of
+// logins ([Store.RecordLogin], [Store.Logins]) for a "where you're signed
+// in" page: session ID, user, creation time and a short device string,
+// under its own key prefix, in memory per user (the newest
+// LoginsPerUser, at most [Config.MaxLogins] in all). An entry goes when
+// its session, its user or everyone is revoked (at once for users and
+// everyone, at the next housekeeping run for one session; Logins leaves
+// it out meanwhile) and when its absolute lifetime ends (Badger's TTL).
+// The registry is local: entries are not replicated.
+//
 // # Performance
 //
 // The targets: Revoked answers a miss in at most 100 ns with no

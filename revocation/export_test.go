@@ -1,6 +1,7 @@
 package revocation
 
 import (
+	"testing"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -48,3 +49,29 @@ func SnapshotVersion(s *Store) uint64 { return s.snap.saved.Load() }
 
 // SnapshotFile is the snapshot's name in the store's directory.
 const SnapshotFile = snapshotFile
+
+// LoginKeys counts the login registry's keys in Badger.
+func LoginKeys(t testing.TB, s *Store) int {
+	t.Helper()
+	n := 0
+	if err := s.eachLoginItem(func(*badger.Item) error { n++; return nil }); err != nil {
+		t.Fatalf("count login keys: %v", err)
+	}
+	return n
+}
+
+// BulkLogins writes logins straight to Badger with a WriteBatch (unsynced,
+// fast), for building large registries in benchmarks; reopen the store to
+// load them.
+func BulkLogins(s *Store, ls []Login) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for i := range ls {
+		exp := ls[i].Created.Add(s.cfg.AbsoluteLifetime).Unix() + 1
+		e := &badger.Entry{Key: loginKey(&ls[i]), Value: loginValue(&ls[i]), ExpiresAt: uint64(exp)}
+		if err := wb.SetEntry(e); err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
+}

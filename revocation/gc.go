@@ -69,6 +69,9 @@ func (s *Store) RunGC(ctx context.Context) error {
 	defer s.gc.mu.Unlock()
 	now := s.now()
 	s.index.sweep(now, int64(s.cfg.AbsoluteLifetime))
+	if s.logins.perUser > 0 {
+		s.pruneLogins("")
+	}
 	for ctx.Err() == nil {
 		err := s.db.RunValueLogGC(0.5)
 		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {

@@ -53,6 +53,13 @@ type Config struct {
 	// the index, Badger value-log GC) runs. Default 10 minutes; negative
 	// turns the background run off (RunGC still works).
 	GCInterval time.Duration
+	// LoginsPerUser turns the login registry on (see Store.RecordLogin):
+	// it keeps each user's newest LoginsPerUser logins. Default 0: off,
+	// costing nothing.
+	LoginsPerUser int
+	// MaxLogins bounds the registry's entries across users; past it the
+	// oldest go. Default DefaultMaxLogins when the registry is on.
+	MaxLogins int
 }
 
 // DefaultAbsoluteLifetime is Config.AbsoluteLifetime's default.
@@ -85,6 +92,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.GCInterval == 0 {
 		cfg.GCInterval = 10 * time.Minute
 	}
+	if cfg.LoginsPerUser > 0 && cfg.MaxLogins <= 0 {
+		cfg.MaxLogins = DefaultMaxLogins
+	}
 	return cfg
 }
 
@@ -114,7 +124,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("revocation: open %s: %w: MaxClockSkew %v is negative", dir, ErrInvalid, cfg.MaxClockSkew)
 	}
 	s := &Store{dir: dir, cfg: cfg, log: cfg.Logger.With("component", "revocation", "dir", dir),
-		index: newMemIndex(), out: newOutbox(), gc: newHousekeeping(), disk: newDiskGuard(dir)}
+		index: newMemIndex(), logins: newLoginSet(cfg.LoginsPerUser, cfg.MaxLogins), out: newOutbox(), gc: newHousekeeping(), disk: newDiskGuard(dir)}
 	if err := s.openFiles(lifeGiven); err != nil {
 		return nil, err
 	}
@@ -158,6 +168,9 @@ func (s *Store) openFiles(lifeGiven bool) (err error) {
 		return fmt.Errorf("revocation: open %s: %w", dir, err)
 	}
 	if err := s.load(); err != nil {
+		return fmt.Errorf("revocation: open %s: load: %w", dir, err)
+	}
+	if err := s.loadLogins(); err != nil {
 		return fmt.Errorf("revocation: open %s: load: %w", dir, err)
 	}
 	return nil

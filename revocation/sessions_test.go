@@ -17,7 +17,10 @@ import (
 	"github.com/sealedsessions/sealed/sessions"
 )
 
-var _ sessions.Revoker = (*revocation.Store)(nil)
+var (
+	_ sessions.Revoker  = (*revocation.Store)(nil)
+	_ sessions.Registry = (*revocation.Store)(nil)
+)
 
 // app is a small site using the sessions middleware over a real Store.
 type app struct {

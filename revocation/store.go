@@ -47,6 +47,7 @@ type Store struct {
 
 	lifecycle              // guards writes against Close; remembers a failure
 	index     memIndex     // what Revoked reads
+	logins    *loginSet    // the login registry in memory (logins.go)
 	out       outbox       // local events not yet acknowledged by a replicator
 	gc        housekeeping // the background GC run
 	snap      snapshotState

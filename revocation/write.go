@@ -93,6 +93,7 @@ func (s *Store) write(ev Event, e entry) error {
 		return err
 	}
 	s.index.apply(e)
+	s.dropRevokedLogins([]entry{e})
 	if rec != nil {
 		s.out.add(ev.ID, seq)
 	}

@@ -60,6 +60,24 @@ type Config struct {
 	// Config's AbsoluteLifetime, or New refuses it.
 	Revoker Revoker
 
+	// Registry, if set, records the sessions users log in with (on Login,
+	// and on the new IDs CycleID and a shortened expiry give a logged-in
+	// session), for Manager.Sessions, EndSession and EndOtherSessions: a
+	// "where you're signed in" page. *revocation.Store with
+	// revocation.Config.LoginsPerUser set satisfies it. Default nil: off,
+	// costing nothing. A login the Registry fails to record fails the save.
+	Registry Registry
+
+	// Device describes the device of a request whose login the Registry
+	// records, in a few words. Default UserAgentDevice ("Firefox on
+	// Linux").
+	Device func(*http.Request) string
+
+	// RegistryNetwork adds the client's coarse network (its /24 for IPv4,
+	// /48 for IPv6, from the request's RemoteAddr) to the recorded device.
+	// Default false: no part of the address is stored.
+	RegistryNetwork bool
+
 	// InsecureNoRevocation runs without a revocation list: logout then only
 	// deletes the browser's cookie, and a copy of it keeps working until it
 	// expires, as with other cookie session stores. Default false.
@@ -193,6 +211,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if err := c.cookieDefaults(); err != nil {
 		return Config{}, err
+	}
+	if c.Device == nil {
+		c.Device = UserAgentDevice
 	}
 	if err := c.chunkDefaults(); err != nil {
 		return Config{}, err

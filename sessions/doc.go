@@ -177,6 +177,19 @@
 // them apart). SECURITY.md says what it protects against and what replay
 // remains possible.
 //
+// # Where you're signed in
+//
+// With Config.Registry set (*revocation.Store with LoginsPerUser, or
+// sessiontest.MemRegistry in tests), the Manager records each login of a
+// user, and each new ID a logged-in session gets (CycleID, a shortened
+// expiry), with a short device description (Config.Device, by default
+// UserAgentDevice; the coarse network only with Config.RegistryNetwork).
+// Manager.Sessions lists the user's live sessions, the current one
+// marked; EndSession ends one of them (ErrNotFound for any ID that is not
+// the user's); EndOtherSessions ends all but the current one, which gets a
+// new ID and keeps working. Recording happens when a login is saved; the
+// request path does not touch the registry.
+//
 // # Concurrency
 //
 // A Manager is safe for concurrent use and immutable after New, except the

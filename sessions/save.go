@@ -65,6 +65,7 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	if err := m.interrupted(h, s); err != nil {
 		return err
 	}
+	newID := !s.status.issued() || s.retire.set
 	if err := m.retireOld(ctx, s); err != nil {
 		return err
 	}
@@ -75,6 +76,11 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	now := m.now()
 	if m.expiresAt(&s.p, now.UnixNano()) <= now.UnixNano() {
 		return m.expire(ctx, h, s)
+	}
+	if newID {
+		if err := m.recordLogin(ctx, r, s); err != nil {
+			return err
+		}
 	}
 	return m.save(h, s, now)
 }
