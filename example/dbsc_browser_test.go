@@ -48,7 +48,7 @@ const boundCookie = "session_bound"
 // her session until the bound cookie's lifetime ends, and then a guest's;
 // meanwhile the first browser, whose bound cookie expired too, refreshes it
 // by signing the server's challenge before its next request and stays
-// logged in.
+// logged in, twice.
 func TestBrowserDBSC(t *testing.T) {
 	ctx := browsertest.Start(t, 3*time.Minute,
 		chromedp.Flag("enable-features", dbscFeatures),
@@ -76,17 +76,29 @@ func TestBrowserDBSC(t *testing.T) {
 	}
 
 	// The first browser has no bound cookie either: it must refresh before
-	// it sends the request.
+	// it sends the request; and again when the refreshed cookie expires,
+	// signing the challenge the first refresh sent.
+	b.refreshOnNextRequest(srv)
+	b.waitCookieGone(boundCookie, boundAge+30*time.Second)
+	b.refreshOnNextRequest(srv)
+	if st := srv.mgr.Stats().DBSC; st.Registered != 1 || st.Refreshed != 2 || st.Refused != 0 {
+		t.Errorf("DBSC stats %+v, want 1 registration, 2 refreshes, no proof refused", st)
+	}
+}
+
+// refreshOnNextRequest opens the home page while the browser holds no
+// bound cookie, and checks that Chromium refreshed it first.
+func (b *browserWalk) refreshOnNextRequest(srv *site) {
+	b.t.Helper()
 	refreshed := srv.mgr.Stats().DBSC.Refreshed
 	b.step("home after the bound cookie expired", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#greeting")))
 	if got := srv.mgr.Stats().DBSC.Refreshed; got <= refreshed {
-		t.Errorf("Chromium did not refresh the expired bound cookie (stats %+v)", srv.mgr.Stats().DBSC)
+		b.t.Errorf("Chromium did not refresh the expired bound cookie (stats %+v)", srv.mgr.Stats().DBSC)
 	}
 	b.wantText("#greeting", "Hello, alice")
 	if !b.hasCookie(boundCookie) {
-		t.Error("after the refresh the browser holds no bound cookie")
+		b.t.Error("after the refresh the browser holds no bound cookie")
 	}
-	t.Logf("DBSC stats %+v", srv.mgr.Stats().DBSC)
 }
 
 // registerDevice logs in as alice and waits until Chromium has bound the
