@@ -57,7 +57,11 @@ type Config struct {
 	BehindTLSProxy  bool
 
 	// DBSC offers Device Bound Session Credentials after login (dbsc.go).
-	DBSC bool
+	// DBSCCookieAge is the bound cookie's lifetime; zero means the sessions
+	// package's default (sessions.DefaultBoundCookieAge). The browser test
+	// sets a few seconds, to see Chromium refresh.
+	DBSC          bool
+	DBSCCookieAge time.Duration
 
 	// Limits throttle failed logins and the ending of anonymous sessions;
 	// the zero value is no limits. The command line starts from

@@ -26,7 +26,7 @@ func (cfg Config) deviceBound() *sessions.DeviceBound {
 	if !cfg.DBSC {
 		return nil
 	}
-	return &sessions.DeviceBound{Path: dbscPath}
+	return &sessions.DeviceBound{Path: dbscPath, CookieAge: cfg.DBSCCookieAge}
 }
 
 // withDBSC routes dbscPath to the Manager's DBSC endpoint, ahead of the

@@ -99,3 +99,19 @@ func Start(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorO
 	})
 	return tabCtx
 }
+
+// Profile opens a tab of the browser behind ctx (a context from Start) in
+// a new browser context: a profile of its own, with its own cookies and
+// its own DBSC sessions and keys, as a second device has, or a copy of the
+// cookies on another machine. It is closed when the test ends, before the
+// browser.
+func Profile(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(pctx); err != nil {
+		cancel()
+		t.Fatalf("browsertest: new browser context: %v", err)
+	}
+	t.Cleanup(cancel)
+	return pctx
+}
