@@ -6,17 +6,19 @@ import "context"
 // context. Each Manager keeps its own unexported key (two Managers never
 // see each other's sessions through Manager.Session); FromContext, for
 // code that knows no Manager, answers a second, package-wide key. One
-// context node answers both, so Load adds one allocation, as with
-// context.WithValue.
+// context node answers both and holds the Session itself, so the session
+// and its context node are one allocation (with the request copy that
+// WithContext makes, Load allocates twice for them).
 
 // anySessionKey is the package-wide key FromContext asks for.
 type anySessionKey struct{}
 
-// sessionContext is a request context carrying a Manager's session.
+// sessionContext is a request context carrying a Manager's session, which
+// it holds by value: every *Session of a request points into one.
 type sessionContext struct {
 	context.Context
 	key *contextKey
-	s   *Session
+	s   Session
 }
 
 // Value answers the Manager's key and the package-wide key with the
@@ -25,17 +27,20 @@ func (c *sessionContext) Value(key any) any {
 	switch k := key.(type) {
 	case *contextKey:
 		if k == c.key {
-			return c.s
+			return &c.s
 		}
 	case anySessionKey:
-		return c.s
+		return &c.s
 	}
 	return c.Context.Value(key)
 }
 
-// withSession returns ctx carrying s under m's key.
-func (m *Manager) withSession(ctx context.Context, s *Session) context.Context {
-	return &sessionContext{Context: ctx, key: m.key, s: s}
+// newSessionContext returns a context node below ctx, under m's key, with
+// a zero Session of m's in it.
+func (m *Manager) newSessionContext(ctx context.Context) *sessionContext {
+	c := &sessionContext{Context: ctx, key: m.key}
+	c.s.m = m
+	return c
 }
 
 // FromContext returns the session that a Manager's Handler or Load put in

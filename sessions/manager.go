@@ -136,6 +136,7 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 	if s, err := m.Session(r); err == nil {
 		return r, s
 	}
-	s := m.load(r)
-	return r.WithContext(m.withSession(r.Context(), s)), s
+	c := m.newSessionContext(r.Context())
+	m.loadInto(r, &c.s, true)
+	return r.WithContext(c), &c.s
 }
