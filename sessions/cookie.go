@@ -55,26 +55,29 @@ func (m *Manager) fit(n int) (size int, ok bool) {
 	return size, k <= m.cfg.MaxCookies && size <= m.cfg.MaxCookieHeader
 }
 
-// setCookie puts the cookies carrying the sealed value v in the response,
-// in place of any this session put there before. Their Max-Age and Expires
-// mirror the session's expiry from now. Callers hold s.mu.
-func (m *Manager) setCookie(h http.Header, s *Session, v []byte, now int64) {
-	lp := m.bufs.Get().(*[]byte)
-	defer m.bufs.Put(lp)
-	b := (*lp)[:0]
-	if !m.browserClose(&s.p) {
-		exp := m.expiresAt(&s.p, now)
-		secs := (exp - now + int64(time.Second) - 1) / int64(time.Second)
-		b = append(b, "; Expires="...)
-		b = time.Unix(0, exp).UTC().AppendFormat(b, http.TimeFormat)
-		b = append(b, "; Max-Age="...)
-		b = strconv.AppendInt(b, max(secs, 1), 10)
-	}
-	b = m.appendAttrs(b)
-	*lp = b
+// setCookie puts the cookies carrying a sealed value in the response, in
+// place of any this session put there before: line is "NAME=" and the
+// value, as seal made it, and attrs the cookies' attributes (appendExpiry,
+// appendAttrs). Callers hold s.mu.
+func (m *Manager) setCookie(h http.Header, s *Session, line, attrs []byte) {
 	var lines [maxChunks]string
-	s.sent.replace(h, m.cookieLines(lines[:0], v, b))
+	s.sent.replace(h, m.cookieLines(lines[:0], line, attrs))
 	addNoCacheSetCookie(h)
+}
+
+// appendExpiry appends the Expires and Max-Age attributes of a cookie
+// saved now for p: its expiry from now, none for a session that ends when
+// the browser closes.
+func (m *Manager) appendExpiry(b []byte, p *payload, now int64) []byte {
+	if m.browserClose(p) {
+		return b
+	}
+	exp := m.expiresAt(p, now)
+	secs := (exp - now + int64(time.Second) - 1) / int64(time.Second)
+	b = append(b, "; Expires="...)
+	b = time.Unix(0, exp).UTC().AppendFormat(b, http.TimeFormat)
+	b = append(b, "; Max-Age="...)
+	return strconv.AppendInt(b, max(secs, 1), 10)
 }
 
 // deleteCookie puts Set-Cookie lines that delete the session's cookie, and
