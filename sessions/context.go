@@ -8,17 +8,20 @@ import "context"
 // code that knows no Manager, answers a second, package-wide key. One
 // context node answers both and holds the Session itself, so the session
 // and its context node are one allocation (with the request copy that
-// WithContext makes, Load allocates twice for them).
+// WithContext makes, Load allocates twice for them); Handler's response
+// writer lives in the same node.
 
 // anySessionKey is the package-wide key FromContext asks for.
 type anySessionKey struct{}
 
 // sessionContext is a request context carrying a Manager's session, which
-// it holds by value: every *Session of a request points into one.
+// it holds by value: every *Session of a request points into one. Handler
+// keeps its response writer in it too (unused after a bare Load).
 type sessionContext struct {
 	context.Context
 	key *contextKey
 	s   Session
+	w   responseWriter
 }
 
 // Value answers the Manager's key and the package-wide key with the

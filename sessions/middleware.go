@@ -30,7 +30,13 @@ import (
 // page saying the change was not saved) when it returns the error.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r, s := m.Load(r) // the session already in r if Load ran before
+		var sw *responseWriter
+		s, err := m.Session(r) // there if Load ran before
+		if err != nil {
+			c := m.newSessionContext(r.Context())
+			m.loadInto(r, &c.s, true)
+			r, s, sw = r.WithContext(c), &c.s, &c.w // one allocation for the three
+		}
 		s.mu.Lock()
 		outer := s.handled
 		s.handled = true
@@ -39,7 +45,10 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // an outer Handler of this Manager saves it
 			return
 		}
-		sw := &responseWriter{ResponseWriter: w, m: m, r: r, s: s}
+		if sw == nil {
+			sw = new(responseWriter)
+		}
+		*sw = responseWriter{ResponseWriter: w, m: m, r: r, s: s}
 		next.ServeHTTP(sw, r)
 		if !sw.committed {
 			sw.commit(http.StatusOK)
