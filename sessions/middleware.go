@@ -71,12 +71,11 @@ func (w *responseWriter) commit(status int) {
 		// Like Django: an error response saves no change, but still varies.
 		// A cookie the handler's own Save put in the headers goes too.
 		w.s.mu.Lock()
-		accessed := w.s.accessed
 		w.s.sent.drop(w.Header())
-		w.s.mu.Unlock()
-		if accessed {
-			addVary(w.Header())
+		if w.s.accessed {
+			addVary(w.Header(), &w.s.sent.slots)
 		}
+		w.s.mu.Unlock()
 		return
 	}
 	if err := w.m.commit(w.Header(), w.r, w.s); err != nil {

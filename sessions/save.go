@@ -52,7 +52,7 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.accessed {
-		addVary(h)
+		addVary(h, &s.sent.slots)
 	}
 	if !m.pending(s) {
 		m.deleteRefused(h, s)
