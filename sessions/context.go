@@ -1,6 +1,9 @@
 package sessions
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 // A session reaches code that has only a context through the request's
 // context. Each Manager keeps its own unexported key (two Managers never
@@ -38,12 +41,13 @@ func (c *sessionContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// newSessionContext returns a context node below ctx, under m's key, with
-// a zero Session of m's in it.
-func (m *Manager) newSessionContext(ctx context.Context) *sessionContext {
-	c := &sessionContext{Context: ctx, key: m.key}
+// loadRequest loads r's session into a new context node under m's key,
+// and returns r with that context, and the node.
+func (m *Manager) loadRequest(r *http.Request) (*http.Request, *sessionContext) {
+	c := &sessionContext{Context: r.Context(), key: m.key}
 	c.s.m = m
-	return c
+	m.loadInto(r, &c.s, true)
+	return r.WithContext(c), c
 }
 
 // FromContext returns the session that a Manager's Handler or Load put in

@@ -136,7 +136,6 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 	if s, err := m.Session(r); err == nil {
 		return r, s
 	}
-	c := m.newSessionContext(r.Context())
-	m.loadInto(r, &c.s, true)
-	return r.WithContext(c), &c.s
+	r, c := m.loadRequest(r)
+	return r, &c.s
 }

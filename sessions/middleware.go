@@ -33,9 +33,9 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		var sw *responseWriter
 		s, err := m.Session(r) // there if Load ran before
 		if err != nil {
-			c := m.newSessionContext(r.Context())
-			m.loadInto(r, &c.s, true)
-			r, s, sw = r.WithContext(c), &c.s, &c.w // one allocation for the three
+			var c *sessionContext
+			r, c = m.loadRequest(r)
+			s, sw = &c.s, &c.w // one allocation for the three
 		}
 		s.mu.Lock()
 		outer := s.handled
