@@ -124,9 +124,14 @@ func (sh *cacheShard) drop(i int) {
 }
 
 // copyTo copies p into dst, with slices of its own, since a session edits
-// its payload's slices in place.
+// its payload's slices in place. The entries get room for one more, as
+// decodePayload gives them, so a request that sets a new key does not
+// copy them again.
 func (p *payload) copyTo(dst *payload) {
 	*dst = *p
 	dst.flashes = slices.Clone(p.flashes)
-	dst.entries = slices.Clone(p.entries)
+	dst.entries = nil
+	if p.entries != nil {
+		dst.entries = append(make([]entry, 0, len(p.entries)+1), p.entries...)
+	}
 }

@@ -23,7 +23,7 @@ func TestVerifiedCacheBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newVerifiedCache(tc.entries, tc.bytes)
 			kr := &keyring.Keyring{}
-			p := payload{entries: []entry{{key: "k", raw: []byte(strings.Repeat("x", 50))}}}
+			p := payload{entries: []entry{{key: "k", raw: strings.Repeat("x", 50)}}}
 			var last string
 			for i := range 5000 {
 				last = fmt.Sprintf("%0*d", tc.valueLen, i)

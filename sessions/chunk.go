@@ -252,16 +252,20 @@ func ChunkValues(header, name string) []string {
 	return vals
 }
 
-// cookieLines returns the Set-Cookie lines for the sealed value v: one per
-// chunk, then, with MaxCookies above 1, one deleting each chunk cookie v
-// does not use, so no chunk of an earlier save, or of a concurrent
-// request's, stays beside it. attrs is what follows each value. The lines
-// are appended to dst, which has room for maxChunks.
-func (m *Manager) cookieLines(dst []string, v, attrs []byte) []string {
+// cookieLines returns the Set-Cookie lines for the sealed value v, given
+// as line, "NAME=" then v, in a buffer seal made (the caller gives it up):
+// one line per chunk, then, with MaxCookies above 1, one deleting each
+// chunk cookie v does not use, so no chunk of an earlier save, or of a
+// concurrent request's, stays beside it. attrs is what follows each value.
+// The lines are appended to dst, which has room for maxChunks.
+func (m *Manager) cookieLines(dst []string, line, attrs []byte) []string {
 	name := m.cfg.CookieName
+	v := line[len(name)+1:]
 	k, _ := layout(name, len(v))
 	if k == 1 {
-		dst = append(dst, cookieLine(name, 0, 0, v, attrs))
+		// line is seal's buffer, ours alone and dropped here: with attrs
+		// after the value, it is the Set-Cookie line, taken without a copy.
+		dst = append(dst, ownedString(append(line, attrs...)))
 	} else {
 		c := chunkCap(name)
 		for i := range k {

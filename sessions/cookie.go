@@ -55,26 +55,29 @@ func (m *Manager) fit(n int) (size int, ok bool) {
 	return size, k <= m.cfg.MaxCookies && size <= m.cfg.MaxCookieHeader
 }
 
-// setCookie puts the cookies carrying the sealed value v in the response,
-// in place of any this session put there before. Their Max-Age and Expires
-// mirror the session's expiry from now. Callers hold s.mu.
-func (m *Manager) setCookie(h http.Header, s *Session, v []byte, now int64) {
-	lp := m.bufs.Get().(*[]byte)
-	defer m.bufs.Put(lp)
-	b := (*lp)[:0]
-	if !m.browserClose(&s.p) {
-		exp := m.expiresAt(&s.p, now)
-		secs := (exp - now + int64(time.Second) - 1) / int64(time.Second)
-		b = append(b, "; Expires="...)
-		b = time.Unix(0, exp).UTC().AppendFormat(b, http.TimeFormat)
-		b = append(b, "; Max-Age="...)
-		b = strconv.AppendInt(b, max(secs, 1), 10)
-	}
-	b = m.appendAttrs(b)
-	*lp = b
+// setCookie puts the cookies carrying a sealed value in the response, in
+// place of any this session put there before: line is "NAME=" and the
+// value, as seal made it, and attrs the cookies' attributes (appendExpiry,
+// appendAttrs). Callers hold s.mu.
+func (m *Manager) setCookie(h http.Header, s *Session, line, attrs []byte) {
 	var lines [maxChunks]string
-	s.sent.replace(h, m.cookieLines(lines[:0], v, b))
-	addNoCacheSetCookie(h)
+	s.sent.replace(h, m.cookieLines(lines[:0], line, attrs))
+	addNoCacheSetCookie(h, &s.sent.slots)
+}
+
+// appendExpiry appends the Expires and Max-Age attributes of a cookie
+// saved now for p: its expiry from now, none for a session that ends when
+// the browser closes.
+func (m *Manager) appendExpiry(b []byte, p *payload, now int64) []byte {
+	if m.browserClose(p) {
+		return b
+	}
+	exp := m.expiresAt(p, now)
+	secs := (exp - now + int64(time.Second) - 1) / int64(time.Second)
+	b = append(b, "; Expires="...)
+	b = time.Unix(0, exp).UTC().AppendFormat(b, http.TimeFormat)
+	b = append(b, "; Max-Age="...)
+	return strconv.AppendInt(b, max(secs, 1), 10)
 }
 
 // deleteCookie puts Set-Cookie lines that delete the session's cookie, and
@@ -84,7 +87,7 @@ func (m *Manager) deleteCookie(h http.Header, s *Session) {
 	var lines [maxChunks]string
 	s.sent.replace(h, m.deleteLines(lines[:0], 0))
 	m.st.deleted.Add(1)
-	addNoCacheSetCookie(h)
+	addNoCacheSetCookie(h, &s.sent.slots)
 }
 
 // appendAttrs appends the cookie attributes shared by set and delete.
@@ -122,6 +125,7 @@ func (m *Manager) appendAttrs(b []byte) []byte {
 type sentCookie struct {
 	lines [maxChunks]string
 	n     int
+	slots headerSlots
 }
 
 // replace adds lines to h's Set-Cookie headers in place of those sent
@@ -129,9 +133,42 @@ type sentCookie struct {
 func (c *sentCookie) replace(h http.Header, lines []string) {
 	c.drop(h)
 	for _, l := range lines {
-		h.Add("Set-Cookie", l)
+		c.slots.add(h, "Set-Cookie", slotSetCookie, l)
 	}
 	c.n = copy(c.lines[:], lines)
+}
+
+// headerSlots spare the []string that http.Header.Add allocates for a
+// header the response does not carry yet: the first value of each header
+// a session writes goes in an array of the session's own, which the
+// header then owns. Each place is handed out once per session, as a
+// slice of one element and capacity one, so an append to the header
+// reallocates, nothing a caller keeps from the header is ever written
+// again by this package, and a later value for the same header (a second
+// save) is added as usual. Its Session's mutex guards it.
+type headerSlots struct {
+	vals [slotCount]string
+	used [slotCount]bool
+}
+
+// The headers with a place in headerSlots.
+const (
+	slotSetCookie = iota
+	slotVary
+	slotCacheControl
+	slotCount
+)
+
+// add adds v to the header k (canonical), in place i when h has no
+// value for k and place i was never handed out, else as h.Add does.
+func (hs *headerSlots) add(h http.Header, k string, i int, v string) {
+	if len(h[k]) > 0 || hs.used[i] {
+		h[k] = append(h[k], v)
+		return
+	}
+	hs.used[i] = true
+	hs.vals[i] = v
+	h[k] = hs.vals[i : i+1 : i+1]
 }
 
 // drop removes the lines sent before from h, those still there.
@@ -151,8 +188,9 @@ func (c *sentCookie) drop(h http.Header) {
 	c.n = 0
 }
 
-// addVary adds "Cookie" to the Vary header unless it is there.
-func addVary(h http.Header) {
+// addVary adds "Cookie" to the Vary header unless it is there, in a
+// place of slots.
+func addVary(h http.Header, slots *headerSlots) {
 	for _, v := range h["Vary"] {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); strings.EqualFold(f, "Cookie") || f == "*" {
@@ -160,18 +198,19 @@ func addVary(h http.Header) {
 			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	slots.add(h, "Vary", slotVary, "Cookie")
 }
 
 // addNoCacheSetCookie keeps shared caches from storing the Set-Cookie
 // header: Cache-Control: no-cache="Set-Cookie", merged into an existing
-// Cache-Control.
-func addNoCacheSetCookie(h http.Header) {
+// Cache-Control, in a place of slots when there is none.
+func addNoCacheSetCookie(h http.Header, slots *headerSlots) {
 	const directive = `no-cache="Set-Cookie"`
 	cc := h.Get("Cache-Control")
 	switch {
 	case cc == "":
-		h.Set("Cache-Control", directive)
+		delete(h, "Cache-Control") // an empty value, if any, is replaced, as h.Set does
+		slots.add(h, "Cache-Control", slotCacheControl, directive)
 	case strings.Contains(strings.ToLower(cc), "no-cache") || strings.Contains(strings.ToLower(cc), "no-store") || strings.Contains(strings.ToLower(cc), "private"):
 		// Already keeps shared caches from reusing the response.
 	default:

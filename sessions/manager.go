@@ -136,6 +136,6 @@ func (m *Manager) Load(r *http.Request) (*http.Request, *Session) {
 	if s, err := m.Session(r); err == nil {
 		return r, s
 	}
-	s := m.load(r)
-	return r.WithContext(m.withSession(r.Context(), s)), s
+	r, c := m.loadRequest(r)
+	return r, &c.s
 }

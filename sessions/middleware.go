@@ -30,7 +30,13 @@ import (
 // page saying the change was not saved) when it returns the error.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r, s := m.Load(r) // the session already in r if Load ran before
+		var sw *responseWriter
+		s, err := m.Session(r) // there if Load ran before
+		if err != nil {
+			var c *sessionContext
+			r, c = m.loadRequest(r)
+			s, sw = &c.s, &c.w // one allocation for the three
+		}
 		s.mu.Lock()
 		outer := s.handled
 		s.handled = true
@@ -39,7 +45,10 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // an outer Handler of this Manager saves it
 			return
 		}
-		sw := &responseWriter{ResponseWriter: w, m: m, r: r, s: s}
+		if sw == nil {
+			sw = new(responseWriter)
+		}
+		*sw = responseWriter{ResponseWriter: w, m: m, r: r, s: s}
 		next.ServeHTTP(sw, r)
 		if !sw.committed {
 			sw.commit(http.StatusOK)
@@ -62,12 +71,11 @@ func (w *responseWriter) commit(status int) {
 		// Like Django: an error response saves no change, but still varies.
 		// A cookie the handler's own Save put in the headers goes too.
 		w.s.mu.Lock()
-		accessed := w.s.accessed
 		w.s.sent.drop(w.Header())
-		w.s.mu.Unlock()
-		if accessed {
-			addVary(w.Header())
+		if w.s.accessed {
+			addVary(w.Header(), &w.s.sent.slots)
 		}
+		w.s.mu.Unlock()
 		return
 	}
 	if err := w.m.commit(w.Header(), w.r, w.s); err != nil {

@@ -16,14 +16,18 @@ import (
 // the Manager try to open.
 const maxCandidates = 4
 
-// load opens the first of the request's cookies that passes every check,
-// or starts a new session.
-func (m *Manager) load(r *http.Request) *Session { return m.loadWith(r, true) }
-
-// loadWith is load; bound says whether a device-bound session needs its
-// bound cookie (the DBSC endpoint is where it gets one).
+// loadWith returns the session of the first of the request's cookies that
+// passes every check, or a new session; bound says whether a device-bound
+// session needs its bound cookie (the DBSC endpoint is where it gets one).
+// It puts the session in no context; Load does.
 func (m *Manager) loadWith(r *http.Request, bound bool) *Session {
 	s := &Session{m: m}
+	m.loadInto(r, s, bound)
+	return s
+}
+
+// loadInto is loadWith into s, a zero Session of m's.
+func (m *Manager) loadInto(r *http.Request, s *Session, bound bool) {
 	var c requestCookies
 	c.read(r.Header, m.cfg.CookieName, m.cfg.MaxCookies)
 	switch {
@@ -34,13 +38,12 @@ func (m *Manager) loadWith(r *http.Request, bound bool) *Session {
 		m.refused(r, reasonChunks, "", 0)
 	}
 	if c.n > 0 && m.openFirst(r, s, &c, bound) {
-		return s
+		return
 	}
 	m.st.created.Add(1)
 	s.p = payload{created: m.stamp()}
 	rand.Read(s.p.id[:])
 	s.status = statusBlank
-	return s
 }
 
 // openFirst opens into s the first of the request's cookies of the name

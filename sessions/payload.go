@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // The sealed payload is a compact binary record, version 1 or 2:
@@ -56,7 +57,7 @@ var errPayload = errors.New("sessions: malformed payload")
 type entry struct {
 	key string
 	tag byte
-	raw []byte
+	raw string // immutable: readers share it
 }
 
 // payload is the decoded content of a session cookie.
@@ -120,8 +121,9 @@ func appendPayload(dst []byte, p *payload) []byte {
 	return dst
 }
 
-// payloadReader walks an encoded payload. Strings are cut from str, one
-// string copy of the whole input, so decoding allocates once for all keys.
+// payloadReader walks an encoded payload. Strings (the user ID, keys,
+// values, flashes) are cut from str, the input itself seen as a string, so
+// decoding copies none of them.
 type payloadReader struct {
 	b   []byte
 	str string
@@ -191,8 +193,10 @@ func (r *payloadReader) str1(what string) string {
 }
 
 // decodePayload decodes b into p. It never panics; on error p is
-// unspecified. The returned payload's value bytes alias b, which the caller
-// must not modify afterwards.
+// unspecified. The payload's strings (its values too) share b's bytes
+// without a copy: b must be a buffer of the caller's own that nobody
+// modifies afterwards, as keyring.Opened.Plaintext is (a new slice per
+// Open, which the caller owns and sessions never writes).
 func decodePayload(b []byte, p *payload) error {
 	if len(b) < 1+16 {
 		return fmt.Errorf("%w: %d bytes is too short", errPayload, len(b))
@@ -200,7 +204,7 @@ func decodePayload(b []byte, p *payload) error {
 	if b[0] != payloadVersion && b[0] != payloadVersionBound {
 		return fmt.Errorf("%w: unknown version %d", errPayload, b[0])
 	}
-	r := payloadReader{b: b, str: string(b), off: 17}
+	r := payloadReader{b: b, str: ownedString(b), off: 17}
 	copy(p.id[:], b[1:17])
 	p.userID = r.str1("user ID")
 	p.created = r.varint("created-at")
@@ -231,6 +235,12 @@ func decodePayload(b []byte, p *payload) error {
 	}
 	return nil
 }
+
+// ownedString returns b's bytes as a string without copying them. Strings
+// are immutable, so b must never be written again, by anyone: call it only
+// on a buffer the caller made or was handed to own (never one from a pool,
+// nor one a caller passed in to read), and drop every []byte view of it.
+func ownedString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // count reads a count of items that each take at least one byte.
 func (r *payloadReader) count(what string, limit uint64) uint64 {
@@ -273,6 +283,6 @@ func (r *payloadReader) entries(p *payload) {
 			r.fail("key order")
 			break
 		}
-		p.entries = append(p.entries, entry{key: key, tag: tag, raw: r.b[s:e:e]})
+		p.entries = append(p.entries, entry{key: key, tag: tag, raw: r.str[s:e]})
 	}
 }

@@ -52,7 +52,7 @@ func (m *Manager) commit(h http.Header, r *http.Request, s *Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.accessed {
-		addVary(h)
+		addVary(h, &s.sent.slots)
 	}
 	if !m.pending(s) {
 		m.deleteRefused(h, s)
@@ -193,10 +193,11 @@ func (m *Manager) expire(ctx context.Context, h http.Header, s *Session) error {
 func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 	prevSaved := s.p.saved
 	s.p.saved = now.UnixNano()
-	vp := m.bufs.Get().(*[]byte)
-	defer m.bufs.Put(vp)
-	v, err := m.sealFitting((*vp)[:0], &s.p)
-	*vp = v
+	ap := m.bufs.Get().(*[]byte)
+	defer m.bufs.Put(ap)
+	attrs := m.appendAttrs(m.appendExpiry((*ap)[:0], &s.p, now.UnixNano()))
+	*ap = attrs
+	line, err := m.sealFitting(&s.p, len(attrs))
 	if err != nil {
 		s.p.saved = prevSaved
 		if errors.Is(err, ErrTooLarge) {
@@ -204,7 +205,7 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 		}
 		return err
 	}
-	m.setCookie(h, s, v, now.UnixNano())
+	m.setCookie(h, s, line, attrs)
 	s.dropRefused = false // the new cookie replaces it
 	m.st.saved.Add(1)
 	if s.origin == originOldKey {
@@ -220,19 +221,28 @@ func (m *Manager) save(h http.Header, s *Session, now time.Time) error {
 // never read must not make every later save fail. The dropped ones are
 // counted in Stats.FlashDropped. If p does not fit even without flashes,
 // they are all kept and the error is the one for the whole session, which
-// counts them among the largest keys.
-func (m *Manager) sealFitting(dst []byte, p *payload) ([]byte, error) {
+// counts them among the largest keys. It returns what seal does.
+func (m *Manager) sealFitting(p *payload, room int) ([]byte, error) {
+	line, err := m.seal(p, room)
+	if err == nil || len(p.flashes) == 0 {
+		return line, err
+	}
+	return m.sealDroppingFlashes(p, room, err)
+}
+
+// sealDroppingFlashes is sealFitting once p did not seal with all its
+// flashes, with err.
+func (m *Manager) sealDroppingFlashes(p *payload, room int, err error) ([]byte, error) {
 	all := p.flashes
-	v, err := m.seal(dst, p)
 	var first *TooLargeError
-	if !errors.As(err, &first) || len(all) == 0 {
-		return v, err
+	if !errors.As(err, &first) {
+		return nil, err
 	}
 	over := first.Size - first.Limit
 	for drop := 0; drop < len(all); {
 		drop = dropFlashes(all, drop, over)
 		p.flashes = all[drop:]
-		v, err = m.seal(dst, p)
+		line, err := m.seal(p, room)
 		var tl *TooLargeError
 		if !errors.As(err, &tl) {
 			if err == nil {
@@ -240,12 +250,12 @@ func (m *Manager) sealFitting(dst []byte, p *payload) ([]byte, error) {
 			} else {
 				p.flashes = all
 			}
-			return v, err
+			return line, err
 		}
 		over = tl.Size - tl.Limit
 	}
 	p.flashes = all
-	return v, first
+	return nil, first
 }
 
 // dropFlashes returns how many of the oldest flashes to drop, more than
@@ -262,12 +272,15 @@ func dropFlashes(f []string, from, over int) int {
 	return i
 }
 
-// seal encodes and seals p, appending the sealed value to dst; it refuses
-// a value whose cookie would not fit in the browser.
-func (m *Manager) seal(dst []byte, p *payload) ([]byte, error) {
+// seal encodes and seals p; it refuses a value whose cookie would not fit
+// in the browser. It returns "NAME=" and the sealed value in a new buffer,
+// the caller's alone, with room more bytes of capacity, so that the
+// cookie's attributes can follow and the whole become the Set-Cookie line
+// without a copy (setCookie).
+func (m *Manager) seal(p *payload, room int) ([]byte, error) {
 	kr := m.cfg.Keys.Keyring()
 	if kr.Len() == 0 {
-		return dst, errors.New("sessions: save: the keyring source returned no keyring, or one without keys")
+		return nil, errors.New("sessions: save: the keyring source returned no keyring, or one without keys")
 	}
 	name := m.cfg.CookieName
 	bp := m.bufs.Get().(*[]byte)
@@ -278,22 +291,25 @@ func (m *Manager) seal(dst []byte, p *payload) ([]byte, error) {
 	}
 	buf = appendPayload(buf, p)
 	*bp = buf
-	if size, ok := m.fit(kr.SealedLen(name, len(buf))); !ok {
-		return dst, m.tooLarge(p, size)
+	sealedLen := kr.SealedLen(name, len(buf))
+	if size, ok := m.fit(sealedLen); !ok {
+		return nil, m.tooLarge(p, size)
 	}
-	start := len(dst)
-	dst, err := kr.AppendSealMax(dst, name, buf, m.maxSealed())
+	line := make([]byte, 0, len(name)+1+sealedLen+room)
+	line = append(append(line, name...), '=')
+	start := len(line)
+	line, err := kr.AppendSealMax(line, name, buf, m.maxSealed())
 	if err != nil {
 		if errors.Is(err, keyring.ErrTooLong) {
-			size, _ := m.fit(kr.SealedLen(name, len(buf)))
-			return dst, m.tooLarge(p, size)
+			size, _ := m.fit(sealedLen)
+			return nil, m.tooLarge(p, size)
 		}
-		return dst, fmt.Errorf("sessions: save: %w", err)
+		return nil, fmt.Errorf("sessions: save: %w", err)
 	}
-	if size, ok := m.fit(len(dst) - start); !ok {
-		return dst[:start], m.tooLarge(p, size)
+	if size, ok := m.fit(len(line) - start); !ok {
+		return nil, m.tooLarge(p, size)
 	}
-	return dst, nil
+	return line, nil
 }
 
 // TooLargeError reports a session that does not fit in its cookie (or,

@@ -133,7 +133,7 @@ func (s *Session) lookup(key string) (entry, bool) {
 }
 
 // put stores an encoded value. Callers hold s.mu.
-func (s *Session) put(key string, tag byte, raw []byte) {
+func (s *Session) put(key string, tag byte, raw string) {
 	i, ok := s.find(key)
 	if ok {
 		s.p.entries[i] = entry{key: key, tag: tag, raw: raw}

@@ -42,13 +42,13 @@ type tagType struct {
 	signed bool // integers: a signed varint on the wire
 	// natural decodes a value into the Go type it was set with; false
 	// when the bytes are not a value of that type.
-	natural func(raw []byte) (any, bool)
+	natural func(raw string) (any, bool)
 }
 
 // tagTypes is the table of tags, in tag order.
 var tagTypes = [tagMax + 1]tagType{
 	tagJSON:    {natural: decodeJSONAny},
-	tagString:  {natural: func(raw []byte) (any, bool) { return string(raw), true }},
+	tagString:  {natural: func(raw string) (any, bool) { return raw, true }},
 	tagBool:    {natural: boxed(decodeBool)},
 	tagInt:     integerType[int](64),
 	tagInt8:    integerType[int8](8),
@@ -62,66 +62,75 @@ var tagTypes = [tagMax + 1]tagType{
 	tagUint64:  integerType[uint64](64),
 	tagFloat64: {natural: boxed(decodeFloat64)},
 	tagFloat32: {natural: boxed(decodeFloat32)},
-	tagBytes:   {natural: func(raw []byte) (any, bool) { return append([]byte{}, raw...), true }},
+	tagBytes:   {natural: func(raw string) (any, bool) { return []byte(raw), true }},
 	tagTime:    {natural: boxed(decodeTime)},
 }
 
 // encodeValue encodes v and returns its tag and bytes. Values of the
 // standard scalar types, []byte and time.Time get compact tagged encodings;
 // anything else is encoded with encoding/json, and its error is returned.
-func encodeValue(v any) (byte, []byte, error) {
+// The bytes are a string, so a value read back (a string Get returns
+// shares them) can never change under its reader; a string is kept as it
+// is, without a copy.
+func encodeValue(v any) (byte, string, error) {
+	var a [binary.MaxVarintLen64]byte // integers and floats are encoded here, then copied once
 	switch x := v.(type) {
 	case string:
-		return tagString, []byte(x), nil
+		return tagString, x, nil
 	case bool:
 		if x {
-			return tagBool, []byte{1}, nil
+			return tagBool, "\x01", nil
 		}
-		return tagBool, []byte{0}, nil
+		return tagBool, "\x00", nil
 	case int:
-		return tagInt, binary.AppendVarint(nil, int64(x)), nil
+		return tagInt, string(binary.AppendVarint(a[:0], int64(x))), nil
 	case int8:
-		return tagInt8, binary.AppendVarint(nil, int64(x)), nil
+		return tagInt8, string(binary.AppendVarint(a[:0], int64(x))), nil
 	case int16:
-		return tagInt16, binary.AppendVarint(nil, int64(x)), nil
+		return tagInt16, string(binary.AppendVarint(a[:0], int64(x))), nil
 	case int32:
-		return tagInt32, binary.AppendVarint(nil, int64(x)), nil
+		return tagInt32, string(binary.AppendVarint(a[:0], int64(x))), nil
 	case int64:
-		return tagInt64, binary.AppendVarint(nil, x), nil
+		return tagInt64, string(binary.AppendVarint(a[:0], x)), nil
 	case uint:
-		return tagUint, binary.AppendUvarint(nil, uint64(x)), nil
+		return tagUint, string(binary.AppendUvarint(a[:0], uint64(x))), nil
 	case uint8:
-		return tagUint8, binary.AppendUvarint(nil, uint64(x)), nil
+		return tagUint8, string(binary.AppendUvarint(a[:0], uint64(x))), nil
 	case uint16:
-		return tagUint16, binary.AppendUvarint(nil, uint64(x)), nil
+		return tagUint16, string(binary.AppendUvarint(a[:0], uint64(x))), nil
 	case uint32:
-		return tagUint32, binary.AppendUvarint(nil, uint64(x)), nil
+		return tagUint32, string(binary.AppendUvarint(a[:0], uint64(x))), nil
 	case uint64:
-		return tagUint64, binary.AppendUvarint(nil, x), nil
+		return tagUint64, string(binary.AppendUvarint(a[:0], x)), nil
 	case float64:
-		return tagFloat64, binary.LittleEndian.AppendUint64(nil, math.Float64bits(x)), nil
+		return tagFloat64, string(binary.LittleEndian.AppendUint64(a[:0], math.Float64bits(x))), nil
 	case float32:
-		return tagFloat32, binary.LittleEndian.AppendUint32(nil, math.Float32bits(x)), nil
+		return tagFloat32, string(binary.LittleEndian.AppendUint32(a[:0], math.Float32bits(x))), nil
 	case []byte:
 		if x == nil {
-			return tagJSON, []byte("null"), nil
+			return tagJSON, "null", nil
 		}
-		return tagBytes, append([]byte{}, x...), nil
+		return tagBytes, string(x), nil
 	case time.Time:
-		b, err := x.MarshalBinary()
+		var t [maxTimeLen]byte
+		b, err := x.AppendBinary(t[:0])
 		if err != nil {
-			return 0, nil, err
+			return 0, "", err
 		}
-		return tagTime, b, nil
+		return tagTime, string(b), nil
 	case nil:
-		return tagJSON, []byte("null"), nil
+		return tagJSON, "null", nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return 0, nil, err
+		return 0, "", err
 	}
-	return tagJSON, b, nil
+	return tagJSON, ownedString(b), nil // json.Marshal's result is ours alone
 }
+
+// maxTimeLen is the longest time.Time binary encoding (version 2, with
+// seconds in the zone offset).
+const maxTimeLen = 16
 
 // integer is the integer types with a tag of their own.
 type integer interface {
@@ -131,65 +140,80 @@ type integer interface {
 // integerType is the table entry of the tag that keeps an I.
 func integerType[I integer](bits int) tagType {
 	signed := ^I(0) < 0
-	return tagType{bits: bits, signed: signed, natural: func(raw []byte) (any, bool) {
+	return tagType{bits: bits, signed: signed, natural: func(raw string) (any, bool) {
 		return decodeInteger[I](raw, bits, signed)
 	}}
 }
 
-func boxed[T any](decode func(raw []byte) (T, bool)) func(raw []byte) (any, bool) {
-	return func(raw []byte) (any, bool) { return decode(raw) }
+func boxed[T any](decode func(raw string) (T, bool)) func(raw string) (any, bool) {
+	return func(raw string) (any, bool) { return decode(raw) }
 }
 
 // decodeInteger decodes an integer of the given width on the wire (a
 // varint if signed, else a uvarint, in exactly len(raw) bytes) into an I
 // when it fits exactly: integers convert losslessly or not at all.
-func decodeInteger[I integer](raw []byte, bits int, signed bool) (I, bool) {
+func decodeInteger[I integer](raw string, bits int, signed bool) (I, bool) {
+	if len(raw) > binary.MaxVarintLen64 {
+		return 0, false
+	}
+	var a [binary.MaxVarintLen64]byte
+	b := a[:copy(a[:], raw)]
 	if signed {
-		v, n := binary.Varint(raw)
-		if n <= 0 || n != len(raw) || (bits < 64 && (v < -(1<<(bits-1)) || v > 1<<(bits-1)-1)) {
+		v, n := binary.Varint(b)
+		if n <= 0 || n != len(b) || (bits < 64 && (v < -(1<<(bits-1)) || v > 1<<(bits-1)-1)) {
 			return 0, false
 		}
 		out := I(v)
 		return out, int64(out) == v && (out < 0) == (v < 0)
 	}
-	v, n := binary.Uvarint(raw)
-	if n <= 0 || n != len(raw) || (bits < 64 && v > 1<<bits-1) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 || n != len(b) || (bits < 64 && v > 1<<bits-1) {
 		return 0, false
 	}
 	out := I(v)
 	return out, out >= 0 && uint64(out) == v
 }
 
-func decodeBool(raw []byte) (bool, bool) {
+func decodeBool(raw string) (bool, bool) {
 	if len(raw) != 1 || raw[0] > 1 {
 		return false, false
 	}
 	return raw[0] == 1, true
 }
 
-func decodeFloat64(raw []byte) (float64, bool) {
-	if len(raw) != 8 {
+func decodeFloat64(raw string) (float64, bool) {
+	var a [8]byte
+	if len(raw) != len(a) {
 		return 0, false
 	}
-	return math.Float64frombits(binary.LittleEndian.Uint64(raw)), true
+	copy(a[:], raw)
+	return math.Float64frombits(binary.LittleEndian.Uint64(a[:])), true
 }
 
-func decodeFloat32(raw []byte) (float32, bool) {
-	if len(raw) != 4 {
+func decodeFloat32(raw string) (float32, bool) {
+	var a [4]byte
+	if len(raw) != len(a) {
 		return 0, false
 	}
-	return math.Float32frombits(binary.LittleEndian.Uint32(raw)), true
+	copy(a[:], raw)
+	return math.Float32frombits(binary.LittleEndian.Uint32(a[:])), true
 }
 
-func decodeTime(raw []byte) (time.Time, bool) {
+func decodeTime(raw string) (time.Time, bool) {
+	var a [maxTimeLen]byte
+	if len(raw) > len(a) {
+		return time.Time{}, false
+	}
 	var t time.Time
-	err := t.UnmarshalBinary(raw)
+	err := t.UnmarshalBinary(a[:copy(a[:], raw)])
 	return t, err == nil
 }
 
-func decodeJSONAny(raw []byte) (any, bool) {
+// decodeJSONAny decodes a JSON value into an any, from a copy (see
+// fromJSON).
+func decodeJSONAny(raw string) (any, bool) {
 	var v any
-	err := json.Unmarshal(raw, &v)
+	err := json.Unmarshal([]byte(raw), &v)
 	return v, err == nil
 }
 
@@ -236,7 +260,7 @@ func asFloat64(e *entry) (float64, bool) {
 }
 
 // as decodes e if its tag is tag.
-func as[T any](e *entry, tag byte, decode func(raw []byte) (T, bool)) (T, bool) {
+func as[T any](e *entry, tag byte, decode func(raw string) (T, bool)) (T, bool) {
 	if e.tag != tag {
 		var zero T
 		return zero, false
@@ -253,7 +277,7 @@ func decodeAs[T any](e *entry) (T, bool) {
 	switch p := any(&out).(type) {
 	case *string:
 		if e.tag == tagString {
-			*p, ok = string(e.raw), true
+			*p, ok = e.raw, true // shared: a string can't change
 		}
 	case *bool:
 		*p, ok = as(e, tagBool, decodeBool)
@@ -283,7 +307,7 @@ func decodeAs[T any](e *entry) (T, bool) {
 		*p, ok = as(e, tagFloat32, decodeFloat32)
 	case *[]byte:
 		if e.tag == tagBytes {
-			*p, ok = append([]byte{}, e.raw...), true
+			*p, ok = []byte(e.raw), true // a copy the caller may change
 		}
 	case *time.Time:
 		*p, ok = as(e, tagTime, decodeTime)
@@ -306,7 +330,9 @@ func decodeAs[T any](e *entry) (T, bool) {
 // fromJSON decodes a JSON-stored value into a T with encoding/json.
 func fromJSON[T any](e *entry) (T, bool) {
 	var out T
-	if e.tag != tagJSON || json.Unmarshal(e.raw, &out) != nil {
+	// A copy: encoding/json hands parts of its input to UnmarshalJSON
+	// methods, which must never see (nor write) the payload's bytes.
+	if e.tag != tagJSON || json.Unmarshal([]byte(e.raw), &out) != nil {
 		var zero T
 		return zero, false
 	}

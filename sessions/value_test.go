@@ -3,6 +3,7 @@ package sessions
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -147,16 +148,19 @@ func TestIntegerConversions(t *testing.T) {
 // forged payload has them) decode to nothing, for every tag.
 func TestMalformedValues(t *testing.T) {
 	tests := []entry{
-		{tag: tagBool, raw: []byte{2}}, {tag: tagBool, raw: nil},
-		{tag: tagInt8, raw: []byte{0x80, 0x04}},  // varint 256, outside int8
-		{tag: tagInt, raw: []byte{0x80}},         // truncated varint
-		{tag: tagInt64, raw: []byte{2, 0}},       // trailing byte
-		{tag: tagUint8, raw: []byte{0x80, 0x02}}, // 256
-		{tag: tagUint16, raw: []byte{0xff, 0xff, 0x04}},
-		{tag: tagUint32, raw: []byte{0xff, 0xff, 0xff, 0xff, 0x10}},
-		{tag: tagUint64, raw: nil},
-		{tag: tagFloat64, raw: []byte{1, 2, 3}}, {tag: tagFloat32, raw: []byte{1}},
-		{tag: tagTime, raw: []byte{9}}, {tag: tagJSON, raw: []byte("{")},
+		{tag: tagBool, raw: "\x02"}, {tag: tagBool, raw: ""},
+		{tag: tagInt8, raw: "\x80\x04"},  // varint 256, outside int8
+		{tag: tagInt, raw: "\x80"},       // truncated varint
+		{tag: tagInt64, raw: "\x02\x00"}, // trailing byte
+		{tag: tagUint8, raw: "\x80\x02"}, // 256
+		{tag: tagUint16, raw: "\xff\xff\x04"},
+		{tag: tagUint32, raw: "\xff\xff\xff\xff\x10"},
+		{tag: tagUint64, raw: ""},
+		{tag: tagFloat64, raw: "\x01\x02\x03"}, {tag: tagFloat32, raw: "\x01"},
+		{tag: tagTime, raw: "\x09"}, {tag: tagJSON, raw: "{"},
+		{tag: tagInt64, raw: strings.Repeat("\x80", 10) + "\x00"}, // longer than any varint
+		{tag: tagUint64, raw: strings.Repeat("\x80", 10) + "\x00"},
+		{tag: tagTime, raw: "\x01" + strings.Repeat("\x00", 16)}, // longer than any time
 	}
 	for _, e := range tests {
 		if v, err := e.natural(); err == nil {
