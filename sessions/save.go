@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -272,6 +273,14 @@ func dropFlashes(f []string, from, over int) int {
 	return i
 }
 
+// putCleared zeroes the buffer bp holds and returns it to pool: the
+// buffer held the plaintext payload, which must not outlive the save in
+// pooled memory.
+func putCleared(pool *sync.Pool, bp *[]byte) {
+	clear((*bp)[:cap(*bp)])
+	pool.Put(bp)
+}
+
 // seal encodes and seals p; it refuses a value whose cookie would not fit
 // in the browser. It returns "NAME=" and the sealed value in a new buffer,
 // the caller's alone, with room more bytes of capacity, so that the
@@ -284,7 +293,7 @@ func (m *Manager) seal(p *payload, room int) ([]byte, error) {
 	}
 	name := m.cfg.CookieName
 	bp := m.bufs.Get().(*[]byte)
-	defer m.bufs.Put(bp)
+	defer putCleared(&m.bufs, bp)
 	buf := (*bp)[:0]
 	if need := p.size(); cap(buf) < need {
 		buf = make([]byte, 0, need)
