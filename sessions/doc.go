@@ -129,8 +129,11 @@
 // at most one line per reason per second (the next says how many were
 // suppressed); revoked is logged at Info, malformed and expired at Debug.
 // The response deletes the refused cookie, so the browser stops sending
-// it, unless the revocation list failed (the session may be valid) or
-// another cookie of the name opened. At most four cookies of the
+// it, unless the revocation list failed (the session may be valid), the
+// cookie was revoked (its ID may be one a racing response has just
+// replaced: a login, CycleID or DBSC registration, whose new cookie a
+// deletion arriving last would throw away), or another cookie of the name
+// opened. At most four cookies of the
 // configured name are tried per request, in header order; the first one
 // that passes every check is used (with its chunks, when it has some).
 //

@@ -75,8 +75,14 @@ func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies, boun
 			}
 			return true
 		}
-		if why == reasonRevokerError || why == reasonUnbound {
-			s.dropRefused = false // unbound: the DBSC refresh needs it
+		switch why {
+		case reasonRevokerError, reasonUnbound, reasonRevoked:
+			// Kept: a revoker error may hide a valid session; an unbound
+			// one needs its cookie for the DBSC refresh; and a revoked ID
+			// is often one a concurrent response has just replaced (a
+			// login, CycleID, a DBSC registration), whose new cookie a
+			// deletion arriving last would throw away.
+			s.dropRefused = false
 		}
 		s.unbound = s.unbound || why == reasonUnbound
 		if sealed == "" {

@@ -37,7 +37,8 @@ type Session struct {
 	handled  bool       // a Handler of the Manager saves this session
 
 	// dropRefused: every cookie of the name was refused, none because the
-	// revocation list failed: a response that writes no cookie deletes it.
+	// revocation list failed or the ID was revoked: a response that writes
+	// no cookie deletes it.
 	dropRefused bool
 	// retire is an issued ID that a narrowing of the expiry replaced, to
 	// revoke at commit (SetExpiry has no context to revoke it with).

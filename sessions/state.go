@@ -15,7 +15,8 @@ const (
 	// every check, or chunk cookies without one (chunk.go); a new session.
 	// A response that writes no cookie deletes it (Session.dropRefused), so
 	// the browser stops sending it, unless the revocation list failed (fail
-	// closed refuses the cookie, but it may be valid) or more cookies of the
+	// closed refuses the cookie, but it may be valid), one was revoked (a
+	// racing response may have just replaced it) or more cookies of the
 	// name came than were tried.
 	originRefused
 	// originOpened: a valid cookie, sealed under the primary key (or
