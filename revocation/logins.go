@@ -197,7 +197,9 @@ func (s *Store) EachLogin(user string, fn func(session [16]byte, created time.Ti
 // session), dropping the user's oldest beyond Config.LoginsPerUser and the
 // store's oldest beyond Config.MaxLogins. The entry lives on disk until
 // l.Created+AbsoluteLifetime. A login that is already revoked or expired
-// is not recorded. It fails with ErrRegistryOff when the registry is off
+// is not recorded. With Config.Outbox, a KindLogin event goes to the
+// outbox with it, in the same transaction, for replication to carry to
+// the other instances' registries. It fails with ErrRegistryOff when the registry is off
 // and with ErrInvalid for an empty user or a zero creation time; a Device
 // longer than MaxDeviceLen is cut. It returns once the entry is synced.
 func (s *Store) AddLogin(ctx context.Context, l Login) error {
@@ -218,15 +220,7 @@ func (s *Store) AddLogin(ctx context.Context, l Login) error {
 	if !s.loginAlive(&l, s.now()) {
 		return nil
 	}
-	exp := l.Created.Add(s.cfg.AbsoluteLifetime).UnixNano()
-	expSec := (exp + int64(time.Second) - 1) / int64(time.Second)
-	err := s.update(func(txn *badger.Txn) error {
-		return txn.SetEntry(&badger.Entry{Key: loginKey(&l), Value: loginValue(&l), ExpiresAt: uint64(expSec)})
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := s.deleteLogins(s.logins.add(l)); err != nil {
+	if err := s.writeLogin(l); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
