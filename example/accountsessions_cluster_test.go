@@ -11,16 +11,16 @@ import (
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 )
 
-// until polls cond for 15 s at most: the other instance applies what the
-// stream carries on its own goroutines.
-func until(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds, for 15 s at most: other processes,
+// or another instance's replicator, act on their own.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("waited 15s for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond) // waiting on the replicators, not on a clock
+		time.Sleep(50 * time.Millisecond) // waiting on other goroutines or processes, not on a clock
 	}
 }
 
@@ -56,7 +56,7 @@ func TestAccountSessionsAcrossInstances(t *testing.T) {
 	tick()
 	loginAs(t, second, uaSafariIOS)
 	var list []accountSession
-	until(t, "instance one to list the login made on instance two", func() bool {
+	waitFor(t, "instance one to list the login made on instance two", func() bool {
 		list = apiAccountSessions(t, first)
 		return len(list) == 2
 	})
@@ -75,7 +75,7 @@ func TestAccountSessionsAcrossInstances(t *testing.T) {
 	if _, err := hex.Decode(id[:], []byte(theirs.ID)); err != nil {
 		t.Fatalf("session ID %q: %v", theirs.ID, err)
 	}
-	until(t, "instance two to apply the revocation", func() bool {
+	waitFor(t, "instance two to apply the revocation", func() bool {
 		dead, err := two.repl.Revoked(id, "alice", theirs.Created)
 		return err == nil && dead
 	})
@@ -88,13 +88,13 @@ func TestAccountSessionsAcrossInstances(t *testing.T) {
 
 	tick()
 	loginAs(t, third, uaChromeWin)
-	until(t, "instance one to list the third login", func() bool { return len(apiAccountSessions(t, first)) == 2 })
+	waitFor(t, "instance one to list the third login", func() bool { return len(apiAccountSessions(t, first)) == 2 })
 	tick()
 	// The current session is logged in again under a new ID, recorded
 	// with the device of this request.
 	resp = send(t, first, http.MethodPost, "/account/sessions/revoke-others", url.Values{}, map[string]string{"User-Agent": uaFirefoxLinux})
 	wantRedirect(t, "revoke-others", resp, "/account/sessions")
-	until(t, "instance two to end the third session", func() bool {
+	waitFor(t, "instance two to end the third session", func() bool {
 		r := third.Get("/")
 		m := greetingRE.FindStringSubmatch(r.Body)
 		return r.StatusCode == http.StatusOK && m != nil && m[1] == "Hello, Guest"
@@ -102,7 +102,7 @@ func TestAccountSessionsAcrossInstances(t *testing.T) {
 	if got := greeting(t, first); got != "Hello, alice" {
 		t.Fatalf("first client greeted %q after revoke-others, want alice still", got)
 	}
-	until(t, "instance two to list only the first client's new session", func() bool {
+	waitFor(t, "instance two to list only the first client's new session", func() bool {
 		l := two.store.Logins("alice")
 		return len(l) == 1 && l[0].Device == "Firefox on Linux"
 	})
