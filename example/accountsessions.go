@@ -23,6 +23,7 @@ type accountSession struct {
 	Current bool      `json:"current"`
 	Created time.Time `json:"created"`
 	Device  string    `json:"device"`
+	Bound   bool      `json:"device_bound"` // DBSC: only its device can renew it
 }
 
 // accountSessions lists the user's sessions; ok is false (and the
@@ -39,7 +40,7 @@ func (s *Server) accountSessions(w http.ResponseWriter, r *http.Request, sess *s
 	}
 	out := make([]accountSession, len(list))
 	for i, si := range list {
-		out[i] = accountSession{ID: si.ID, Current: si.Current, Created: si.Created.UTC(), Device: si.Device}
+		out[i] = accountSession{ID: si.ID, Current: si.Current, Created: si.Created.UTC(), Device: si.Device, Bound: si.Bound}
 	}
 	return out, true
 }

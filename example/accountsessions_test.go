@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 )
@@ -100,4 +104,42 @@ func TestAccountSessionsGuest(t *testing.T) {
 	// Cross-origin POSTs are refused like every other form.
 	resp := send(t, c, http.MethodPost, "/account/sessions/revoke-others", url.Values{}, map[string]string{"Sec-Fetch-Site": "cross-site"})
 	wantStatus(t, "cross-origin revoke-others", resp, http.StatusForbidden)
+}
+
+// TestAccountSessionsDeviceBound: a device-bound session (DBSC) carries a
+// badge on /account/sessions, translated, and "device_bound" in the JSON.
+// The registry entry is recorded as the Manager records it after a DBSC
+// registration (sessions' TestDBSCRegistrationRecordsBoundLogin drives
+// that protocol).
+func TestAccountSessionsDeviceBound(t *testing.T) {
+	s := newSite(t, nil)
+	c := s.client()
+	loginAs(t, c, uaFirefoxLinux)
+	s.clock.Advance(time.Second)
+	var bound [16]byte
+	if _, err := rand.Read(bound[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.RecordLogin(context.Background(), bound, "alice", s.clock.Now(), "Chrome on Windows", true); err != nil {
+		t.Fatal(err)
+	}
+	list := apiAccountSessions(t, c)
+	if len(list) != 2 || list[0].ID != hex.EncodeToString(bound[:]) || !list[0].Bound || list[1].Bound {
+		t.Fatalf("sessions %+v: want the bound Chrome session, then the unbound current one", list)
+	}
+	raw := c.Get("/api/account/sessions").Body
+	if strings.Count(raw, `"device_bound": true`) != 1 || strings.Count(raw, `"device_bound": false`) != 1 {
+		t.Errorf("JSON %s: want one device_bound true and one false", raw)
+	}
+	page := c.Get("/account/sessions").Body
+	if n := strings.Count(page, `class="device-bound"`); n != 1 {
+		t.Fatalf("%d device-bound badges on the page, want 1", n)
+	}
+	if i, j := strings.Index(page, `class="device-bound"`), strings.Index(page, "Chrome on Windows"); j < 0 || i < j || !strings.Contains(page[j:i], "Chrome on Windows") {
+		t.Errorf("the badge is not on the bound session's row")
+	}
+	for lang, want := range map[string]string{"fr": "lié à l’appareil", "de": "gerätegebunden"} {
+		c.PostForm("/preferences", url.Values{"theme": {"light"}, "language": {lang}})
+		wantBody(t, lang+" /account/sessions", c.Get("/account/sessions"), want)
+	}
 }

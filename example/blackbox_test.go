@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sealedsessions/sealed/internal/testutil"
 )
@@ -136,17 +135,5 @@ func runSealctl(t *testing.T, bin string, args ...string) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("sealctl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// waitFor polls cond until it holds, for 15 s at most.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 15s for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond) // waiting on other processes, not on a clock
 	}
 }

@@ -121,7 +121,7 @@ func (s *Server) openSessions() error {
 	}
 	cfg := s.cfg.sessionsConfig(s.keys, revoker)
 	cfg.ErrorHandler = s.sessionError
-	cfg.Registry = s.store // local to this instance: not replicated
+	cfg.Registry = s.store // with --nats, its logins travel the stream to the other instances
 	mgr, err := sessions.New(cfg)
 	if err != nil {
 		return fmt.Errorf("example: open: %w", err) // "sessions: invalid config: ..."

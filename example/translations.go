@@ -33,6 +33,8 @@ var translations = []translation{
 	{"Sign out", "Déconnecter", "Abmelden"},
 	{"Sign out all other devices", "Déconnecter tous les autres appareils", "Alle anderen Geräte abmelden"},
 	{"That is not one of your sessions.", "Ce n’est pas une de vos sessions.", "Das ist keine Ihrer Sitzungen."},
+	{"device bound", "lié à l’appareil", "gerätegebunden"},
+	{"Only its device can renew this session", "Seul son appareil peut renouveler cette session", "Nur ihr Gerät kann diese Sitzung erneuern"},
 
 	// Home.
 	{"Hello", "Bonjour", "Hallo"},

@@ -24,22 +24,32 @@ func cursorKey(name string) []byte { return append([]byte{prefixCursor}, name...
 // records. A malformed event is logged and skipped, so one bad message
 // can't stop replication. A batch too big for one Badger transaction is
 // split; the cursor goes with the last part.
+//
+// KindLogin events are recorded in the login registry, as AddLogin does,
+// before the revocations and the cursor (a crash in between applies them
+// again); with the registry off they are skipped, not an error.
 func (s *Store) Apply(ctx context.Context, events []Event, cur Cursor) error {
 	if err := s.begin(ctx); err != nil {
 		return fmt.Errorf("revocation: apply: %w", err)
 	}
 	defer s.end()
-	if err := s.applyEntries(s.entriesOf(events), cur); err != nil {
+	entries, logins := s.entriesOf(events)
+	if err := s.applyLogins(logins); err != nil {
+		return fmt.Errorf("revocation: apply: logins: %w", err)
+	}
+	if err := s.applyEntries(entries, cur); err != nil {
 		return fmt.Errorf("revocation: apply: %w", err)
 	}
 	return nil
 }
 
-// entriesOf works out the entries of remote events, skipping (and
-// logging) malformed ones and those that change nothing.
-func (s *Store) entriesOf(events []Event) []entry {
+// entriesOf works out the entries of remote events, and the logins of
+// KindLogin events, skipping (and logging) malformed ones and those that
+// change nothing.
+func (s *Store) entriesOf(events []Event) ([]entry, []Login) {
 	now := s.cfg.Now()
 	entries := make([]entry, 0, len(events))
+	var logins []Login
 	for _, ev := range events {
 		err := ev.validate()
 		live := false
@@ -50,11 +60,15 @@ func (s *Store) entriesOf(events []Event) []entry {
 			s.log.Warn("skipping a malformed replicated event", "event", fmt.Sprintf("%x", ev.ID), "origin", ev.Origin, "err", err)
 			continue
 		}
-		if live {
+		switch {
+		case !live:
+		case ev.Kind == KindLogin:
+			logins = append(logins, loginOf(&ev))
+		default:
 			entries = append(entries, entryOf(&ev))
 		}
 	}
-	return entries
+	return entries, logins
 }
 
 // clamp applies Event.Clamp with the store's lifetime and skew, and warns

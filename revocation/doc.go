@@ -101,13 +101,17 @@
 //
 // With [Config.LoginsPerUser] set, the store also keeps a registry of
 // logins ([Store.RecordLogin], [Store.Logins]) for a "where you're signed
-// in" page: session ID, user, creation time and a short device string,
-// under its own key prefix, in memory per user (the newest
-// LoginsPerUser, at most [Config.MaxLogins] in all). An entry goes when
-// its session, its user or everyone is revoked (at once for users and
-// everyone, at the next housekeeping run for one session; Logins leaves
-// it out meanwhile) and when its absolute lifetime ends (Badger's TTL).
-// The registry is local: entries are not replicated.
+// in" page: session ID, user, creation time, a short device string and
+// whether the session is device bound, under its own key prefix, in
+// memory per user (the newest LoginsPerUser, at most [Config.MaxLogins]
+// in all). An entry goes when its session, its user or everyone is
+// revoked (at once for users and everyone, at the next housekeeping run
+// for one session; Logins leaves it out meanwhile) and when its absolute
+// lifetime ends (Badger's TTL). With [Config.Outbox], each login also
+// goes to the outbox as a [KindLogin] event, and [Store.Apply] records
+// the KindLogin events of other instances (none with the registry off,
+// and none of a session already revoked here): replication (natsrepl)
+// carries the registry between instances.
 //
 // # Performance
 //

@@ -17,7 +17,7 @@ const (
 	prefixCursor  = 'c' // 'c' name -> value; no TTL
 	prefixOutbox  = 'o' // 'o' seq(8) -> Event; no TTL
 	prefixMeta    = 'm' // 'm' name -> value; no TTL
-	prefixLogin   = 'l' // 'l' id(16) user -> created(8) device; TTL created+AbsoluteLifetime
+	prefixLogin   = 'l' // 'l' id(16) user -> created(8) flags(1) device; TTL created+AbsoluteLifetime
 )
 
 // entry is one key of the list, what an event does to it: the key set to

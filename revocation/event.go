@@ -11,14 +11,18 @@ import (
 // Kind is the scope of a revocation.
 type Kind uint8
 
-// The three scopes of the revocation list.
+// The three scopes of the revocation list, and KindLogin.
 const (
 	KindSession Kind = 1 // one session ID is dead
 	KindUser    Kind = 2 // every session of one user created at or before At is dead
 	KindAll     Kind = 3 // every session created at or before At is dead
+	// KindLogin is not a revocation: a login recorded in the login
+	// registry (Store.AddLogin), carried by the same stream so that every
+	// instance's registry lists it.
+	KindLogin Kind = 4
 )
 
-// String returns "session", "user" or "all".
+// String returns "session", "user", "all" or "login".
 func (k Kind) String() string {
 	switch k {
 	case KindSession:
@@ -27,6 +31,8 @@ func (k Kind) String() string {
 		return "user"
 	case KindAll:
 		return "all"
+	case KindLogin:
+		return "login"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -45,18 +51,21 @@ func cutOrigin(node string) string {
 	return node
 }
 
-// Event is one change to the revocation list. Every local revocation is an
-// event; replication carries events between instances and applies them with
-// [Store.Apply]. Applying an event twice, or events in any order, gives the
-// same state.
+// Event is one change to the revocation list, or (KindLogin) to the login
+// registry. Every local revocation is an event, and with Config.Outbox so
+// is every login recorded; replication carries events between instances
+// and applies them with [Store.Apply]. Applying an event twice, or events
+// in any order, gives the same state.
 type Event struct {
 	ID      [16]byte  // event ID (random), for deduplication
 	Kind    Kind      // scope
-	Session [16]byte  // the revoked session ID, for KindSession; zero otherwise
-	User    string    // the revoked user ID, for KindUser; empty otherwise
-	At      time.Time // when revoked; the cut-off for KindUser and KindAll
+	Session [16]byte  // the revoked session ID (KindSession), the login's (KindLogin); zero otherwise
+	User    string    // the revoked user ID (KindUser), the login's (KindLogin); empty otherwise
+	At      time.Time // when revoked; the cut-off for KindUser and KindAll; the session's creation for KindLogin
 	Until   time.Time // when the entry may be dropped; zero means "as late as allowed"
 	Origin  string    // name of the node that made it
+	Device  string    // KindLogin: Login.Device (at most MaxDeviceLen bytes); empty otherwise
+	Bound   bool      // KindLogin: Login.Bound; false otherwise
 }
 
 // SessionEvent returns a new event by origin, made at now, that revokes
@@ -106,7 +115,9 @@ func (e Event) made(origin string) (Event, error) {
 //   - user and all: a cut-off later than now+skew is lowered to now+skew,
 //     so that no event, mistaken or forged, revokes sessions created more
 //     than skew after the store sees it; the entry lives until At+life,
-//     when every session the cut-off can match has expired.
+//     when every session the cut-off can match has expired;
+//   - login: the registry entry lives until At (the session's creation)
+//     plus life, when the session has expired.
 //
 // live is false when the entry would already have expired: the event
 // changes nothing. A user or all event without a cut-off, or of an unknown
@@ -126,6 +137,11 @@ func (e Event) Clamp(now time.Time, life, skew time.Duration) (_ Event, live boo
 			e.At = bound
 		}
 		e.Until = e.At.Add(life)
+	case KindLogin:
+		if e.At.IsZero() {
+			return e, false, fmt.Errorf("%w: login without a creation time", ErrInvalid)
+		}
+		e.Until = e.At.Add(life)
 	default:
 		return e, false, fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(e.Kind))
 	}
@@ -142,6 +158,26 @@ const minEventLen = 1 + 1 + 16 + 8 + 8 + 1
 // UnmarshalBinary apply the same rules, so whatever decodes re-encodes to
 // the same bytes.
 func (e *Event) validate() error {
+	if err := e.validateKind(); err != nil {
+		return err
+	}
+	if e.Kind != KindLogin && (e.Device != "" || e.Bound) {
+		return fmt.Errorf("%w: %s event with a device", ErrInvalid, e.Kind)
+	}
+	if len(e.Origin) > MaxOriginLen {
+		return fmt.Errorf("%w: origin longer than %d bytes", ErrInvalid, MaxOriginLen)
+	}
+	if _, ok := nanos(e.At); !ok || e.At.IsZero() {
+		return fmt.Errorf("%w: at time %v out of range", ErrInvalid, e.At)
+	}
+	if _, ok := nanos(e.Until); !ok {
+		return fmt.Errorf("%w: until time %v out of range", ErrInvalid, e.Until)
+	}
+	return nil
+}
+
+// validateKind checks the fields that depend on e's kind.
+func (e *Event) validateKind() error {
 	switch e.Kind {
 	case KindSession:
 		if e.User != "" {
@@ -161,17 +197,15 @@ func (e *Event) validate() error {
 		if e.User != "" || e.Session != ([16]byte{}) {
 			return fmt.Errorf("%w: all event with a user or session ID", ErrInvalid)
 		}
+	case KindLogin:
+		if e.User == "" || len(e.User) > MaxUserLen {
+			return fmt.Errorf("%w: login event with a user ID of %d bytes", ErrInvalid, len(e.User))
+		}
+		if len(e.Device) > MaxDeviceLen {
+			return fmt.Errorf("%w: login event with a device longer than %d bytes", ErrInvalid, MaxDeviceLen)
+		}
 	default:
 		return fmt.Errorf("%w: unknown kind %d", ErrInvalid, uint8(e.Kind))
-	}
-	if len(e.Origin) > MaxOriginLen {
-		return fmt.Errorf("%w: origin longer than %d bytes", ErrInvalid, MaxOriginLen)
-	}
-	if _, ok := nanos(e.At); !ok || e.At.IsZero() {
-		return fmt.Errorf("%w: at time %v out of range", ErrInvalid, e.At)
-	}
-	if _, ok := nanos(e.Until); !ok {
-		return fmt.Errorf("%w: until time %v out of range", ErrInvalid, e.Until)
 	}
 	return nil
 }
@@ -199,7 +233,12 @@ func fromNanos(n int64) time.Time {
 
 // MarshalBinary encodes e in a compact versioned binary form:
 //
-//	version(1)=1 kind(1) id(16) [session(16) | userlen(2) user] at(8) until(8) originlen(1) origin
+//	version(1)=1 kind(1) id(16) body at(8) until(8) originlen(1) origin
+//
+// where body is, by kind: session(16) for KindSession; userlen(2) user for
+// KindUser; nothing for KindAll; session(16) userlen(2) user flags(1)
+// devicelen(1) device for KindLogin (flags: bit 0 Bound; the others are
+// zero, and a decoder refuses them).
 //
 // Integers are big-endian; times are Unix nanoseconds (0 for the zero
 // time). It returns an error wrapping [ErrInvalid] for an event that is not
@@ -208,13 +247,7 @@ func (e Event) MarshalBinary() ([]byte, error) {
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("revocation: marshal event: %w", err)
 	}
-	n := minEventLen + len(e.Origin)
-	switch e.Kind {
-	case KindSession:
-		n += 16
-	case KindUser:
-		n += 2 + len(e.User)
-	}
+	n := minEventLen + len(e.Origin) + 16 + 2 + len(e.User) + 2 + len(e.Device)
 	b := make([]byte, 0, n)
 	b = append(b, eventVersion, byte(e.Kind))
 	b = append(b, e.ID[:]...)
@@ -222,8 +255,16 @@ func (e Event) MarshalBinary() ([]byte, error) {
 	case KindSession:
 		b = append(b, e.Session[:]...)
 	case KindUser:
-		b = binary.BigEndian.AppendUint16(b, uint16(len(e.User)))
-		b = append(b, e.User...)
+		b = appendUser(b, e.User)
+	case KindLogin:
+		b = append(b, e.Session[:]...)
+		b = appendUser(b, e.User)
+		var flags byte
+		if e.Bound {
+			flags |= loginBound
+		}
+		b = append(b, flags, byte(len(e.Device)))
+		b = append(b, e.Device...)
 	}
 	at, _ := nanos(e.At)
 	until, _ := nanos(e.Until)
@@ -232,6 +273,11 @@ func (e Event) MarshalBinary() ([]byte, error) {
 	b = append(b, byte(len(e.Origin)))
 	b = append(b, e.Origin...)
 	return b, nil
+}
+
+func appendUser(b []byte, user string) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(user)))
+	return append(b, user...)
 }
 
 var errShort = errors.New("truncated")
@@ -264,28 +310,9 @@ func (e *Event) decode(b []byte) error {
 	}
 	e.Kind = Kind(b[1])
 	copy(e.ID[:], b[2:18])
-	b = b[18:]
-	switch e.Kind {
-	case KindSession:
-		if len(b) < 16 {
-			return errShort
-		}
-		copy(e.Session[:], b[:16])
-		b = b[16:]
-	case KindUser:
-		if len(b) < 2 {
-			return errShort
-		}
-		n := int(binary.BigEndian.Uint16(b))
-		b = b[2:]
-		if len(b) < n {
-			return errShort
-		}
-		e.User = string(b[:n])
-		b = b[n:]
-	case KindAll:
-	default:
-		return fmt.Errorf("unknown kind %d", b[1])
+	b, err := e.decodeBody(b[18:])
+	if err != nil {
+		return err
 	}
 	if len(b) < 17 {
 		return errShort
@@ -306,4 +333,58 @@ func (e *Event) decode(b []byte) error {
 	}
 	e.Origin = string(b)
 	return nil
+}
+
+// decodeBody decodes the kind-dependent part of an encoded event and
+// returns what follows it.
+func (e *Event) decodeBody(b []byte) ([]byte, error) {
+	var err error
+	switch e.Kind {
+	case KindSession:
+		return e.decodeSession(b)
+	case KindUser:
+		return e.decodeUser(b)
+	case KindAll:
+		return b, nil
+	case KindLogin:
+		if b, err = e.decodeSession(b); err == nil {
+			b, err = e.decodeUser(b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) < 2 {
+			return nil, errShort
+		}
+		flags, n := b[0], int(b[1])
+		if flags&^loginKnownFlags != 0 {
+			return nil, fmt.Errorf("unknown login flags %#x", flags)
+		}
+		if b = b[2:]; len(b) < n {
+			return nil, errShort
+		}
+		e.Bound, e.Device = flags&loginBound != 0, string(b[:n])
+		return b[n:], nil
+	}
+	return nil, fmt.Errorf("unknown kind %d", uint8(e.Kind))
+}
+
+func (e *Event) decodeSession(b []byte) ([]byte, error) {
+	if len(b) < 16 {
+		return nil, errShort
+	}
+	copy(e.Session[:], b[:16])
+	return b[16:], nil
+}
+
+func (e *Event) decodeUser(b []byte) ([]byte, error) {
+	if len(b) < 2 {
+		return nil, errShort
+	}
+	n := int(binary.BigEndian.Uint16(b))
+	if b = b[2:]; len(b) < n {
+		return nil, errShort
+	}
+	e.User = string(b[:n])
+	return b[n:], nil
 }

@@ -23,6 +23,9 @@ func validEvents() map[string]revocation.Event {
 		"user":             {ID: evID, Kind: revocation.KindUser, User: "alice@example.com", At: t0, Until: t0.Add(720 * time.Hour), Origin: "n"},
 		"user longest":     {ID: evID, Kind: revocation.KindUser, User: strings.Repeat("u", revocation.MaxUserLen), At: t0, Origin: strings.Repeat("o", revocation.MaxOriginLen)},
 		"all":              {ID: evID, Kind: revocation.KindAll, At: t0, Until: t0.Add(time.Hour)},
+		"login":            {ID: evID, Kind: revocation.KindLogin, Session: sessID, User: "alice", At: t0, Until: t0.Add(time.Hour), Origin: "n", Device: "Firefox on Linux"},
+		"login bound":      {ID: evID, Kind: revocation.KindLogin, Session: sessID, User: "bob", At: t0, Device: strings.Repeat("d", revocation.MaxDeviceLen), Bound: true},
+		"login no device":  {ID: evID, Kind: revocation.KindLogin, Session: sessID, User: "carol", At: t0},
 	}
 }
 
@@ -38,7 +41,8 @@ func TestEventRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.ID != ev.ID || got.Kind != ev.Kind || got.Session != ev.Session || got.User != ev.User ||
-				!got.At.Equal(ev.At) || !got.Until.Equal(ev.Until) || got.Origin != ev.Origin || got.Until.IsZero() != ev.Until.IsZero() {
+				!got.At.Equal(ev.At) || !got.Until.Equal(ev.Until) || got.Origin != ev.Origin || got.Until.IsZero() != ev.Until.IsZero() ||
+				got.Device != ev.Device || got.Bound != ev.Bound {
 				t.Errorf("round trip:\n got %+v\nwant %+v", got, ev)
 			}
 		})
@@ -57,6 +61,16 @@ func TestEventGolden(t *testing.T) {
 	if !bytes.Equal(b, want) {
 		t.Errorf("MarshalBinary = %x, want %x", b, want)
 	}
+	login := revocation.Event{ID: evID, Kind: revocation.KindLogin, Session: sessID, User: "al", At: time.Unix(0, 1), Origin: "n", Device: "d", Bound: true}
+	if b, err = login.MarshalBinary(); err != nil {
+		t.Fatal(err)
+	}
+	want = append([]byte{1, 4}, evID[:]...)
+	want = append(want, sessID[:]...)
+	want = append(want, 0, 2, 'a', 'l', 1, 1, 'd', 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'n')
+	if !bytes.Equal(b, want) {
+		t.Errorf("MarshalBinary(login) = %x, want %x", b, want)
+	}
 }
 
 func TestEventInvalid(t *testing.T) {
@@ -65,7 +79,11 @@ func TestEventInvalid(t *testing.T) {
 		ev   revocation.Event
 	}{
 		{"no kind", revocation.Event{At: t0}},
-		{"unknown kind", revocation.Event{Kind: 4, At: t0}},
+		{"unknown kind", revocation.Event{Kind: 5, At: t0}},
+		{"login without user", revocation.Event{Kind: revocation.KindLogin, Session: sessID, At: t0}},
+		{"login device too long", revocation.Event{Kind: revocation.KindLogin, User: "u", At: t0, Device: strings.Repeat("d", revocation.MaxDeviceLen+1)}},
+		{"session with device", revocation.Event{Kind: revocation.KindSession, Session: sessID, At: t0, Device: "d"}},
+		{"user bound", revocation.Event{Kind: revocation.KindUser, User: "u", At: t0, Bound: true}},
 		{"zero at", revocation.Event{Kind: revocation.KindAll}},
 		{"at before 1970", revocation.Event{Kind: revocation.KindAll, At: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"at after 2262", revocation.Event{Kind: revocation.KindAll, At: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}},
@@ -87,6 +105,8 @@ func TestEventInvalid(t *testing.T) {
 		"trailing bytes": append(append([]byte{}, good...), 0),
 		"version 2":      append([]byte{2}, good[1:]...),
 		"kind 0":         append([]byte{1, 0}, good[2:]...),
+		"login flags":    loginWithFlags(t, 0x81),
+		"login short":    loginWithFlags(t, 1)[:18+16+2+5+1],
 	}
 	for name, b := range bad {
 		ev := revocation.Event{Origin: "unchanged"}
@@ -216,4 +236,16 @@ func TestClamp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loginWithFlags returns the encoding of a login event of user "alice"
+// whose flags byte is flags.
+func loginWithFlags(t *testing.T, flags byte) []byte {
+	t.Helper()
+	b, err := validEvents()["login"].MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[18+16+2+len("alice")] = flags
+	return b
 }

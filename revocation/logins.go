@@ -34,6 +34,7 @@ type Login struct {
 	User    string    // the user ID
 	Created time.Time // when the session was created
 	Device  string    // a short description of the device
+	Bound   bool      // the session is device bound (DBSC)
 }
 
 // loginKey is 'l' session(16) user: unique per session, and the user
@@ -45,22 +46,38 @@ func loginKey(l *Login) []byte {
 	return append(k, l.User...)
 }
 
-// loginValue is created(8, Unix nanoseconds) device.
+// Flags of a login entry's value.
+const (
+	loginBound      byte = 1 << 0     // Login.Bound
+	loginKnownFlags      = loginBound // any other bit is invalid
+)
+
+// loginValue is created(8, Unix nanoseconds) flags(1) device.
 func loginValue(l *Login) []byte {
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(l.Device)), uint64(l.Created.UnixNano()))
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(l.Device)), uint64(l.Created.UnixNano()))
+	var flags byte
+	if l.Bound {
+		flags |= loginBound
+	}
+	v = append(v, flags)
 	return append(v, l.Device...)
 }
 
-// decodeLogin decodes a login key and value; it copies both.
+// decodeLogin decodes a login key and value; it copies both. A value too
+// short or with an unknown flag is an error wrapping ErrInvalid.
 func decodeLogin(key, val []byte) (Login, error) {
-	if len(key) < 18 || len(val) < 8 {
+	if len(key) < 18 || len(val) < 9 {
 		return Login{}, fmt.Errorf("%w: login entry of %d+%d bytes", ErrInvalid, len(key), len(val))
+	}
+	if flags := val[8]; flags&^loginKnownFlags != 0 {
+		return Login{}, fmt.Errorf("%w: login entry with unknown flags %#x", ErrInvalid, flags)
 	}
 	return Login{
 		Session: [16]byte(key[1:17]),
 		User:    string(key[17:]),
 		Created: time.Unix(0, int64(binary.BigEndian.Uint64(val))),
-		Device:  string(val[8:]),
+		Device:  string(val[9:]),
+		Bound:   val[8]&loginBound != 0,
 	}, nil
 }
 
@@ -162,15 +179,15 @@ func (x *loginSet) list(user string) []Login {
 // RecordLogin is AddLogin in the shape sessions.Registry asks for, so that
 // a *Store is a sessions.Config.Registry without either package importing
 // the other.
-func (s *Store) RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string) error {
-	return s.AddLogin(ctx, Login{Session: session, User: user, Created: created, Device: device})
+func (s *Store) RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string, bound bool) error {
+	return s.AddLogin(ctx, Login{Session: session, User: user, Created: created, Device: device, Bound: bound})
 }
 
 // EachLogin calls fn with user's live registered sessions, newest first,
 // until fn returns false: Logins in the shape sessions.Registry asks for.
-func (s *Store) EachLogin(user string, fn func(session [16]byte, created time.Time, device string) bool) {
+func (s *Store) EachLogin(user string, fn func(session [16]byte, created time.Time, device string, bound bool) bool) {
 	for _, l := range s.Logins(user) {
-		if !fn(l.Session, l.Created, l.Device) {
+		if !fn(l.Session, l.Created, l.Device, l.Bound) {
 			return
 		}
 	}
@@ -180,7 +197,9 @@ func (s *Store) EachLogin(user string, fn func(session [16]byte, created time.Ti
 // session), dropping the user's oldest beyond Config.LoginsPerUser and the
 // store's oldest beyond Config.MaxLogins. The entry lives on disk until
 // l.Created+AbsoluteLifetime. A login that is already revoked or expired
-// is not recorded. It fails with ErrRegistryOff when the registry is off
+// is not recorded. With Config.Outbox, a KindLogin event goes to the
+// outbox with it, in the same transaction, for replication to carry to
+// the other instances' registries. It fails with ErrRegistryOff when the registry is off
 // and with ErrInvalid for an empty user or a zero creation time; a Device
 // longer than MaxDeviceLen is cut. It returns once the entry is synced.
 func (s *Store) AddLogin(ctx context.Context, l Login) error {
@@ -201,15 +220,7 @@ func (s *Store) AddLogin(ctx context.Context, l Login) error {
 	if !s.loginAlive(&l, s.now()) {
 		return nil
 	}
-	exp := l.Created.Add(s.cfg.AbsoluteLifetime).UnixNano()
-	expSec := (exp + int64(time.Second) - 1) / int64(time.Second)
-	err := s.update(func(txn *badger.Txn) error {
-		return txn.SetEntry(&badger.Entry{Key: loginKey(&l), Value: loginValue(&l), ExpiresAt: uint64(expSec)})
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := s.deleteLogins(s.logins.add(l)); err != nil {
+	if err := s.writeLogin(l); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil

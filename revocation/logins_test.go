@@ -159,3 +159,30 @@ func TestLoginsDeviceCut(t *testing.T) {
 		t.Fatalf("Logins = %+v, want one with a device of %d bytes", got, revocation.MaxDeviceLen)
 	}
 }
+
+func TestLoginsBoundFlag(t *testing.T) {
+	cfg := revocation.Config{LoginsPerUser: 4}
+	s, dir := revocationtest.Open(t, cfg)
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Minute)
+	if err := s.RecordLogin(ctx, sid(1), "alice", t0, "Chrome on Windows", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordLogin(ctx, sid(2), "alice", t0.Add(time.Second), "Firefox on Linux", false); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		bound := map[byte]bool{}
+		s.EachLogin("alice", func(session [16]byte, _ time.Time, _ string, b bool) bool {
+			bound[session[0]] = b
+			return true
+		})
+		if len(bound) != 2 || !bound[1] || bound[2] {
+			t.Fatalf("%s: bound flags by session %v, want 1 bound and 2 not", when, bound)
+		}
+	}
+	check("recorded")
+	s = revocationtest.Reopen(t, s, dir, cfg)
+	check("after reopen")
+}

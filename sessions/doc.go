@@ -185,13 +185,16 @@
 // With Config.Registry set (*revocation.Store with LoginsPerUser, or
 // sessiontest.MemRegistry in tests), the Manager records each login of a
 // user, and each new ID a logged-in session gets (CycleID, a shortened
-// expiry), with a short device description (Config.Device, by default
-// UserAgentDevice; the coarse network only with Config.RegistryNetwork).
+// expiry, a DBSC registration), with a short device description
+// (Config.Device, by default UserAgentDevice; the coarse network only
+// with Config.RegistryNetwork) and whether the session is device bound.
 // Manager.Sessions lists the user's live sessions, the current one
-// marked; EndSession ends one of them (ErrNotFound for any ID that is not
+// marked, the bound ones flagged (SessionInfo.Bound); EndSession ends one of them (ErrNotFound for any ID that is not
 // the user's); EndOtherSessions ends all but the current one, which gets a
 // new ID and keeps working. Recording happens when a login is saved; the
-// request path does not touch the registry.
+// request path does not touch the registry. A *revocation.Store with its
+// outbox on, replicated by natsrepl, carries each login to the other
+// instances' registries, so every instance lists them all.
 //
 // # Concurrency
 //

@@ -30,12 +30,13 @@ var ErrNoRegistry = errors.New("sessions: no login registry configured")
 // store satisfies it without importing sessions.
 type Registry interface {
 	// RecordLogin records that user logged in with session, created at
-	// created, from device; it replaces an entry of the same session ID.
-	RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string) error
+	// created, from device; bound says the session is device bound
+	// (DBSC). It replaces an entry of the same session ID.
+	RecordLogin(ctx context.Context, session [16]byte, user string, created time.Time, device string, bound bool) error
 	// EachLogin calls fn with user's recorded sessions, newest first,
 	// until fn returns false. It may include revoked ones: the Manager
 	// filters them with its Revoker.
-	EachLogin(user string, fn func(session [16]byte, created time.Time, device string) bool)
+	EachLogin(user string, fn func(session [16]byte, created time.Time, device string, bound bool) bool)
 }
 
 // SessionInfo is one of a user's live sessions, as Manager.Sessions lists
@@ -45,10 +46,13 @@ type SessionInfo struct {
 	Current bool      // the session of the request
 	Created time.Time // when the user logged in with it
 	Device  string    // a short description of the device
+	Bound   bool      // device bound (DBSC): only its device can renew it
 }
 
 // recordLogin records s's new ID in the registry, if there is one and a
-// user is logged in. Callers hold s.mu.
+// user is logged in, and whether the session is device bound (a DBSC
+// registration cycles the ID, so the bound session is recorded under its
+// new ID). Callers hold s.mu.
 func (m *Manager) recordLogin(ctx context.Context, r *http.Request, s *Session) error {
 	if m.cfg.Registry == nil || s.p.userID == "" {
 		return nil
@@ -60,7 +64,7 @@ func (m *Manager) recordLogin(ctx context.Context, r *http.Request, s *Session) 
 			device = joinDevice(device, coarseNetwork(r.RemoteAddr))
 		}
 	}
-	if err := m.cfg.Registry.RecordLogin(ctx, s.p.id, s.p.userID, time.Unix(0, s.p.created), device); err != nil {
+	if err := m.cfg.Registry.RecordLogin(ctx, s.p.id, s.p.userID, time.Unix(0, s.p.created), device, s.p.device != ""); err != nil {
 		return fmt.Errorf("sessions: save: record login: %w", err)
 	}
 	return nil
@@ -111,7 +115,7 @@ func (m *Manager) current(r *http.Request) (*Session, [16]byte, string, error) {
 func (m *Manager) liveLogins(user string) []login {
 	now := m.now()
 	var out []login
-	m.cfg.Registry.EachLogin(user, func(session [16]byte, created time.Time, device string) bool {
+	m.cfg.Registry.EachLogin(user, func(session [16]byte, created time.Time, device string, bound bool) bool {
 		if !created.Add(m.cfg.AbsoluteLifetime).After(now) {
 			return true
 		}
@@ -120,7 +124,7 @@ func (m *Manager) liveLogins(user string) []login {
 				return true
 			}
 		}
-		out = append(out, login{session: session, created: created, device: device})
+		out = append(out, login{session: session, created: created, device: device, bound: bound})
 		return true
 	})
 	return out
@@ -131,6 +135,7 @@ type login struct {
 	session [16]byte
 	created time.Time
 	device  string
+	bound   bool
 }
 
 // Sessions returns the live sessions of the request's user, newest first,
@@ -148,7 +153,7 @@ func (m *Manager) Sessions(ctx context.Context, r *http.Request) ([]SessionInfo,
 	logins := m.liveLogins(user)
 	out := make([]SessionInfo, len(logins))
 	for i, l := range logins {
-		out[i] = SessionInfo{ID: hex.EncodeToString(l.session[:]), Current: l.session == id, Created: l.created, Device: l.device}
+		out[i] = SessionInfo{ID: hex.EncodeToString(l.session[:]), Current: l.session == id, Created: l.created, Device: l.device, Bound: l.bound}
 	}
 	return out, nil
 }

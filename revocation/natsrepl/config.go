@@ -82,7 +82,8 @@ type Config struct {
 	// Stream is the JetStream stream name; default "SEALED_REVOCATIONS".
 	Stream string
 	// SubjectPrefix is the subject prefix; events go to PREFIX.session,
-	// PREFIX.user and PREFIX.all and the stream captures PREFIX.>. Default
+	// PREFIX.user and PREFIX.all, the login registry's to PREFIX.login,
+	// and the stream captures PREFIX.>. Default
 	// "sealed.revocations".
 	SubjectPrefix string
 	// Replicas is the stream's replica count (1..5); default 1. Use 3 on a

@@ -5,11 +5,12 @@ import "github.com/sealedsessions/sealed/revocation"
 // observeDelays counts how long each event applied from the stream took to
 // get here, measured from the event's own time (At: when it was revoked)
 // by this instance's clock. Events whose origin is this node are left
-// out: they were in force here before they were published.
+// out: they were in force here before they were published; so are logins,
+// whose At is when the session was created.
 func (r *Replicator) observeDelays(events []revocation.Event) {
 	now := r.cfg.Now()
 	for i := range events {
-		if events[i].Origin != r.cfg.Node {
+		if events[i].Origin != r.cfg.Node && events[i].Kind != revocation.KindLogin {
 			r.delays.Observe(now.Sub(events[i].At))
 		}
 	}

@@ -54,6 +54,18 @@
 //     (same creation time) and covers no more than the stream holds, and
 //     replays only the events after it. Any other snapshot is ignored,
 //     logged and counted in Health.RejectedSnapshots.
+//   - The login registry: with revocation.Config.LoginsPerUser set, each
+//     login the store records (revocation.Store.AddLogin: a session ID,
+//     its user, creation time, device string and whether it is device
+//     bound) goes to the outbox as a [revocation.KindLogin] event on
+//     PREFIX.login, signed and verified like the revocations; every
+//     instance records it in its own registry (an instance with the
+//     registry off applies it as a no-op), unless the session is already
+//     revoked there. Snapshots and the re-publishing after a lost stream
+//     carry revocations only, not logins: an instance that joins from a
+//     snapshot, or a stream that was lost, lists the logins made since
+//     (and each instance its own); a missing row never keeps a session
+//     alive, only off the list.
 //
 // The stream (default SEALED_REVOCATIONS, subjects sealed.revocations.>) is
 // created when missing. An existing stream is verified, and any difference
@@ -97,9 +109,12 @@
 // # Security
 //
 // What the NATS credentials alone allow: reading the stream (which session
-// IDs and user IDs were revoked, when, and by which instance), and
-// deleting or purging it (the instances re-publish what they hold, see
-// above). Not revoking: an event without a valid MAC changes nothing. A
+// IDs and user IDs were revoked, when, and by which instance; with the
+// login registry on, also who logged in, when, with which session ID,
+// from which kind of device, and whether it is device bound: events are
+// signed, not encrypted), and deleting or purging it (the instances
+// re-publish what they hold, see above). Not revoking, nor adding a
+// login to anyone's list: an event without a valid MAC changes nothing. A
 // valid event replayed changes nothing either (applying is idempotent,
 // and cut-offs are bounded, see below). What the keyring allows, besides
 // sealing cookies: signing events, so revoking any session, user or
@@ -111,6 +126,10 @@
 // (keyring.Keyring.Prune with the absolute lifetime does about that): an
 // instance catching up rejects events signed under a key its ring no
 // longer holds.
+//
+// An instance of a version without the login registry's events rejects
+// them (counted in Health.RejectedEvents) and applies the rest: upgrade
+// every instance before turning the registry on.
 //
 // Events written before events were signed are rejected as unsigned.
 // Upgrade every instance, then delete the stream once (nats stream rm

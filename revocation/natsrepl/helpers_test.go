@@ -78,11 +78,20 @@ type instance struct {
 	cfg   Config
 	store *revocation.Store
 	repl  *Replicator
+	// logins is the store's LoginsPerUser: 0, the login registry off.
+	logins int
 }
 
 // newInstance opens a store in a fresh directory and starts a replicator
 // with cfg (URL and Node filled in). It stops with t.Cleanup.
 func newInstance(t testing.TB, url, node string, mods ...func(*Config)) *instance {
+	t.Helper()
+	return newRegistryInstance(t, url, node, 0, mods...)
+}
+
+// newRegistryInstance is newInstance with the store's login registry
+// keeping logins per user (0: off).
+func newRegistryInstance(t testing.TB, url, node string, logins int, mods ...func(*Config)) *instance {
 	t.Helper()
 	cfg := Config{
 		URL:       url,
@@ -95,7 +104,7 @@ func newInstance(t testing.TB, url, node string, mods ...func(*Config)) *instanc
 	for _, m := range mods {
 		m(&cfg)
 	}
-	in := &instance{t: t, node: node, dir: filepath.Join(t.TempDir(), node), cfg: cfg}
+	in := &instance{t: t, node: node, dir: filepath.Join(t.TempDir(), node), cfg: cfg, logins: logins}
 	t.Cleanup(in.stop)
 	in.start()
 	return in
@@ -104,11 +113,12 @@ func newInstance(t testing.TB, url, node string, mods ...func(*Config)) *instanc
 func (in *instance) start() {
 	in.t.Helper()
 	st, err := revocation.Open(in.dir, revocation.Config{
-		Node:       in.node,
-		Outbox:     true,
-		GCInterval: -1,
-		Logger:     in.cfg.Logger,
-		Now:        in.cfg.Now,
+		Node:          in.node,
+		Outbox:        true,
+		GCInterval:    -1,
+		LoginsPerUser: in.logins,
+		Logger:        in.cfg.Logger,
+		Now:           in.cfg.Now,
 	})
 	if err != nil {
 		in.t.Fatalf("open store %s: %v", in.node, err)

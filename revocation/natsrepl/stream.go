@@ -88,6 +88,8 @@ func subject(prefix string, k revocation.Kind) string {
 		return prefix + ".user"
 	case revocation.KindAll:
 		return prefix + ".all"
+	case revocation.KindLogin:
+		return prefix + ".login"
 	}
 	return prefix + ".other"
 }

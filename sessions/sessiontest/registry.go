@@ -20,6 +20,7 @@ type memLogin struct {
 	session [16]byte
 	created time.Time
 	device  string
+	bound   bool
 }
 
 // NewMemRegistry returns an empty registry.
@@ -28,10 +29,10 @@ func NewMemRegistry() *MemRegistry {
 }
 
 // RecordLogin records a login, replacing an entry of the same session.
-func (g *MemRegistry) RecordLogin(_ context.Context, session [16]byte, user string, created time.Time, device string) error {
+func (g *MemRegistry) RecordLogin(_ context.Context, session [16]byte, user string, created time.Time, device string, bound bool) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	l := memLogin{session: session, created: created, device: device}
+	l := memLogin{session: session, created: created, device: device, bound: bound}
 	list := slices.DeleteFunc(g.byUser[user], func(o memLogin) bool { return o.session == session })
 	i, _ := slices.BinarySearchFunc(list, l, func(o, l memLogin) int { return l.created.Compare(o.created) })
 	g.byUser[user] = slices.Insert(list, i, l)
@@ -40,12 +41,12 @@ func (g *MemRegistry) RecordLogin(_ context.Context, session [16]byte, user stri
 
 // EachLogin calls fn with user's logins, newest first, until it returns
 // false.
-func (g *MemRegistry) EachLogin(user string, fn func(session [16]byte, created time.Time, device string) bool) {
+func (g *MemRegistry) EachLogin(user string, fn func(session [16]byte, created time.Time, device string, bound bool) bool) {
 	g.mu.Lock()
 	list := slices.Clone(g.byUser[user])
 	g.mu.Unlock()
 	for _, l := range list {
-		if !fn(l.session, l.created, l.device) {
+		if !fn(l.session, l.created, l.device, l.bound) {
 			return
 		}
 	}
