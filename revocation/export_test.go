@@ -75,3 +75,12 @@ func BulkLogins(s *Store, ls []Login) error {
 	}
 	return wb.Flush()
 }
+
+// PutRawLogin writes a login entry with the given key suffix and value
+// straight to Badger, as a damaged directory or an older build could
+// hold it.
+func PutRawLogin(s *Store, suffix, val []byte) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(append([]byte{prefixLogin}, suffix...), val)
+	})
+}

@@ -301,13 +301,17 @@ func (s *Store) deleteLogins(ls []Login) error {
 }
 
 // loadLogins reads the registry from Badger into memory; with the registry
-// off it reads nothing.
+// off it reads nothing. An entry that does not decode (a damaged directory,
+// a build before the flags byte) is dropped with a warning rather than
+// refusing the Open: the registry is informational, and nothing it holds
+// decides whether a session is served.
 func (s *Store) loadLogins() error {
 	if s.logins.perUser == 0 {
 		return nil
 	}
 	now := s.now()
 	var dropped []Login
+	var bad [][]byte
 	err := s.eachLoginItem(func(item *badger.Item) error {
 		val, err := item.ValueCopy(nil)
 		if err != nil {
@@ -315,7 +319,8 @@ func (s *Store) loadLogins() error {
 		}
 		l, err := decodeLogin(item.Key(), val)
 		if err != nil {
-			return err
+			bad = append(bad, item.KeyCopy(nil))
+			return nil
 		}
 		if s.loginAlive(&l, now) {
 			dropped = append(dropped, s.logins.add(l)...)
@@ -324,6 +329,19 @@ func (s *Store) loadLogins() error {
 	})
 	if err != nil {
 		return fmt.Errorf("logins: %w", err)
+	}
+	if len(bad) > 0 {
+		s.log.Warn("revocation: dropping login registry entries that do not decode", "entries", len(bad))
+		if err := s.update(func(txn *badger.Txn) error {
+			for _, k := range bad {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("logins: drop undecodable entries: %w", err)
+		}
 	}
 	return s.deleteLogins(dropped)
 }

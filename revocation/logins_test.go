@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,4 +187,36 @@ func TestLoginsBoundFlag(t *testing.T) {
 	check("recorded")
 	s = revocationtest.Reopen(t, s, dir, cfg)
 	check("after reopen")
+}
+
+// TestLoginsUndecodableDropped: a login entry that does not decode (a
+// damaged directory, a build before the flags byte) is dropped at Open
+// with a warning, not a refused Open: the registry decides nothing about
+// serving.
+func TestLoginsUndecodableDropped(t *testing.T) {
+	clk := fake.NewClock(time.Now())
+	var logs fake.Buffer
+	cfg := revocation.Config{LoginsPerUser: 3, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	s, dir := revocationtest.Open(t, cfg)
+	record(t, s, 1, "alice", clk.Now().Add(-time.Minute), "Firefox on Linux")
+	id := sid(2)
+	if err := revocation.PutRawLogin(s, append(id[:], "alice"...), []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	s = revocationtest.Reopen(t, s, dir, cfg)
+	if got := loginIDs(s.Logins("alice")); string(got) != "\x01" {
+		t.Fatalf("after reopen Logins(alice) = %v, want [1]", got)
+	}
+	const warn = "login registry entries that do not decode"
+	if n := strings.Count(logs.String(), warn); n != 1 {
+		t.Fatalf("%d warnings about undecodable entries after the first reopen, want 1; log:\n%s", n, logs.String())
+	}
+	// Deleted from disk too: a second open finds nothing to drop.
+	s = revocationtest.Reopen(t, s, dir, cfg)
+	if got := loginIDs(s.Logins("alice")); string(got) != "\x01" {
+		t.Fatalf("after a second reopen Logins(alice) = %v, want [1]", got)
+	}
+	if n := strings.Count(logs.String(), warn); n != 1 {
+		t.Fatalf("%d warnings after the second reopen, want still 1: the entry was not deleted", n)
+	}
 }
