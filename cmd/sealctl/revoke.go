@@ -210,9 +210,21 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// openData opens a stopped instance's directory, turning a lock held by a
-// running server into advice.
+// openData opens a stopped instance's directory for a revocation, turning
+// a lock held by a running server into advice.
 func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*revocation.Store, error) {
+	s, err := openDir(dir, revocation.Config{AbsoluteLifetime: life, Outbox: outbox}, stderr)
+	if errors.Is(err, revocation.ErrLocked) {
+		return nil, fmt.Errorf("%s is held by a running server: revoke through the cluster with --nats URL instead, or stop the server first (%w)", dir, err)
+	}
+	return s, err
+}
+
+// openDir opens the existing directory dir with cfg, as sealctl: named
+// after the host, without background housekeeping, logging warnings to
+// stderr. It adds advice to ErrDiskFull and ErrCorrupt; ErrLocked is the
+// caller's to explain.
+func openDir(dir string, cfg revocation.Config, stderr io.Writer) (*revocation.Store, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", dir, err)
@@ -221,16 +233,10 @@ func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*r
 		return nil, fmt.Errorf("--data %s: not a directory", dir)
 	}
 	host, _ := os.Hostname()
-	s, err := revocation.Open(dir, revocation.Config{
-		AbsoluteLifetime: life,
-		Node:             "sealctl@" + host,
-		Outbox:           outbox,
-		GCInterval:       -1,
-		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if errors.Is(err, revocation.ErrLocked) {
-		return nil, fmt.Errorf("%s is held by a running server: revoke through the cluster with --nats URL instead, or stop the server first (%w)", dir, err)
-	}
+	cfg.Node = "sealctl@" + host
+	cfg.GCInterval = -1
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := revocation.Open(dir, cfg)
 	return s, storeAdvice(dir, err)
 }
 

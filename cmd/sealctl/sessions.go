@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/sealedsessions/sealed/revocation"
+)
+
+const sessionsListHelp = `list user ID's live sessions, newest first
+Reads the login registry (revocation.Config.LoginsPerUser) of a stopped
+instance's directory: each session's ID (what "sealctl revoke session"
+takes), when it was created and the device it was created from. A session
+that is revoked or past its absolute lifetime is not listed; a user
+without sessions, or a directory without a registry, gives an empty list.
+The directory is opened as revoke --data opens it (taking its lock, so a
+running server's directory is refused), and nothing in it is dropped.`
+
+// sessionsOptions are sessions list's flags.
+type sessionsOptions struct {
+	data string // --data
+	json bool   // --json
+}
+
+func sessionsFlags(fs *flag.FlagSet, c *call) {
+	o := &c.sessions
+	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+}
+
+// sessionsList prints a user's live sessions from a stopped instance's
+// login registry.
+func sessionsList(_ context.Context, c *call) error {
+	o := c.sessions
+	user := c.args[0]
+	if user == "" {
+		return usagef("sessions list: want one user ID, got an empty one")
+	}
+	logins, err := loginsFromData(o.data, user, c.stderr)
+	if err != nil {
+		return fmt.Errorf("sessions list: %w", err)
+	}
+	if o.json {
+		return printSessionsJSON(c.stdout, user, logins)
+	}
+	return printSessions(c.stdout, user, logins)
+}
+
+// loginsFromData opens dir with the registry on and returns user's live
+// logins, newest first. The registry's bounds are set as high as they go:
+// lower ones than the server's would make Open drop, from disk too, the
+// entries beyond them.
+func loginsFromData(dir, user string, stderr io.Writer) ([]revocation.Login, error) {
+	s, err := openDir(dir, revocation.Config{LoginsPerUser: math.MaxInt, MaxLogins: math.MaxInt}, stderr)
+	if errors.Is(err, revocation.ErrLocked) {
+		return nil, fmt.Errorf("%s is held by a running server: stop it first, or list the sessions in the app (%w)", dir, revocation.ErrLocked)
+	}
+	if err != nil {
+		return nil, err
+	}
+	logins := s.Logins(user)
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	return logins, nil
+}
+
+// sessionJSON is one session in sessions list --json.
+type sessionJSON struct {
+	ID      string `json:"id"`
+	Created string `json:"created"`
+	Device  string `json:"device"`
+}
+
+// printSessionsJSON writes {"user": ..., "sessions": [...]}, the sessions
+// newest first; an empty list is [], not null.
+func printSessionsJSON(w io.Writer, user string, logins []revocation.Login) error {
+	out := struct {
+		User     string        `json:"user"`
+		Sessions []sessionJSON `json:"sessions"`
+	}{User: user, Sessions: make([]sessionJSON, 0, len(logins))}
+	for _, l := range logins {
+		out.Sessions = append(out.Sessions, sessionJSON{
+			ID:      hex.EncodeToString(l.Session[:]),
+			Created: sessionTime(l.Created),
+			Device:  l.Device,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// printSessions writes the sessions as a table, newest first.
+func printSessions(w io.Writer, user string, logins []revocation.Login) error {
+	if len(logins) == 0 {
+		_, err := fmt.Fprintf(w, "no live sessions of user %s\n", strconv.QuoteToGraphic(user))
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED\tDEVICE")
+	for _, l := range logins {
+		fmt.Fprintf(tw, "%x\t%s\t%s\n", l.Session, sessionTime(l.Created), terminalSafe(l.Device))
+	}
+	return tw.Flush()
+}
+
+// sessionTime is a creation time as RFC 3339, in UTC.
+func sessionTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+// terminalSafe returns a device string fit for a terminal: the string
+// itself if every rune in it prints (a space included), else its quoted
+// form with escapes. The string comes from a client's User-Agent: it may
+// hold control sequences, and tabs would break the table's columns. An
+// empty one is "-".
+func terminalSafe(s string) string {
+	if s == "" {
+		return "-"
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
+}
