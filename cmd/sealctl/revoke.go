@@ -36,15 +36,7 @@ type revokeOptions struct {
 func revokeFlags(fs *flag.FlagSet, c *call) {
 	o := &c.revoke
 	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
-	fs.StringVar(&o.nats, "nats", "", "NATS `URL` of a running cluster")
-	fs.StringVar(&o.nopts.keyring, "keyring", "", "with --nats (required): the cluster's keyring `FILE`; its primary key signs the event")
-	fs.StringVar(&o.nopts.auth.Creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
-	fs.StringVar(&o.nopts.auth.NKey, "nats-nkey", "", "with --nats: NATS NKey seed `FILE`")
-	fs.StringVar(&o.nopts.auth.TLSCA, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
-	fs.StringVar(&o.nopts.auth.TLSCert, "nats-tls-cert", "", "with --nats: PEM client certificate `FILE` (with --nats-tls-key)")
-	fs.StringVar(&o.nopts.auth.TLSKey, "nats-tls-key", "", "with --nats: PEM client private key `FILE` (with --nats-tls-cert)")
-	fs.StringVar(&o.nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
-	fs.StringVar(&o.nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
+	natsFlags(fs, &o.nats, &o.nopts, "its primary key signs the event")
 	fs.DurationVar(&o.life, "absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
 	fs.BoolVar(&o.outbox, "outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 }
@@ -81,7 +73,7 @@ func (o *revokeOptions) check() error {
 	if (o.data == "") == (o.nats == "") {
 		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
 	}
-	if o.nats == "" && (o.nopts.keyring != "" || o.nopts.auth != natsrepl.NATSAuth{} || o.nopts.stream != natsrepl.DefaultStream || o.nopts.prefix != natsrepl.DefaultSubjectPrefix) {
+	if o.nats == "" && o.nopts.given() {
 		return usagef("revoke: --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key, --stream and --subject-prefix go with --nats")
 	}
 	if o.nats != "" && o.nopts.keyring == "" {
