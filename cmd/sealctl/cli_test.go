@@ -165,7 +165,7 @@ func TestHelpPerCommand(t *testing.T) {
 		{"help with other flags", []string{"inspect", "--keyring", "x", "-h"}, []string{"--cookie-age DURATION", "(default 14d)"}, []string{"--data"}},
 		{"group", []string{"keys", "-h"}, []string{"sealctl keys init", "sealctl keys prune", "FILE.lock"}, []string{"sealctl revoke"}},
 		{"group help word", []string{"revoke", "help"}, []string{"sealctl revoke session", "sealctl revoke all"}, []string{"sealctl keys"}},
-		{"sessions list", []string{"sessions", "list", "-h"}, []string{"usage: sealctl sessions list USER --data DIR [--json]", "--data DIR", "--json", "newest first"}, []string{"--until", "--keyring"}},
+		{"sessions list", []string{"sessions", "list", "-h"}, []string{"usage: sealctl sessions list USER (--data DIR | --nats URL --keyring FILE) [--json]", "--data DIR", "--json", "--nats-creds FILE", "newest first"}, []string{"--until", "--outbox"}},
 		{"sessions group", []string{"sessions", "help"}, []string{"sealctl sessions list"}, []string{"sealctl revoke"}},
 		{"root", []string{"--help"}, []string{"sealctl keys add", "sealctl inspect", "sealctl revocations stats", "sealctl sessions list"}, nil},
 	}

@@ -15,7 +15,7 @@
 //	sealctl revoke user ID (--data DIR | --nats URL --keyring FILE)
 //	sealctl revoke all (--data DIR | --nats URL --keyring FILE)
 //	sealctl revocations stats --data DIR [--json]
-//	sealctl sessions list USER --data DIR [--json]
+//	sealctl sessions list USER (--data DIR | --nats URL --keyring FILE) [--json]
 //
 // "sealctl COMMAND -h" shows a command's flags. Flags work as -flag and
 // --flag, before or after the arguments; a bare "--" ends them. Exit
@@ -68,7 +68,7 @@ concurrent sealctl runs never lose a change.`},
 		help: "count a stopped instance's revocations, its outbox and its disk use"},
 
 	{name: "sessions", noun: "subcommand"},
-	{name: "sessions list", usage: "USER --data DIR [--json]", arg: "user ID", required: []string{"data"}, flags: sessionsFlags, run: sessionsList,
+	{name: "sessions list", usage: "USER (--data DIR | --nats URL --keyring FILE) [--json]", arg: "user ID", flags: sessionsFlags, run: sessionsList,
 		help: sessionsListHelp},
 }
 

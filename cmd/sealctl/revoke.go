@@ -70,14 +70,8 @@ func revoke(ctx context.Context, c *call, scope string) error {
 
 // check says whether the flags name one place to revoke in.
 func (o *revokeOptions) check() error {
-	if (o.data == "") == (o.nats == "") {
-		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
-	}
-	if o.nats == "" && o.nopts.given() {
-		return usagef("revoke: --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key, --stream and --subject-prefix go with --nats")
-	}
-	if o.nats != "" && o.nopts.keyring == "" {
-		return usagef("revoke: --nats needs --keyring FILE, the cluster's keyring: instances apply only events signed under it")
+	if err := checkTarget("revoke", o.data, o.nats, &o.nopts, "instances apply only events signed under it"); err != nil {
+		return err
 	}
 	if o.life < 0 {
 		return usagef("revoke: --absolute-lifetime must not be negative")

@@ -46,6 +46,23 @@ func (o *natsOptions) given() bool {
 	return o.keyring != "" || o.auth != natsrepl.NATSAuth{} || o.stream != natsrepl.DefaultStream || o.prefix != natsrepl.DefaultSubjectPrefix
 }
 
+// checkTarget says whether a command's flags name one place to work on:
+// --data, a stopped instance's directory, or --nats, a running cluster,
+// with its keyring (why names what the keyring is for) and the other NATS
+// flags only with --nats. cmd names the command in the usage errors.
+func checkTarget(cmd, data, url string, o *natsOptions, why string) error {
+	if (data == "") == (url == "") {
+		return usagef("%s: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)", cmd)
+	}
+	if url == "" && o.given() {
+		return usagef("%s: --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key, --stream and --subject-prefix go with --nats", cmd)
+	}
+	if url != "" && o.keyring == "" {
+		return usagef("%s: --nats needs --keyring FILE, the cluster's keyring: %s", cmd, why)
+	}
+	return nil
+}
+
 // revokeViaNATS publishes ev, signed under the cluster's keyring, to the
 // revocation stream of a running cluster and waits for the stream's
 // acknowledgement; every instance then applies it. url may list several

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 )
@@ -206,7 +207,10 @@ func TestSessionsListUsage(t *testing.T) {
 		{"no user", []string{"sessions", "list", "--data", dir}, "sessions list: want one user ID, got 0 arguments"},
 		{"two users", []string{"sessions", "list", "alice", "bob", "--data", dir}, "want one user ID, got 2 arguments"},
 		{"empty user", []string{"sessions", "list", "", "--data", dir}, "sessions list: want one user ID, got an empty one"},
-		{"no --data", []string{"sessions", "list", "alice"}, "sessions list: --data DIR is required"},
+		{"no --data", []string{"sessions", "list", "alice"}, "sessions list: give exactly one of --data DIR"},
+		{"both targets", []string{"sessions", "list", "alice", "--data", dir, "--nats", "nats://x"}, "give exactly one of --data DIR"},
+		{"--nats without --keyring", []string{"sessions", "list", "alice", "--nats", "nats://x"}, "sessions list: --nats needs --keyring FILE"},
+		{"--keyring without --nats", []string{"sessions", "list", "alice", "--data", dir, "--keyring", "k"}, "go with --nats"},
 		{"no subcommand", []string{"sessions", "--data", dir}, "sessions: say which subcommand: list"},
 		{"unknown subcommand", []string{"sessions", "end", "x"}, `sessions: unknown subcommand "end"`},
 		{"unknown flag", []string{"sessions", "list", "alice", "--data", dir, "--until", "1h"}, "flag provided but not defined: --until"},
@@ -218,5 +222,15 @@ func TestSessionsListUsage(t *testing.T) {
 				t.Errorf("sealctl %q: exit %d, stdout %q, stderr %q; want exit 2, %q and the usage", tt.args, code, stdout, stderr, tt.want)
 			}
 		})
+	}
+}
+
+// Logins don't travel through the stream yet: --nats is refused with a
+// clear error rather than answered with an empty list.
+func TestSessionsListNATSUnsupported(t *testing.T) {
+	keys, _ := testutil.KeyringFile(t)
+	out, errOut, code := sealctl(t, "sessions", "list", "alice", "--nats", "nats://127.0.0.1:1", "--keyring", keys, "--json")
+	if code != 1 || out != "" || !strings.Contains(errOut, "not supported yet") || !strings.Contains(errOut, "--data") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing on stdout and a \"not supported yet\" error", code, out, errOut)
 	}
 }
