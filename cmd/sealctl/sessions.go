@@ -20,7 +20,8 @@ import (
 const sessionsListHelp = `list user ID's live sessions, newest first
 Reads the login registry (revocation.Config.LoginsPerUser) of a stopped
 instance's directory: each session's ID (what "sealctl revoke session"
-takes), when it was created and the device it was created from. A session
+takes), when it was created, whether it is device bound (DBSC) and the
+device it was created from. A session
 that is revoked or past its absolute lifetime is not listed; a user
 without sessions, or a directory without a registry, gives an empty list.
 The directory is opened as revoke --data opens it (taking its lock, so a
@@ -96,6 +97,7 @@ type sessionJSON struct {
 	ID      string `json:"id"`
 	Created string `json:"created"`
 	Device  string `json:"device"`
+	Bound   bool   `json:"device_bound"`
 }
 
 // printSessionsJSON writes {"user": ..., "sessions": [...]}, the sessions
@@ -110,6 +112,7 @@ func printSessionsJSON(w io.Writer, user string, logins []revocation.Login) erro
 			ID:      hex.EncodeToString(l.Session[:]),
 			Created: sessionTime(l.Created),
 			Device:  l.Device,
+			Bound:   l.Bound,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -124,9 +127,13 @@ func printSessions(w io.Writer, user string, logins []revocation.Login) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCREATED\tDEVICE")
+	fmt.Fprintln(tw, "ID\tCREATED\tBOUND\tDEVICE")
 	for _, l := range logins {
-		fmt.Fprintf(tw, "%x\t%s\t%s\n", l.Session, sessionTime(l.Created), terminalSafe(l.Device))
+		bound := "no"
+		if l.Bound {
+			bound = "yes"
+		}
+		fmt.Fprintf(tw, "%x\t%s\t%s\t%s\n", l.Session, sessionTime(l.Created), bound, terminalSafe(l.Device))
 	}
 	return tw.Flush()
 }

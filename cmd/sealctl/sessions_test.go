@@ -18,6 +18,7 @@ type wantSession struct {
 	id      string
 	created time.Time
 	device  string
+	bound   bool
 }
 
 // registryDir is a stopped instance's directory with a login registry:
@@ -31,7 +32,7 @@ func registryDir(t *testing.T) (string, []wantSession) {
 	logins := []revocation.Login{
 		{Session: [16]byte{0xa1}, User: "alice", Created: now.Add(-3 * time.Hour), Device: "Firefox on Linux"},
 		{Session: [16]byte{0xa2}, User: "alice", Created: now.Add(-2 * time.Hour), Device: "Safari on iOS"},
-		{Session: [16]byte{0xa3, 15: 0xff}, User: "alice", Created: now.Add(-time.Hour), Device: "Chrome on Windows"},
+		{Session: [16]byte{0xa3, 15: 0xff}, User: "alice", Created: now.Add(-time.Hour), Device: "Chrome on Windows", Bound: true},
 		{Session: [16]byte{0xb1}, User: "bob", Created: now.Add(-time.Hour), Device: "Edge on Windows"},
 	}
 	for _, l := range logins {
@@ -46,8 +47,8 @@ func registryDir(t *testing.T) (string, []wantSession) {
 		t.Fatal(err)
 	}
 	return dir, []wantSession{
-		{"a30000000000000000000000000000ff", now.Add(-time.Hour), "Chrome on Windows"},
-		{"a1000000000000000000000000000000", now.Add(-3 * time.Hour), "Firefox on Linux"},
+		{"a30000000000000000000000000000ff", now.Add(-time.Hour), "Chrome on Windows", true},
+		{"a1000000000000000000000000000000", now.Add(-3 * time.Hour), "Firefox on Linux", false},
 	}
 }
 
@@ -61,12 +62,12 @@ func TestSessionsListTable(t *testing.T) {
 	if len(lines) != 1+len(want) {
 		t.Fatalf("%d lines, want a header and %d rows:\n%s", len(lines), len(want), out)
 	}
-	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "ID CREATED DEVICE" {
+	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "ID CREATED BOUND DEVICE" {
 		t.Errorf("header %q", lines[0])
 	}
 	for i, w := range want {
 		f := strings.Fields(lines[i+1])
-		if len(f) < 3 {
+		if len(f) < 4 {
 			t.Errorf("row %d: %q", i, lines[i+1])
 			continue
 		}
@@ -76,7 +77,10 @@ func TestSessionsListTable(t *testing.T) {
 		if got, err := time.Parse(time.RFC3339, f[1]); err != nil || !got.Equal(w.created) {
 			t.Errorf("row %d: created %q (%v), want %v", i, f[1], err, w.created)
 		}
-		if got := strings.Join(f[2:], " "); got != w.device {
+		if want := map[bool]string{true: "yes", false: "no"}[w.bound]; f[2] != want {
+			t.Errorf("row %d: bound %q, want %q", i, f[2], want)
+		}
+		if got := strings.Join(f[3:], " "); got != w.device {
 			t.Errorf("row %d: device %q, want %q", i, got, w.device)
 		}
 	}
@@ -98,6 +102,7 @@ func TestSessionsListJSON(t *testing.T) {
 			ID      string `json:"id"`
 			Created string `json:"created"`
 			Device  string `json:"device"`
+			Bound   bool   `json:"device_bound"`
 		} `json:"sessions"`
 	}
 	dec := json.NewDecoder(strings.NewReader(out))
@@ -110,8 +115,8 @@ func TestSessionsListJSON(t *testing.T) {
 	}
 	for i, w := range want {
 		g := got.Sessions[i]
-		if g.ID != w.id || g.Device != w.device {
-			t.Errorf("session %d: id %s device %q, want %s %q", i, g.ID, g.Device, w.id, w.device)
+		if g.ID != w.id || g.Device != w.device || g.Bound != w.bound {
+			t.Errorf("session %d: id %s device %q bound %v, want %s %q %v", i, g.ID, g.Device, g.Bound, w.id, w.device, w.bound)
 		}
 		if c, err := time.Parse(time.RFC3339, g.Created); err != nil || !c.Equal(w.created) {
 			t.Errorf("session %d: created %q (%v), want %v", i, g.Created, err, w.created)
