@@ -21,12 +21,20 @@ const sessionsListHelp = `list user ID's live sessions, newest first
 Reads the login registry (revocation.Config.LoginsPerUser) of a stopped
 instance's directory: each session's ID (what "sealctl revoke session"
 takes), when it was created, whether it is device bound (DBSC) and the
-device it was created from. A session
-that is revoked or past its absolute lifetime is not listed; a user
-without sessions, or a directory without a registry, gives an empty list.
+device it was created from. A session that is revoked or past its
+absolute lifetime is not listed; a user without sessions, or a directory
+without a registry, gives an empty list.
 The directory is opened as revoke --data opens it (taking its lock, so a
 running server's directory is refused), and nothing in it is dropped.
---nats is refused for now: logins don't travel through the stream yet.`
+
+With --nats, the running cluster's stream is read instead, each event
+verified under --keyring (the others are reported and skipped), into a
+temporary directory removed afterwards; which logins are still alive is
+judged by the servers' absolute lifetime, taken from the stream's maximum
+age. natsrepl's snapshots carry revocations but not logins: when the
+stream has to be read from one (an instance publishes one every
+natsrepl.Config.SnapshotEvery), the list would miss the logins before it,
+so --nats fails instead; use --data on a stopped instance then.`
 
 // sessionsOptions are sessions list's flags.
 type sessionsOptions struct {
@@ -43,9 +51,9 @@ func sessionsFlags(fs *flag.FlagSet, c *call) {
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 }
 
-// sessionsList prints a user's live sessions from a stopped instance's
-// login registry.
-func sessionsList(_ context.Context, c *call) error {
+// sessionsList prints a user's live sessions from the login registry of
+// a stopped instance's directory or of a running cluster's stream.
+func sessionsList(ctx context.Context, c *call) error {
 	o := c.sessions
 	if err := checkTarget("sessions list", o.data, o.nats, &o.nopts, "only events that verify under it are read"); err != nil {
 		return err
@@ -54,24 +62,21 @@ func sessionsList(_ context.Context, c *call) error {
 	if user == "" {
 		return usagef("sessions list: want one user ID, got an empty one")
 	}
+	var logins []revocation.Login
+	var err error
 	if o.nats != "" {
-		return errNATSLoginsUnsupported
+		logins, err = loginsViaNATS(ctx, o.nats, o.nopts, user, c.stderr)
+	} else if logins, err = loginsFromData(o.data, user, c.stderr); err != nil {
+		err = fmt.Errorf("sessions list: %w", err)
 	}
-	logins, err := loginsFromData(o.data, user, c.stderr)
 	if err != nil {
-		return fmt.Errorf("sessions list: %w", err)
+		return err
 	}
 	if o.json {
 		return printSessionsJSON(c.stdout, user, logins)
 	}
 	return printSessions(c.stdout, user, logins)
 }
-
-// errNATSLoginsUnsupported is sessions list --nats's error while logins
-// don't travel through the stream: reading it would give an empty list,
-// wrongly.
-var errNATSLoginsUnsupported = errors.New("sessions list --nats: not supported yet: the stream carries revocations but not logins, so it can't tell a user's sessions; " +
-	"list them from a stopped instance's directory with --data DIR")
 
 // loginsFromData opens dir with the registry on and returns user's live
 // logins, newest first. The registry's bounds are set as high as they go:

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealedsessions/sealed/internal/testutil"
 	"github.com/sealedsessions/sealed/internal/testutil/revocationtest"
 	"github.com/sealedsessions/sealed/revocation"
 )
@@ -227,15 +226,5 @@ func TestSessionsListUsage(t *testing.T) {
 				t.Errorf("sealctl %q: exit %d, stdout %q, stderr %q; want exit 2, %q and the usage", tt.args, code, stdout, stderr, tt.want)
 			}
 		})
-	}
-}
-
-// Logins don't travel through the stream yet: --nats is refused with a
-// clear error rather than answered with an empty list.
-func TestSessionsListNATSUnsupported(t *testing.T) {
-	keys, _ := testutil.KeyringFile(t)
-	out, errOut, code := sealctl(t, "sessions", "list", "alice", "--nats", "nats://127.0.0.1:1", "--keyring", keys, "--json")
-	if code != 1 || out != "" || !strings.Contains(errOut, "not supported yet") || !strings.Contains(errOut, "--data") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing on stdout and a \"not supported yet\" error", code, out, errOut)
 	}
 }
