@@ -85,7 +85,7 @@ func sessionsList(ctx context.Context, c *call) error {
 func loginsFromData(dir, user string, stderr io.Writer) ([]revocation.Login, error) {
 	s, err := openDir(dir, revocation.Config{LoginsPerUser: math.MaxInt, MaxLogins: math.MaxInt}, stderr)
 	if errors.Is(err, revocation.ErrLocked) {
-		return nil, fmt.Errorf("%s is held by a running server: stop it first, or list the sessions in the app (%w)", dir, revocation.ErrLocked)
+		return nil, fmt.Errorf("%s is held by a running server: list through the cluster with --nats URL --keyring FILE instead, or stop the server first (%w)", dir, revocation.ErrLocked)
 	}
 	if err != nil {
 		return nil, err

@@ -73,8 +73,11 @@ func readLogins(ctx context.Context, nc *nats.Conn, ring *keyring.Keyring, o nat
 		Conn: nc, Stream: o.stream, SubjectPrefix: o.prefix, Keys: ring.Keyring,
 		MaxAge: sc.MaxAge, Replicas: sc.Replicas, Node: node, SnapshotEvery: -1, Logger: log,
 	})
-	if err != nil {
+	if errors.Is(err, natsrepl.ErrStreamMismatch) {
 		return nil, fmt.Errorf("%w (do --stream and --subject-prefix match the servers' natsrepl.Config?)", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	defer repl.Close()
 	if err := repl.WaitCaughtUp(ctx); err != nil {

@@ -161,3 +161,23 @@ func TestSessionsListViaNATSRefusesSnapshotJoin(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and an error about the snapshot pointing to --data", code, out, errOut)
 	}
 }
+
+// A cluster with its own stream and subject prefix is read with --stream
+// and --subject-prefix; a prefix that does not match fails, saying which
+// flags to check.
+func TestSessionsListViaNATSCustomStream(t *testing.T) {
+	srv := natstest.Start(t)
+	repl, st, keys := replicatingInstance(t, srv, revocation.Config{LoginsPerUser: 5}, natsrepl.Config{Stream: "SHOP", SubjectPrefix: "shop.revocations", SnapshotEvery: -1})
+	if err := st.AddLogin(context.Background(), revocation.Login{Session: [16]byte{0xc1}, User: "carol", Created: time.Now(), Device: "Firefox on Linux"}); err != nil {
+		t.Fatal(err)
+	}
+	waitPublished(t, repl)
+	_, errOut, code := sealctl(t, "sessions", "list", "carol", "--nats", srv.URL(), "--keyring", keys, "--stream", "SHOP")
+	if code != 1 || !strings.Contains(errOut, "--stream and --subject-prefix") {
+		t.Errorf("wrong prefix: exit %d, stderr %q; want 1 naming --stream and --subject-prefix", code, errOut)
+	}
+	out, errOut, code := sealctl(t, "sessions", "list", "carol", "--nats", srv.URL(), "--keyring", keys, "--stream", "SHOP", "--subject-prefix", "shop.revocations")
+	if code != 0 || !strings.Contains(out, "c1000000000000000000000000000000") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want carol's session", code, out, errOut)
+	}
+}

@@ -169,7 +169,7 @@ func TestSessionsListLocked(t *testing.T) {
 	}
 	defer s.Close()
 	out, errOut, code := sealctl(t, "sessions", "list", "alice", "--data", dir)
-	if code != 1 || out != "" || !strings.Contains(errOut, "held by a running server") || !strings.Contains(errOut, dir) {
+	if code != 1 || out != "" || !strings.Contains(errOut, "held by a running server") || !strings.Contains(errOut, dir) || !strings.Contains(errOut, "--nats") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and an error naming the directory and the running server", code, out, errOut)
 	}
 }
