@@ -33,6 +33,7 @@ type call struct {
 	inspect        inspectOptions
 	revoke         revokeOptions
 	stats          statsOptions
+	sessions       sessionsOptions
 }
 
 // lookup returns the row named name; "" is the root group.

@@ -100,6 +100,7 @@ func TestDoubleDashEverywhere(t *testing.T) {
 		{"revoke user named like a flag", []string{"revoke", "--data", dir, "user", "--", "-alice"}, 0, `user "-alice"`},
 		{"keys promote an ID like a flag", []string{"keys", "promote", "--keyring", ring, "--", "-x"}, 1, "-x"},
 		{"inspect a value like a flag", []string{"inspect", "--keyring", ring, "--", "-v"}, 1, "malformed"},
+		{"sessions of a user named like a flag", []string{"sessions", "list", "--json", "--data", dir, "--", "-alice"}, 0, `"user": "-alice"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +133,7 @@ func TestUnknownFlagReportedOnce(t *testing.T) {
 		{"revoke", "all", "--nope", "--data", "d"},
 		{"revoke", "user", "u", "--until", "1h", "--data", "d"},
 		{"revocations", "stats", "--nope", "--data", "d"},
+		{"sessions", "list", "alice", "--nope", "--data", "d"},
 	} {
 		stdout, stderr, code := sealctl(t, args...)
 		if n := strings.Count(stderr, "not defined"); code != 2 || n != 1 || stdout != "" {
@@ -163,7 +165,9 @@ func TestHelpPerCommand(t *testing.T) {
 		{"help with other flags", []string{"inspect", "--keyring", "x", "-h"}, []string{"--cookie-age DURATION", "(default 14d)"}, []string{"--data"}},
 		{"group", []string{"keys", "-h"}, []string{"sealctl keys init", "sealctl keys prune", "FILE.lock"}, []string{"sealctl revoke"}},
 		{"group help word", []string{"revoke", "help"}, []string{"sealctl revoke session", "sealctl revoke all"}, []string{"sealctl keys"}},
-		{"root", []string{"--help"}, []string{"sealctl keys add", "sealctl inspect", "sealctl revocations stats"}, nil},
+		{"sessions list", []string{"sessions", "list", "-h"}, []string{"usage: sealctl sessions list USER (--data DIR | --nats URL --keyring FILE) [--json]", "--data DIR", "--json", "--nats-creds FILE", "newest first"}, []string{"--until", "--outbox"}},
+		{"sessions group", []string{"sessions", "help"}, []string{"sealctl sessions list"}, []string{"sealctl revoke"}},
+		{"root", []string{"--help"}, []string{"sealctl keys add", "sealctl inspect", "sealctl revocations stats", "sealctl sessions list"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +197,7 @@ func TestBadUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no command", nil, "say which command: keys, inspect, revoke or revocations"},
+		{"no command", nil, "say which command: keys, inspect, revoke, revocations or sessions"},
 		{"keys without subcommand", []string{"keys", "--keyring", "x"}, "keys: say which subcommand"},
 		{"unknown keys subcommand", []string{"keys", "explode"}, `keys: unknown subcommand "explode"`},
 		{"promote without ID", []string{"keys", "promote", "--keyring", "x"}, "keys promote: want one key ID, got 0 arguments"},

@@ -1,5 +1,5 @@
 // Command sealctl is the operator CLI for sealed: it manages keyring files,
-// inspects cookies and records revocations.
+// inspects cookies, records revocations and lists users' sessions.
 //
 // Usage:
 //
@@ -15,6 +15,7 @@
 //	sealctl revoke user ID (--data DIR | --nats URL --keyring FILE)
 //	sealctl revoke all (--data DIR | --nats URL --keyring FILE)
 //	sealctl revocations stats --data DIR [--json]
+//	sealctl sessions list USER (--data DIR | --nats URL --keyring FILE) [--json]
 //
 // "sealctl COMMAND -h" shows a command's flags. Flags work as -flag and
 // --flag, before or after the arguments; a bare "--" ends them. Exit
@@ -65,6 +66,10 @@ concurrent sealctl runs never lose a change.`},
 	{name: "revocations", noun: "subcommand"},
 	{name: "revocations stats", usage: "--data DIR [--json]", required: []string{"data"}, flags: statsFlags, run: revocationsStats,
 		help: "count a stopped instance's revocations, its outbox and its disk use"},
+
+	{name: "sessions", noun: "subcommand"},
+	{name: "sessions list", usage: "USER (--data DIR | --nats URL --keyring FILE) [--json]", arg: "user ID", flags: sessionsFlags, run: sessionsList,
+		help: sessionsListHelp},
 }
 
 // root is the group of every command.

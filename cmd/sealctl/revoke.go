@@ -36,15 +36,7 @@ type revokeOptions struct {
 func revokeFlags(fs *flag.FlagSet, c *call) {
 	o := &c.revoke
 	fs.StringVar(&o.data, "data", "", "a stopped instance's revocation `DIR`ectory")
-	fs.StringVar(&o.nats, "nats", "", "NATS `URL` of a running cluster")
-	fs.StringVar(&o.nopts.keyring, "keyring", "", "with --nats (required): the cluster's keyring `FILE`; its primary key signs the event")
-	fs.StringVar(&o.nopts.auth.Creds, "nats-creds", "", "with --nats: NATS credentials `FILE` (JWT and NKey seed)")
-	fs.StringVar(&o.nopts.auth.NKey, "nats-nkey", "", "with --nats: NATS NKey seed `FILE`")
-	fs.StringVar(&o.nopts.auth.TLSCA, "nats-ca", "", "with --nats: PEM `FILE` of the CA that signed the servers' TLS certificates")
-	fs.StringVar(&o.nopts.auth.TLSCert, "nats-tls-cert", "", "with --nats: PEM client certificate `FILE` (with --nats-tls-key)")
-	fs.StringVar(&o.nopts.auth.TLSKey, "nats-tls-key", "", "with --nats: PEM client private key `FILE` (with --nats-tls-cert)")
-	fs.StringVar(&o.nopts.stream, "stream", natsrepl.DefaultStream, "with --nats: the servers' revocation stream `NAME`")
-	fs.StringVar(&o.nopts.prefix, "subject-prefix", natsrepl.DefaultSubjectPrefix, "with --nats: the servers' subject `PREFIX`")
+	natsFlags(fs, &o.nats, &o.nopts, "its primary key signs the event")
 	fs.DurationVar(&o.life, "absolute-lifetime", 0, "with --data: the instance's absolute session lifetime, how long an entry is kept (default: what the directory recorded, else 720h; through --nats each server uses its own)")
 	fs.BoolVar(&o.outbox, "outbox", false, "with --data: also queue the event for replication when the instance next starts (automatic for a directory that has replicated through NATS)")
 }
@@ -78,14 +70,8 @@ func revoke(ctx context.Context, c *call, scope string) error {
 
 // check says whether the flags name one place to revoke in.
 func (o *revokeOptions) check() error {
-	if (o.data == "") == (o.nats == "") {
-		return usagef("revoke: give exactly one of --data DIR (a stopped instance) or --nats URL (a running cluster)")
-	}
-	if o.nats == "" && (o.nopts.keyring != "" || o.nopts.auth != natsrepl.NATSAuth{} || o.nopts.stream != natsrepl.DefaultStream || o.nopts.prefix != natsrepl.DefaultSubjectPrefix) {
-		return usagef("revoke: --keyring, --nats-creds, --nats-nkey, --nats-ca, --nats-tls-cert, --nats-tls-key, --stream and --subject-prefix go with --nats")
-	}
-	if o.nats != "" && o.nopts.keyring == "" {
-		return usagef("revoke: --nats needs --keyring FILE, the cluster's keyring: instances apply only events signed under it")
+	if err := checkTarget("revoke", o.data, o.nats, &o.nopts, "instances apply only events signed under it"); err != nil {
+		return err
 	}
 	if o.life < 0 {
 		return usagef("revoke: --absolute-lifetime must not be negative")
@@ -210,9 +196,21 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// openData opens a stopped instance's directory, turning a lock held by a
-// running server into advice.
+// openData opens a stopped instance's directory for a revocation, turning
+// a lock held by a running server into advice.
 func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*revocation.Store, error) {
+	s, err := openDir(dir, revocation.Config{AbsoluteLifetime: life, Outbox: outbox}, stderr)
+	if errors.Is(err, revocation.ErrLocked) {
+		return nil, fmt.Errorf("%s is held by a running server: revoke through the cluster with --nats URL instead, or stop the server first (%w)", dir, err)
+	}
+	return s, err
+}
+
+// openDir opens the existing directory dir with cfg, as sealctl: named
+// after the host, without background housekeeping, logging warnings to
+// stderr. It adds advice to ErrDiskFull and ErrCorrupt; ErrLocked is the
+// caller's to explain.
+func openDir(dir string, cfg revocation.Config, stderr io.Writer) (*revocation.Store, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", dir, err)
@@ -221,16 +219,10 @@ func openData(dir string, life time.Duration, outbox bool, stderr io.Writer) (*r
 		return nil, fmt.Errorf("--data %s: not a directory", dir)
 	}
 	host, _ := os.Hostname()
-	s, err := revocation.Open(dir, revocation.Config{
-		AbsoluteLifetime: life,
-		Node:             "sealctl@" + host,
-		Outbox:           outbox,
-		GCInterval:       -1,
-		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if errors.Is(err, revocation.ErrLocked) {
-		return nil, fmt.Errorf("%s is held by a running server: revoke through the cluster with --nats URL instead, or stop the server first (%w)", dir, err)
-	}
+	cfg.Node = "sealctl@" + host
+	cfg.GCInterval = -1
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := revocation.Open(dir, cfg)
 	return s, storeAdvice(dir, err)
 }
 
