@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -71,11 +72,20 @@ func (x *memIndex) sweep(now, life int64) {
 // An entry is 12 bytes: a keyed 64-bit fingerprint of the session ID and
 // its until in whole Unix seconds, rounded up (an entry may outlive its
 // until by less than a second, never the reverse). The table is 256
-// shards, each a Robin Hood hash table with linear probing: a lookup stops
-// as soon as it passes the place the fingerprint would have taken, so a
-// miss reads about as many slots as a hit (one or two cache lines) even
-// with the shard 92% full. Each shard has its own RWMutex, so readers on
-// different shards never touch the same lock. A lookup allocates nothing.
+// shards of equal size, each a Robin Hood hash table with linear probing:
+// a lookup stops as soon as it passes the place the fingerprint would have
+// taken, so a miss reads about as many slots as a hit (one or two cache
+// lines) even with the shard 92% full. Each shard has its own RWMutex, so
+// readers on different shards never touch the same lock. A lookup
+// allocates nothing.
+//
+// The shards lie side by side in one slab (slab.go), on Linux a mapping
+// with transparent huge pages once the table is large. When a shard would
+// pass maxFill, the whole table moves to a larger slab, one shard at a
+// time, each under its own lock (so readers wait for one shard's move, not
+// the table's); writers wait for the whole move. A sweep deletes expired
+// entries in place and moves the table to a smaller slab only when it has
+// become mostly empty.
 //
 // The fingerprint is keyed with a random per-process seed, so an
 // operator-supplied or replicated ID can't be chosen to pile up in one
@@ -86,7 +96,28 @@ func (x *memIndex) sweep(now, life int64) {
 // revoked session in: the revoked ID's own fingerprint is always found.
 type sessionIndex struct {
 	seed0, seed1 uint64
-	shards       [numShards]shard
+	// resize is held for reading by puts and sweeps, for writing by a
+	// move to another slab and by close; it guards table.
+	resize sync.RWMutex
+	table  *table
+	shards [numShards]shard
+}
+
+// table is the slab the shards lie in and the size of each shard. It is
+// apart from sessionIndex so that the cleanup that frees the slab of an
+// index dropped without close does not keep the index alive.
+type table struct {
+	slab   *slab
+	size   int  // slots per shard
+	closed bool // freed for good: puts are dropped
+	mapMin int  // the smallest slab mapped, in bytes: hugeMin (tests lower it)
+}
+
+func (t *table) free() {
+	if t.slab != nil {
+		t.slab.free()
+		t.slab = nil
+	}
 }
 
 const numShards = 256
@@ -106,16 +137,19 @@ func newSlot(fp uint64, until uint32) slot {
 
 type shard struct {
 	mu    sync.RWMutex
-	slots []slot
+	slots []slot // this shard's part of the table's slab
 	n     int
 	_     [72]byte // 128 bytes a shard: neighbouring locks never share a cache line
 }
 
-// Shards grow when they would pass maxFill percent full, to growFill
-// percent; reserve and sweep size them to growFill.
+// The table grows when a shard would pass maxFill percent full, so that
+// the fullest shard is growFill percent full; reserve sizes it to
+// growFill. A sweep that leaves the fullest shard under shrinkFill percent
+// full shrinks it.
 const (
-	maxFill  = 92
-	growFill = 80
+	maxFill    = 92
+	growFill   = 80
+	shrinkFill = 30
 )
 
 func newSessionIndex() *sessionIndex {
@@ -123,10 +157,15 @@ func newSessionIndex() *sessionIndex {
 	if _, err := rand.Read(seed[:]); err != nil {
 		panic("revocation: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails on supported platforms
 	}
-	return &sessionIndex{
-		seed0: binary.LittleEndian.Uint64(seed[:8]) | 1,
-		seed1: binary.LittleEndian.Uint64(seed[8:]),
-	}
+	return seededSessionIndex(binary.LittleEndian.Uint64(seed[:8])|1, binary.LittleEndian.Uint64(seed[8:]))
+}
+
+// seededSessionIndex returns an empty index with the given fingerprint
+// seeds (a snapshot's).
+func seededSessionIndex(seed0, seed1 uint64) *sessionIndex {
+	x := &sessionIndex{seed0: seed0, seed1: seed1, table: &table{mapMin: hugeMin}}
+	runtime.AddCleanup(x, (*table).free, x.table)
+	return x
 }
 
 // fingerprint is the keyed 64-bit hash of id, never 0 (the empty mark).
@@ -170,17 +209,55 @@ func shardSize(n int) int {
 }
 
 // reserve sizes every shard for n entries in all, spread evenly (IDs are
-// random), so loading them doesn't grow the tables step by step.
+// random), so loading them doesn't grow the table step by step.
 func (x *sessionIndex) reserve(n int) {
-	size := shardSize(n/numShards + 1)
+	x.resize.Lock()
+	defer x.resize.Unlock()
+	if size := shardSize(n/numShards + 1); !x.table.closed && x.table.size < size {
+		x.moveTo(size)
+	}
+}
+
+// moveTo moves every shard to a new slab with size slots a shard and
+// frees the old one. The caller holds resize for writing; size holds every
+// shard's entries.
+func (x *sessionIndex) moveTo(size int) {
+	t := x.table
+	old, oldSize := t.slab, t.size
+	next := newSlab(size*numShards, t.mapMin)
 	for i := range x.shards {
 		sh := &x.shards[i]
 		sh.mu.Lock()
-		if len(sh.slots) < size {
-			sh.rebuild(size, nil)
+		prev := sh.slots
+		sh.slots, sh.n = next.slots[i*size:(i+1)*size:(i+1)*size], 0
+		for j := range prev {
+			if prev[j].fp() != 0 {
+				sh.insert(prev[j])
+			}
 		}
 		sh.mu.Unlock()
+		if old != nil {
+			old.release(i*oldSize, (i+1)*oldSize) // the old slab shrinks as the new one fills
+		}
 	}
+	if old != nil {
+		old.free()
+	}
+	t.slab, t.size = next, size
+}
+
+// close frees the table; the index is empty afterwards and drops puts.
+func (x *sessionIndex) close() {
+	x.resize.Lock()
+	defer x.resize.Unlock()
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.Lock()
+		sh.slots, sh.n = nil, 0
+		sh.mu.Unlock()
+	}
+	x.table.free()
+	x.table.size, x.table.closed = 0, true
 }
 
 // get returns the entry for id: until in Unix nanoseconds.
@@ -234,15 +311,53 @@ func (x *sessionIndex) put(id [16]byte, until int64) {
 	x.putSlot(newSlot(x.fingerprint(&id), toSeconds(until)))
 }
 
-// putSlot records e, keeping the later until if its fingerprint is present.
+// putSlot records e, keeping the later until if its fingerprint is
+// present. A shard with no room grows the whole table first.
 func (x *sessionIndex) putSlot(e slot) {
 	sh := &x.shards[e.fp()%numShards]
-	sh.mu.Lock()
-	if (sh.n+1)*100 > len(sh.slots)*maxFill {
-		sh.rebuild(shardSize(sh.n+1), nil)
+	for {
+		x.resize.RLock()
+		if x.table.closed {
+			x.resize.RUnlock()
+			return
+		}
+		sh.mu.Lock()
+		size := len(sh.slots)
+		room := (sh.n+1)*100 <= size*maxFill
+		if room {
+			sh.insert(e)
+		}
+		sh.mu.Unlock()
+		x.resize.RUnlock()
+		if room {
+			return
+		}
+		x.grow(size)
 	}
-	sh.insert(e)
-	sh.mu.Unlock()
+}
+
+// grow moves the table to one whose fullest shard is growFill percent
+// full, unless another writer already did (its shards are no longer size
+// slots).
+func (x *sessionIndex) grow(size int) {
+	x.resize.Lock()
+	defer x.resize.Unlock()
+	if x.table.closed || x.table.size != size {
+		return
+	}
+	x.moveTo(shardSize(x.fullest() + 1))
+}
+
+// fullest is the count of the fullest shard.
+func (x *sessionIndex) fullest() int {
+	most := 0
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.RLock()
+		most = max(most, sh.n)
+		sh.mu.RUnlock()
+	}
+	return most
 }
 
 // insert places e by Robin Hood: it takes the place of the first entry
@@ -273,41 +388,61 @@ func (sh *shard) insert(e slot) {
 	}
 }
 
-// rebuild rebuilds the shard with size slots, dropping entries for which
-// keep (if not nil) returns false. The caller holds the write lock.
-func (sh *shard) rebuild(size int, keep func(until uint32) bool) {
-	old := sh.slots
-	sh.slots = make([]slot, size)
-	sh.n = 0
-	for i := range old {
-		s := &old[i]
-		if s.fp() == 0 || (keep != nil && !keep(s.until)) {
+// removeAt deletes slot i by shifting the entries after it back one
+// place, up to an empty slot or an entry at its home, so that no probe
+// run is broken. The caller holds the write lock.
+func (sh *shard) removeAt(i int) {
+	n := len(sh.slots)
+	for {
+		j := i + 1
+		if j == n {
+			j = 0
+		}
+		next := sh.slots[j]
+		if f := next.fp(); f == 0 || sh.distance(f, j) == 0 {
+			sh.slots[i] = slot{}
+			sh.n--
+			return
+		}
+		sh.slots[i] = next
+		i = j
+	}
+}
+
+// dropExpired deletes, in place, the entries whose until is at or before
+// cut (Unix seconds). The caller holds the write lock.
+func (sh *shard) dropExpired(cut uint32) {
+	for i := 0; i < len(sh.slots); {
+		if s := &sh.slots[i]; s.fp() != 0 && s.until <= cut {
+			sh.removeAt(i) // slot i now holds the entry that followed: look again
 			continue
 		}
-		sh.insert(*s)
+		i++
 	}
 }
 
 // sweep drops entries whose until is at or before now (Unix nanoseconds)
-// and returns how many remain.
+// and returns how many remain. A table left mostly empty moves to a
+// smaller slab.
 func (x *sessionIndex) sweep(now int64) int {
 	cut := floorSeconds(now)
-	live := func(u uint32) bool { return u > cut }
-	total := 0
+	x.resize.RLock()
+	total, most, size := 0, 0, x.table.size
 	for i := range x.shards {
 		sh := &x.shards[i]
 		sh.mu.Lock()
-		expired := 0
-		for j := range sh.slots {
-			if s := &sh.slots[j]; s.fp() != 0 && !live(s.until) {
-				expired++
-			}
-		}
-		if expired > 0 {
-			sh.rebuild(shardSize(sh.n-expired), live)
-		}
+		sh.dropExpired(cut)
 		total += sh.n
+		most = max(most, sh.n)
 		sh.mu.Unlock()
+	}
+	x.resize.RUnlock()
+	if most*100 < size*shrinkFill {
+		x.resize.Lock()
+		if !x.table.closed && x.table.size == size {
+			x.moveTo(shardSize(x.fullest()))
+		}
+		x.resize.Unlock()
 	}
 	return total
 }
@@ -322,6 +457,17 @@ func (x *sessionIndex) len() int {
 		sh.mu.RUnlock()
 	}
 	return total
+}
+
+// tableBytes is the memory the table holds, and whether it is a mapping
+// outside the Go heap.
+func (x *sessionIndex) tableBytes() (int, bool) {
+	x.resize.RLock()
+	defer x.resize.RUnlock()
+	if x.table.slab == nil {
+		return 0, false
+	}
+	return len(x.table.slab.slots) * slotBytes, x.table.slab.mapped()
 }
 
 // userIndex maps user IDs to their cut-offs (Unix nanoseconds), in 64
