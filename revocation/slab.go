@@ -20,8 +20,9 @@ import (
 // and, as a safety net for an index dropped without close, when the
 // index becomes unreachable.
 type slab struct {
-	mem   []byte // the mapping; nil when slots are on the Go heap
-	slots []slot
+	mem      []byte // the mapping; nil when slots are on the Go heap
+	slots    []slot
+	released bool // its memory was given back whole
 }
 
 // hugeMin is the smallest table mapped rather than allocated: smaller
@@ -30,8 +31,9 @@ const hugeMin = 8 << 20
 
 const slotBytes = int(unsafe.Sizeof(slot{}))
 
-// liveMappings counts the mapped slabs not yet freed, for tests.
-var liveMappings atomic.Int64
+// For tests: liveMappings counts the mapped slabs not yet unmapped,
+// residentSlabs those not yet released.
+var liveMappings, residentSlabs atomic.Int64
 
 // newSlab returns a zeroed slab of n slots, mapped if it takes mapMin
 // bytes or more.
@@ -39,6 +41,7 @@ func newSlab(n, mapMin int) *slab {
 	if n > 0 && n*slotBytes >= mapMin {
 		if mem, b := mapHuge(n * slotBytes); mem != nil {
 			liveMappings.Add(1)
+			residentSlabs.Add(1)
 			return &slab{mem: mem, slots: unsafe.Slice((*slot)(unsafe.Pointer(unsafe.SliceData(b))), n)}
 		}
 	}
@@ -48,8 +51,12 @@ func newSlab(n, mapMin int) *slab {
 // release gives the memory of slots[lo:hi] back to the system, once no
 // shard uses it; the slots read as empty afterwards. A no-op on the heap.
 func (s *slab) release(lo, hi int) {
-	if s.mem == nil || lo >= hi {
+	if s.mem == nil || lo >= hi || s.released {
 		return
+	}
+	if lo == 0 && hi == len(s.slots) {
+		s.released = true
+		residentSlabs.Add(-1)
 	}
 	start := uintptr(unsafe.Pointer(&s.slots[lo]))
 	end := start + uintptr((hi-lo)*slotBytes)
@@ -58,6 +65,7 @@ func (s *slab) release(lo, hi int) {
 
 // free unmaps a mapped slab; no slot of it may be read afterwards.
 func (s *slab) free() {
+	s.release(0, len(s.slots))
 	if s.mem != nil {
 		unmap(s.mem)
 		s.mem = nil

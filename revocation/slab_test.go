@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -35,7 +36,7 @@ func tableAddr(x *sessionIndex) uintptr {
 // close unmaps it, and the closed index answers misses and drops puts
 // rather than touching freed memory.
 func TestSessionIndexMapped(t *testing.T) {
-	mappings := liveMappings.Load()
+	mappings, resident := liveMappings.Load(), residentSlabs.Load()
 	x := newSessionIndex()
 	x.reserve(1_000_000) // 1M entries: a 15 MB table
 	bytes, mapped := x.tableBytes()
@@ -55,15 +56,15 @@ func TestSessionIndexMapped(t *testing.T) {
 	if !mapped {
 		t.Fatal("a 1M-entry table is not mapped on Linux")
 	}
-	if n := liveMappings.Load(); n != mappings+1 {
-		t.Fatalf("%d mappings live with the table, want %d", n, mappings+1)
+	if n, r := liveMappings.Load(), residentSlabs.Load(); n != mappings+1 || r != resident+1 {
+		t.Fatalf("%d mappings, %d resident with the table, want %d and %d", n, r, mappings+1, resident+1)
 	}
 	if advised := hugePagesAdvised(t, tableAddr(x)); advised == "missing" {
 		t.Error("the table's mapping is not advised for huge pages (no hg in VmFlags)")
 	}
 	x.close()
-	if n := liveMappings.Load(); n != mappings {
-		t.Errorf("%d mappings live after close, want %d", n, mappings)
+	if r := residentSlabs.Load(); r != resident {
+		t.Errorf("%d slabs resident after close, want %d: close kept the memory", r, resident)
 	}
 	if _, ok := x.get(&ids[0]); ok || x.len() != 0 {
 		t.Error("a closed index still answers hits")
@@ -75,6 +76,20 @@ func TestSessionIndexMapped(t *testing.T) {
 	}
 	if bytes, _ := x.tableBytes(); bytes != 0 {
 		t.Errorf("a closed index holds %d bytes", bytes)
+	}
+	// A reader may still be in a closed table, so it stays mapped until
+	// the index is unreachable; then the cleanup unmaps it.
+	held := liveMappings.Load()
+	if held != mappings+1 {
+		t.Fatalf("%d mappings after close, want %d (mapped until unreachable)", held, mappings+1)
+	}
+	x = nil
+	for deadline := time.Now().Add(10 * time.Second); liveMappings.Load() >= held; {
+		if time.Now().After(deadline) {
+			t.Fatal("the table of an unreachable index was not unmapped")
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -111,7 +126,7 @@ func hugePagesAdvised(t *testing.T, addr uintptr) string {
 // sweeping it back down keeps every live entry and no expired one, and
 // each move frees the slab it leaves.
 func TestSessionIndexMoves(t *testing.T) {
-	mappings := liveMappings.Load()
+	resident := residentSlabs.Load()
 	x := mappedIndex()
 	ids := indexTestIDs(50_000)
 	moves, size := 0, 0
@@ -119,13 +134,16 @@ func TestSessionIndexMoves(t *testing.T) {
 		x.put(id, int64(1+i%10)*1e9) // untils 1..10 s
 		if x.table.size != size {
 			moves, size = moves+1, x.table.size
-			if runtime.GOOS == "linux" && liveMappings.Load() != mappings+1 {
-				t.Fatalf("%d mappings live after a move, want %d: the old slab was not freed", liveMappings.Load(), mappings+1)
+			if r := residentSlabs.Load(); runtime.GOOS == "linux" && r != resident+1 {
+				t.Fatalf("%d slabs resident after a move, want %d: the slab left behind kept its memory", r, resident+1)
 			}
 		}
 	}
 	if moves < 10 {
 		t.Fatalf("growing to 50k entries moved the table %d times, want many", moves)
+	}
+	if r := residentSlabs.Load(); runtime.GOOS == "linux" && r != resident+1 {
+		t.Fatalf("%d slabs resident after growing, want %d: a slab left behind kept its memory", r, resident+1)
 	}
 	sizeBefore := x.table.size
 	if got := x.sweep(9e9 + 5e8); got != 5000 { // only until 10 s remains
@@ -144,8 +162,8 @@ func TestSessionIndexMoves(t *testing.T) {
 		t.Fatalf("sweep past every until left %d entries", got)
 	}
 	x.close()
-	if n := liveMappings.Load(); n != mappings {
-		t.Errorf("%d mappings live after close, want %d", n, mappings)
+	if r := residentSlabs.Load(); r != resident {
+		t.Errorf("%d slabs resident after close, want %d", r, resident)
 	}
 }
 
