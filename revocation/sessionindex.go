@@ -279,6 +279,16 @@ func (x *sessionIndex) putSlot(e slot) {
 	}
 }
 
+// loadSlot is putSlot for an index no one else can see yet (one being
+// built from a snapshot): no locks, plain writes.
+func (x *sessionIndex) loadSlot(e slot) {
+	sh := &x.shards[e.fp()%numShards]
+	if (sh.n+1)*100 > len(sh.slots)*maxFill {
+		x.grow(len(sh.slots))
+	}
+	sh.insert(e, false)
+}
+
 // set writes slot i; live means readers may be looking.
 func (sh *shard) set(i int, e slot, live bool) {
 	s := &sh.slots[i]

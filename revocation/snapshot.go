@@ -208,7 +208,7 @@ func decodeSnapshot(data []byte, id [16]byte, maxVersion uint64, now int64) (*se
 		if fp == 0 || until <= cut {
 			continue
 		}
-		x.putSlot(newSlot(fp, until))
+		x.loadSlot(newSlot(fp, until)) // x is not shared yet
 	}
 	return x, version, nil
 }
