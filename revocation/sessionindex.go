@@ -68,12 +68,15 @@ type table struct {
 	mapMin  int     // the smallest slab mapped, in bytes: hugeMin (tests lower it)
 }
 
-// retire releases the current slab's memory and keeps it mapped until
-// free.
+// retire releases the current slab's memory and, if it is a mapping,
+// keeps it mapped until free. A slab on the Go heap is left to the garbage
+// collector, which keeps it while a reader still uses it.
 func (t *table) retire() {
-	if t.slab != nil {
-		t.slab.release(0, len(t.slab.slots))
-		t.retired = append(t.retired, t.slab)
+	if s := t.slab; s != nil {
+		s.release(0, len(s.slots))
+		if s.mapped() {
+			t.retired = append(t.retired, s)
+		}
 		t.slab = nil
 	}
 }

@@ -220,3 +220,19 @@ func TestSessionIndexConcurrentMoves(t *testing.T) {
 		t.Fatalf("%d entries after the last sweep, want %d", got, writers*per)
 	}
 }
+
+// TestSessionIndexHeapSlabsNotKept: the heap slabs a growing index leaves
+// behind are not kept (only mappings are, until the index is unreachable).
+func TestSessionIndexHeapSlabsNotKept(t *testing.T) {
+	x := newSessionIndex()
+	defer x.close()
+	for _, id := range indexTestIDs(20_000) {
+		x.put(id, 5e9)
+	}
+	x.resize.RLock()
+	kept, mapped := len(x.table.retired), x.table.slab.mapped()
+	x.resize.RUnlock()
+	if mapped || kept != 0 {
+		t.Errorf("a 20k-entry index (mapped: %v) keeps %d slabs it left; want a heap table keeping none", mapped, kept)
+	}
+}
