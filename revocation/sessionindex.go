@@ -53,6 +53,7 @@ type sessionIndex struct {
 	// move to another slab and by close; it guards table.
 	resize sync.RWMutex
 	table  *table
+	filter atomic.Pointer[filter] // nil: no table yet; set or replaced under resize
 	shards [numShards]shard
 }
 
@@ -199,6 +200,9 @@ func shardSize(n int) int {
 // get returns the entry for id: until in Unix nanoseconds.
 func (x *sessionIndex) get(id *[16]byte) (int64, bool) {
 	fp := x.fingerprint(id)
+	if f := x.filter.Load(); f != nil && !f.mayHave(fp) {
+		return 0, false
+	}
 	sh := &x.shards[fp%numShards]
 	for range 3 {
 		seq := sh.seq.Load()
@@ -269,6 +273,7 @@ func (x *sessionIndex) putSlot(e slot) {
 		size := len(sh.slots)
 		room := (sh.n+1)*100 <= size*maxFill
 		if room {
+			x.filter.Load().add(e.fp()) // before the table: a reader must not rule it out once it is there
 			sh.seq.Add(1)
 			sh.insert(e, true)
 			sh.seq.Add(1)
@@ -289,6 +294,7 @@ func (x *sessionIndex) loadSlot(e slot) {
 	if (sh.n+1)*100 > len(sh.slots)*maxFill {
 		x.grow(len(sh.slots))
 	}
+	x.filter.Load().addPrivate(e.fp())
 	sh.insert(e, false)
 }
 

@@ -45,12 +45,14 @@ func (x *sessionIndex) moveTo(size int) {
 	t := x.table
 	old, oldSize := t.slab, t.size
 	next := newSlab(size*numShards, t.mapMin)
+	f := newFilter(size * numShards)
 	for i := range x.shards {
 		sh := &x.shards[i]
 		built := shard{slots: next.slots[i*size : (i+1)*size : (i+1)*size]}
 		sh.mu.Lock()
 		for j := range sh.slots {
 			if s := sh.slots[j]; s.fp() != 0 {
+				f.addPrivate(s.fp())
 				built.insert(s, false)
 			}
 		}
@@ -62,6 +64,24 @@ func (x *sessionIndex) moveTo(size int) {
 	}
 	t.retire()
 	t.slab, t.size = next, size
+	x.filter.Store(f) // the old one holds the same entries until now
+}
+
+// refilter replaces the filter with one of the entries the table holds
+// now, after a sweep dropped some. The caller holds resize for writing.
+func (x *sessionIndex) refilter() {
+	f := newFilter(x.table.size * numShards)
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.RLock()
+		for j := range sh.slots {
+			if fp := sh.slots[j].fp(); fp != 0 {
+				f.addPrivate(fp)
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	x.filter.Store(f)
 }
 
 // publish makes slots, holding n entries, the shard's. The caller holds
@@ -88,6 +108,7 @@ func (x *sessionIndex) close() {
 		sh.publish(nil, 0)
 		sh.mu.Unlock()
 	}
+	x.filter.Store(nil)
 	x.table.retire()
 	x.table.size, x.table.closed = 0, true
 }
@@ -98,23 +119,30 @@ func (x *sessionIndex) close() {
 func (x *sessionIndex) sweep(now int64) int {
 	cut := floorSeconds(now)
 	x.resize.RLock()
-	total, most, size := 0, 0, x.table.size
+	total, most, dropped, size := 0, 0, 0, x.table.size
 	for i := range x.shards {
 		sh := &x.shards[i]
 		sh.mu.Lock()
+		before := sh.n
 		sh.dropExpired(cut)
+		dropped += before - sh.n
 		total += sh.n
 		most = max(most, sh.n)
 		sh.mu.Unlock()
 	}
 	x.resize.RUnlock()
-	if most*100 < size*shrinkFill {
-		x.resize.Lock()
-		if !x.table.closed && x.table.size == size {
-			x.moveTo(shardSize(x.fullest()))
-		}
-		x.resize.Unlock()
+	if dropped == 0 {
+		return total
 	}
+	x.resize.Lock()
+	switch {
+	case x.table.closed:
+	case most*100 < size*shrinkFill && x.table.size == size:
+		x.moveTo(shardSize(x.fullest())) // a new filter too
+	default:
+		x.refilter()
+	}
+	x.resize.Unlock()
 	return total
 }
 
@@ -138,5 +166,9 @@ func (x *sessionIndex) tableBytes() (int, bool) {
 	if x.table.slab == nil {
 		return 0, false
 	}
-	return len(x.table.slab.slots) * slotBytes, x.table.slab.mapped()
+	n := len(x.table.slab.slots) * slotBytes
+	if f := x.filter.Load(); f != nil {
+		n += f.bytes()
+	}
+	return n, x.table.slab.mapped()
 }

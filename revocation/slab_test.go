@@ -236,3 +236,41 @@ func TestSessionIndexHeapSlabsNotKept(t *testing.T) {
 		t.Errorf("a 20k-entry index (mapped: %v) keeps %d slabs it left; want a heap table keeping none", mapped, kept)
 	}
 }
+
+// TestSessionIndexFilter: the filter rules out most random IDs, never one
+// present, and forgets swept entries.
+func TestSessionIndexFilter(t *testing.T) {
+	x := newSessionIndex()
+	defer x.close()
+	ids := indexTestIDs(100_000)
+	for i, id := range ids {
+		x.put(id, int64(1+i%2)*1e9) // half until 1 s, half until 2 s
+	}
+	maybe := func() int {
+		n := 0
+		for _, id := range indexTestIDs(100_000) {
+			if x.filter.Load().mayHave(x.fingerprint(&id)) {
+				n++
+			}
+		}
+		return n
+	}
+	if m := maybe(); m > 15_000 {
+		t.Errorf("the filter let %d of 100,000 random IDs through, want under 15%%", m)
+	}
+	for _, id := range ids {
+		if !x.filter.Load().mayHave(x.fingerprint(&id)) {
+			t.Fatalf("the filter rules out %x, which is present", id)
+		}
+	}
+	before := maybe()
+	x.sweep(1e9) // drops half
+	if m := maybe(); m*3 > before*2 {
+		t.Errorf("after a sweep dropped half the entries the filter lets %d random IDs through, %d before: not rebuilt", m, before)
+	}
+	for i, id := range ids {
+		if _, ok := x.get(&id); ok != (i%2 == 1) {
+			t.Fatalf("entry %d after the sweep: found %v", i, ok)
+		}
+	}
+}
