@@ -183,13 +183,15 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	if !fresh && !away || info.State.LastSeq == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, 4*requestTimeout)
-	defer cancel()
+	ctx, cancel := context.WithTimeout(r.ctx, snapFetchTimeout)
 	sn, name, ok := r.loadSnapshot(ctx, info)
+	cancel()
 	if !ok || sn.seq <= applied {
 		return
 	}
-	if err := r.applySnapshot(ctx, sn, info.Created); err != nil {
+	// Applying takes as long as the store needs to write the list (about
+	// 6 s a million entries): no timeout but Close.
+	if err := r.applySnapshot(r.ctx, sn, info.Created); err != nil {
 		r.log.Warn("natsrepl: applying a snapshot failed; replaying the stream instead", "err", err)
 		return
 	}
@@ -202,6 +204,10 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	r.mu.Unlock()
 	r.log.Info("natsrepl: joined from a snapshot; replaying the stream's tail", "from", name, "seq", sn.seq, "entries", sn.count)
 }
+
+// snapFetchTimeout bounds listing, fetching and checking the snapshots
+// at a join: a snapshot of 10M entries is about 250 MB.
+const snapFetchTimeout = 2 * time.Minute
 
 // snapChunk is how many of a snapshot's events go in one store
 // transaction: a few Badger transactions' worth, so that Apply does not
