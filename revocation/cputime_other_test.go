@@ -5,3 +5,5 @@ package revocation
 import "time"
 
 func threadCPU() (time.Duration, bool) { return 0, false }
+
+func ProcessCPU() (time.Duration, bool) { return 0, false }
