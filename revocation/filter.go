@@ -30,12 +30,14 @@ func newFilter(slots int) *filter {
 	return &filter{words: make([]uint64, max(1, slots*filterBits/64))}
 }
 
-// place returns fp's word and its three bits. The table uses fp's low
-// byte (the shard) and high bits (the home); the filter mixes it first.
+// place returns fp's word and its three bits. The word comes from fp's
+// high bits, like its home in the table, so that filling the filter in
+// table order (a move, a snapshot's load) walks it in order too; the bits
+// come from fp mixed, independent of the word.
 func (f *filter) place(fp uint64) (*uint64, uint64) {
+	w, _ := bits.Mul64(fp, uint64(len(f.words)))
 	g := fp * 0x9E3779B97F4A7C15
-	w, _ := bits.Mul64(g, uint64(len(f.words)))
-	m := uint64(1)<<(g>>20&63) | uint64(1)<<(g>>26&63) | uint64(1)<<(g>>32&63)
+	m := uint64(1)<<(g>>40&63) | uint64(1)<<(g>>46&63) | uint64(1)<<(g>>52&63)
 	return &f.words[w], m
 }
 
