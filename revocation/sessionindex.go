@@ -28,7 +28,8 @@ import (
 // and unchanged, else looks again, at last under the read lock. So a
 // lookup is a few plain loads, and consecutive lookups overlap their
 // memory accesses instead of waiting for each other's lock instructions.
-// A lookup allocates nothing.
+// A lookup allocates nothing. A Bloom filter in front of the table
+// (filter.go) answers most misses without reading the table.
 //
 // The shards lie side by side in one slab (slab.go), on Linux a mapping
 // with transparent huge pages once the table is large. When a shard would
