@@ -16,9 +16,10 @@ import (
 // the Go heap.
 //
 // A mapped slab is memory the garbage collector neither scans nor frees:
-// slots hold no pointers, and free unmaps it. The index frees it on close
-// and, as a safety net for an index dropped without close, when the
-// index becomes unreachable.
+// slots hold no pointers. When the index leaves a slab (a move, close) it
+// releases its memory at once (reads of it then return zeros, which a
+// reader's sequence check turns into a retry) but unmaps it only when the
+// index is unreachable, since a reader may still be inside it.
 type slab struct {
 	mem      []byte // the mapping; nil when slots are on the Go heap
 	slots    []slot
