@@ -89,9 +89,15 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use. Revoked reads the in-memory index
-// only: a global cut-off in an atomic, users' cut-offs in 64 map shards,
-// session IDs in a table of 256 shards, each an open-addressing hash
-// table; every shard has its own RWMutex; it allocates nothing and does no I/O. Writers take
+// only: a global cut-off in an atomic, users' cut-offs in 64 map shards
+// with an RWMutex each, session IDs in a table of 256 shards, each an
+// open-addressing hash table that readers read without a lock (a
+// per-shard sequence number tells them to look again if a writer changed
+// it meanwhile); it allocates nothing and does no I/O. The session table
+// takes about 15 bytes an entry (150 MB at 10M); on Linux, once it is
+// larger than 8 MiB, it is a memory mapping with transparent huge pages
+// outside the Go heap, which GOMEMLIMIT and the Go heap metrics do not
+// count (the process's resident size does). Writers take
 // a Badger transaction each (retrying conflicts with each other) and
 // update the index after the commit, keeping the maximum, so concurrent
 // and out-of-order writes converge. Close waits for writes in progress;

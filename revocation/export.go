@@ -12,7 +12,8 @@ import (
 // RepublishLive would queue them, pending or not. Applying them with Apply
 // to an empty store recreates the list: this is how a replicator snapshots
 // the list for instances that join later. Everything committed before the
-// call is in the result.
+// call is in the result. EachLive does the same without holding the whole
+// list in memory (an Event is about 120 bytes).
 func (s *Store) ExportLive(ctx context.Context) ([]Event, error) {
 	evs, err := s.allLive(ctx)
 	if err != nil {
@@ -21,22 +22,45 @@ func (s *Store) ExportLive(ctx context.Context) ([]Event, error) {
 	return evs, nil
 }
 
+// EachLive calls fn with the events ExportLive would return, one at a
+// time, from one consistent read of the store; it stops at the first error
+// fn returns and returns it, wrapped. fn must not write to the store, and
+// Close waits until EachLive returns.
+func (s *Store) EachLive(ctx context.Context, fn func(Event) error) error {
+	if err := s.eachLive(ctx, fn); err != nil {
+		return fmt.Errorf("revocation: export: %w", err)
+	}
+	return nil
+}
+
 // allLive returns an event for every entry alive at the store's now.
 func (s *Store) allLive(ctx context.Context) ([]Event, error) {
+	var evs []Event
+	err := s.eachLive(ctx, func(ev Event) error {
+		evs = append(evs, ev)
+		return nil
+	})
+	return evs, err
+}
+
+// eachLive calls fn with an event for every entry alive at the store's
+// now.
+func (s *Store) eachLive(ctx context.Context, fn func(Event) error) error {
 	if err := s.begin(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	defer s.end()
 	now := s.now()
 	at := s.cfg.Now()
-	var evs []Event
-	err := s.db.View(func(txn *badger.Txn) error {
+	return s.db.View(func(txn *badger.Txn) error {
 		return s.scan(txn, func(e entry) error {
-			if e.exp > now {
-				evs = append(evs, s.eventOf(e, at))
+			if e.exp <= now {
+				return nil
 			}
-			return nil
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fn(s.eventOf(e, at))
 		}, nil)
 	})
-	return evs, err
 }

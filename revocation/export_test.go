@@ -33,6 +33,12 @@ func be64(v int64) []byte {
 	return []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
 }
 
+// TableBytes is the memory of s's session table.
+func TableBytes(s *Store) int {
+	n, _ := s.index.sessions.tableBytes()
+	return n
+}
+
 // DB returns the Badger database under s, for benchmarks that compare a
 // plain Badger lookup with Revoked.
 func DB(s *Store) *badger.DB { return s.db }

@@ -199,7 +199,7 @@ func decodeSnapshot(data []byte, id [16]byte, maxVersion uint64, now int64) (*se
 	if uint64(len(slots)) != n*snapshotSlot {
 		return nil, 0, fmt.Errorf("%w: %d bytes of slots for %d entries", errSnapshot, len(slots), n)
 	}
-	x := &sessionIndex{seed0: binary.LittleEndian.Uint64(body[32:]), seed1: binary.LittleEndian.Uint64(body[40:])}
+	x := seededSessionIndex(binary.LittleEndian.Uint64(body[32:]), binary.LittleEndian.Uint64(body[40:]))
 	x.reserve(int(n))
 	cut := floorSeconds(now)
 	for i := 0; i < len(slots); i += snapshotSlot {
@@ -208,7 +208,7 @@ func decodeSnapshot(data []byte, id [16]byte, maxVersion uint64, now int64) (*se
 		if fp == 0 || until <= cut {
 			continue
 		}
-		x.putSlot(newSlot(fp, until))
+		x.loadSlot(newSlot(fp, until)) // x is not shared yet
 	}
 	return x, version, nil
 }

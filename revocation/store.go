@@ -114,6 +114,7 @@ func (s *Store) Close() error {
 	if err := s.saveSnapshot(); err != nil {
 		s.log.Warn("revocation: index snapshot not written; the next Open reads every entry from Badger", "err", err)
 	}
+	s.index.sessions.close() // the table may be a mapping the GC does not free
 	cerr := s.db.Close()
 	if herr := s.hw.close(); cerr == nil {
 		cerr = herr

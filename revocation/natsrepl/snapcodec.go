@@ -28,52 +28,86 @@ const (
 // errBadSnapshot marks a snapshot that does not decode.
 var errBadSnapshot = errors.New("natsrepl: malformed snapshot")
 
-// listSnapshot is a decoded snapshot: the list as events, ready for
-// revocation.Store.Apply.
+// listSnapshot is a snapshot: its head, and either its events (to
+// encode, or decoded whole) or its records, checked and decoded chunk by
+// chunk (each), so that joining from a large snapshot does not hold the
+// whole list as events (about 120 bytes an entry against 25 encoded).
 type listSnapshot struct {
 	seq     uint64
 	created time.Time
 	made    time.Time
 	events  []revocation.Event
+	records []byte // checked by parseSnapshot; decoded by each
+	count   uint64 // records in records
 }
 
-// encodeSnapshot encodes sn; events of an unknown kind are an error.
-func encodeSnapshot(sn listSnapshot) ([]byte, error) {
-	b := make([]byte, 0, snapHead+snapSession*len(sn.events))
+// snapEncoder encodes a snapshot one event at a time; bytes puts the count
+// in the head.
+type snapEncoder struct {
+	b []byte
+	n uint64
+}
+
+// newSnapEncoder starts a snapshot; hint is about how many events follow.
+func newSnapEncoder(seq uint64, created, made time.Time, hint int) *snapEncoder {
+	b := make([]byte, 0, snapHead+snapSession*hint)
 	b = append(b, snapMagic...)
-	b = binary.BigEndian.AppendUint64(b, sn.seq)
-	b = binary.BigEndian.AppendUint64(b, uint64(sn.created.UnixNano()))
-	b = binary.BigEndian.AppendUint64(b, uint64(sn.made.UnixNano()))
-	b = binary.BigEndian.AppendUint64(b, uint64(len(sn.events)))
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(created.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, uint64(made.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, 0) // the count, set by bytes
+	return &snapEncoder{b: b}
+}
+
+// add appends ev; an event of an unknown kind is an error.
+func (e *snapEncoder) add(ev *revocation.Event) error {
+	b := e.b
+	switch ev.Kind {
+	case revocation.KindSession:
+		b = append(b, 's')
+		b = append(b, ev.Session[:]...)
+		b = binary.BigEndian.AppendUint64(b, uint64(ev.Until.UnixNano()))
+	case revocation.KindUser:
+		if len(ev.User) == 0 || len(ev.User) > revocation.MaxUserLen {
+			return fmt.Errorf("natsrepl: encode snapshot: user ID of %d bytes", len(ev.User))
+		}
+		b = append(b, 'u')
+		b = binary.BigEndian.AppendUint16(b, uint16(len(ev.User)))
+		b = append(b, ev.User...)
+		b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
+	case revocation.KindAll:
+		b = append(b, 'a')
+		b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
+	default:
+		return fmt.Errorf("natsrepl: encode snapshot: event of unknown kind %d", uint8(ev.Kind))
+	}
+	e.b = b
+	e.n++
+	return nil
+}
+
+// bytes returns the encoded snapshot.
+func (e *snapEncoder) bytes() []byte {
+	binary.BigEndian.PutUint64(e.b[32:], e.n)
+	return e.b
+}
+
+// encodeSnapshot encodes sn's events; events of an unknown kind are an
+// error.
+func encodeSnapshot(sn listSnapshot) ([]byte, error) {
+	e := newSnapEncoder(sn.seq, sn.created, sn.made, len(sn.events))
 	for i := range sn.events {
-		ev := &sn.events[i]
-		switch ev.Kind {
-		case revocation.KindSession:
-			b = append(b, 's')
-			b = append(b, ev.Session[:]...)
-			b = binary.BigEndian.AppendUint64(b, uint64(ev.Until.UnixNano()))
-		case revocation.KindUser:
-			if len(ev.User) == 0 || len(ev.User) > revocation.MaxUserLen {
-				return nil, fmt.Errorf("natsrepl: encode snapshot: user ID of %d bytes", len(ev.User))
-			}
-			b = append(b, 'u')
-			b = binary.BigEndian.AppendUint16(b, uint16(len(ev.User)))
-			b = append(b, ev.User...)
-			b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
-		case revocation.KindAll:
-			b = append(b, 'a')
-			b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
-		default:
-			return nil, fmt.Errorf("natsrepl: encode snapshot: event of unknown kind %d", uint8(ev.Kind))
+		if err := e.add(&sn.events[i]); err != nil {
+			return nil, err
 		}
 	}
-	return b, nil
+	return e.bytes(), nil
 }
 
-// decodeSnapshot decodes what encodeSnapshot made. Anything else, trailing
-// bytes included, is an error wrapping errBadSnapshot; it never panics and
-// allocates no more than the input's size warrants.
-func decodeSnapshot(b []byte) (listSnapshot, error) {
+// parseSnapshot checks what encodeSnapshot made, every record included,
+// without decoding the records into events. Anything else, trailing bytes
+// included, is an error wrapping errBadSnapshot; it never panics.
+func parseSnapshot(b []byte) (listSnapshot, error) {
 	var sn listSnapshot
 	if len(b) < snapHead || string(b[:8]) != snapMagic {
 		return sn, fmt.Errorf("%w: not a snapshot", errBadSnapshot)
@@ -89,19 +123,53 @@ func decodeSnapshot(b []byte) (listSnapshot, error) {
 	if n > uint64(len(rest)/snapMinRec) {
 		return sn, fmt.Errorf("%w: %d records can't fit in %d bytes", errBadSnapshot, n, len(rest))
 	}
-	sn.events = make([]revocation.Event, 0, n)
 	for i := uint64(0); i < n; i++ {
-		ev, size, err := decodeRecord(rest, sn.made)
+		_, size, err := decodeRecord(rest, sn.made)
 		if err != nil {
 			return sn, fmt.Errorf("%w: record %d: %w", errBadSnapshot, i, err)
 		}
-		sn.events = append(sn.events, ev)
 		rest = rest[size:]
 	}
 	if len(rest) != 0 {
 		return sn, fmt.Errorf("%w: %d trailing bytes", errBadSnapshot, len(rest))
 	}
+	sn.records, sn.count = b[snapHead:], n
 	return sn, nil
+}
+
+// each calls fn with the records parseSnapshot checked, decoded, chunk
+// events at a time (a new slice each time); last marks the final call,
+// made even when there are no records.
+func (sn *listSnapshot) each(chunk int, fn func(evs []revocation.Event, last bool) error) error {
+	rest, left := sn.records, sn.count
+	for {
+		evs := make([]revocation.Event, 0, min(uint64(chunk), left))
+		for ; left > 0 && len(evs) < chunk; left-- {
+			ev, size, err := decodeRecord(rest, sn.made)
+			if err != nil {
+				return fmt.Errorf("%w: %w", errBadSnapshot, err) // parseSnapshot checked them: not reached
+			}
+			evs = append(evs, ev)
+			rest = rest[size:]
+		}
+		if err := fn(evs, left == 0); err != nil || left == 0 {
+			return err
+		}
+	}
+}
+
+// decodeSnapshot checks and decodes a snapshot whole, events included.
+func decodeSnapshot(b []byte) (listSnapshot, error) {
+	sn, err := parseSnapshot(b)
+	if err != nil {
+		return sn, err
+	}
+	sn.events = make([]revocation.Event, 0, sn.count)
+	err = sn.each(snapChunk, func(evs []revocation.Event, _ bool) error {
+		sn.events = append(sn.events, evs...)
+		return nil
+	})
+	return sn, err
 }
 
 var errTruncated = errors.New("truncated")

@@ -67,14 +67,11 @@ func (r *Replicator) PublishSnapshot(ctx context.Context) error {
 		return nil
 	}
 	// Read after the position: the list holds at least every event up to it.
-	evs, err := ex.ExportLive(ctx)
-	if err != nil {
-		return fmt.Errorf("natsrepl: snapshot: %w", err)
-	}
-	body, err := encodeSnapshot(listSnapshot{seq: seq, created: created, made: r.cfg.Now(), events: evs})
+	enc, err := exportSnapshot(ctx, ex, newSnapEncoder(seq, created, r.cfg.Now(), sizeHint(r.store)))
 	if err != nil {
 		return err
 	}
+	body := enc.bytes()
 	ring, err := r.cfg.keys()
 	if err != nil {
 		return fmt.Errorf("natsrepl: snapshot: %w", err)
@@ -88,8 +85,46 @@ func (r *Replicator) PublishSnapshot(ctx context.Context) error {
 	if _, err := obs.Put(ctx, meta, bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("natsrepl: snapshot: put: %w", err)
 	}
-	r.log.Info("natsrepl: published a snapshot of the list", "seq", seq, "entries", len(evs), "bytes", len(body))
+	r.log.Info("natsrepl: published a snapshot of the list", "seq", seq, "entries", enc.n, "bytes", len(body))
 	return nil
+}
+
+// liveStreamer is the Store method that exports the list one event at a
+// time (revocation.Store.EachLive): a snapshot made with it holds only the
+// encoded list, 25 bytes a session, not every entry as an event too.
+type liveStreamer interface {
+	EachLive(ctx context.Context, fn func(revocation.Event) error) error
+}
+
+// exportSnapshot encodes the store's live list into enc, one event at a
+// time if the store can.
+func exportSnapshot(ctx context.Context, ex exporter, enc *snapEncoder) (*snapEncoder, error) {
+	if ls, ok := ex.(liveStreamer); ok {
+		err := ls.EachLive(ctx, func(ev revocation.Event) error { return enc.add(&ev) })
+		if err != nil {
+			return nil, fmt.Errorf("natsrepl: snapshot: %w", err)
+		}
+		return enc, nil
+	}
+	evs, err := ex.ExportLive(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("natsrepl: snapshot: %w", err)
+	}
+	for i := range evs {
+		if err := enc.add(&evs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return enc, nil
+}
+
+// sizeHint is about how many entries the store's list holds, if it says.
+func sizeHint(store Store) int {
+	if st, ok := store.(interface{ Stats() revocation.Stats }); ok {
+		s := st.Stats()
+		return s.Sessions + s.Users + 1
+	}
+	return 0
 }
 
 // snapshotStore opens the snapshot bucket, creating it if create.
@@ -148,13 +183,15 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	if !fresh && !away || info.State.LastSeq == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, 4*requestTimeout)
-	defer cancel()
+	ctx, cancel := context.WithTimeout(r.ctx, snapFetchTimeout)
 	sn, name, ok := r.loadSnapshot(ctx, info)
+	cancel()
 	if !ok || sn.seq <= applied {
 		return
 	}
-	if err := r.applySnapshot(ctx, sn, info.Created); err != nil {
+	// Applying takes as long as the store needs to write the list (about
+	// 6 s a million entries): no timeout but Close.
+	if err := r.applySnapshot(r.ctx, sn, info.Created); err != nil {
 		r.log.Warn("natsrepl: applying a snapshot failed; replaying the stream instead", "err", err)
 		return
 	}
@@ -165,26 +202,30 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	close(r.progress)
 	r.progress = make(chan struct{})
 	r.mu.Unlock()
-	r.log.Info("natsrepl: joined from a snapshot; replaying the stream's tail", "from", name, "seq", sn.seq, "entries", len(sn.events))
+	r.log.Info("natsrepl: joined from a snapshot; replaying the stream's tail", "from", name, "seq", sn.seq, "entries", sn.count)
 }
+
+// snapFetchTimeout bounds listing, fetching and checking the snapshots
+// at a join: a snapshot of 10M entries is about 250 MB.
+const snapFetchTimeout = 2 * time.Minute
 
 // snapChunk is how many of a snapshot's events go in one store
 // transaction: a few Badger transactions' worth, so that Apply does not
 // first try them all at once and split.
 const snapChunk = 5000
 
-// applySnapshot applies sn's events in chunks, the position (sn.seq in the
-// stream created at created) with the last: a crash before it leaves the
-// position where it was, and applying again changes nothing.
+// applySnapshot applies sn's records in chunks, decoded one chunk at a
+// time, the position (sn.seq in the stream created at created) with the
+// last: a crash before it leaves the position where it was, and applying
+// again changes nothing.
 func (r *Replicator) applySnapshot(ctx context.Context, sn listSnapshot, created time.Time) error {
-	evs := sn.events
-	for len(evs) > snapChunk {
-		if err := r.store.Apply(ctx, evs[:snapChunk], revocation.Cursor{}); err != nil {
-			return err
+	return sn.each(snapChunk, func(evs []revocation.Event, last bool) error {
+		cur := revocation.Cursor{}
+		if last {
+			cur = r.cursor(sn.seq, created)
 		}
-		evs = evs[snapChunk:]
-	}
-	return r.store.Apply(ctx, evs, r.cursor(sn.seq, created))
+		return r.store.Apply(ctx, evs, cur)
+	})
 }
 
 // loadSnapshot returns the newest snapshot in the bucket that verifies
@@ -240,7 +281,7 @@ func checkSnapshot(ring *keyring.Keyring, stream string, h nats.Header, data []b
 	if err := verify(ring, snapMACSubject(stream), h, data); err != nil {
 		return listSnapshot{}, fmt.Errorf("does not verify under the keyring: %w", err)
 	}
-	sn, err := decodeSnapshot(data)
+	sn, err := parseSnapshot(data) // records are decoded as they are applied
 	switch {
 	case err != nil:
 		return sn, fmt.Errorf("signed, but %w", err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/sealedsessions/sealed/internal/testutil/natstest"
 )
 
@@ -26,7 +28,9 @@ func BenchmarkJoin(b *testing.B) {
 	}
 	b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 		const tail = 1000
-		srv := natstest.Start(b)
+		// About 300 bytes of stream file a signed event, and room to spare:
+		// the test server's default 256 MB holds under a million.
+		srv := natstest.Start(b, func(o *server.Options) { o.JetStreamMaxStore = max(o.JetStreamMaxStore, int64(n)<<10) })
 		a := newInstance(b, srv.URL(), "a", quiet, func(c *Config) { c.SnapshotEvery = -1 })
 		_, js := connect(b, srv.URL())
 		publishAll(b, js, a.cfg, sessionEvents(b, n-tail, "elsewhere"))
