@@ -82,7 +82,16 @@ func (s *Store) Revoked(id [16]byte, userID string, created time.Time) (bool, er
 	if s.db.IsClosed() {
 		return false, ErrClosed
 	}
-	return s.index.revoked(&id, userID, created.UnixNano()), nil
+	if s.index.revoked(&id, userID, created.UnixNano()) {
+		return true, nil
+	}
+	// Close stores ErrClosed before it gives the index's memory back, and a
+	// slot read after that reads as empty: a miss that raced Close is
+	// ErrClosed, never a "not revoked" read from released memory.
+	if p := s.fail.Load(); p != nil {
+		return false, *p
+	}
+	return false, nil
 }
 
 // AbsoluteLifetime returns how long user and global entries are kept, and
