@@ -161,7 +161,8 @@ type englishText struct {
 }
 
 // englishPatterns returns, for every message lang translates differently,
-// its text between format verbs, matched as whole words.
+// its text between format verbs, matched as whole words (letters and
+// digits).
 func englishPatterns(lang string) []englishText {
 	var out []englishText
 	for _, tr := range translations {
@@ -173,7 +174,9 @@ func englishPatterns(lang string) []englishText {
 			if !regexp.MustCompile(`\pL\pL`).MatchString(frag) {
 				continue // "€", "."
 			}
-			re := regexp.MustCompile(`(?:^|[^\pL])` + regexp.QuoteMeta(frag) + `(?:[^\pL]|$)`)
+			// Letters and digits both make a word: a random key ID such as
+			// "of7ohmpi" on the admin page is no English "of".
+			re := regexp.MustCompile(`(?:^|[^\pL\pN])` + regexp.QuoteMeta(frag) + `(?:[^\pL\pN]|$)`)
 			out = append(out, englishText{frag, re})
 		}
 	}
