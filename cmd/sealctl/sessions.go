@@ -31,10 +31,9 @@ With --nats, the running cluster's stream is read instead, each event
 verified under --keyring (the others are reported and skipped), into a
 temporary directory removed afterwards; which logins are still alive is
 judged by the servers' absolute lifetime, taken from the stream's maximum
-age. natsrepl's snapshots carry revocations but not logins: when the
-stream has to be read from one (an instance publishes one every
-natsrepl.Config.SnapshotEvery), the list would miss the logins before it,
-so --nats fails instead; use --data on a stopped instance then.`
+age. The stream is replayed from its first event rather than joined from
+a snapshot (one made by an instance whose registry is off carries no
+logins), so a long stream takes a while.`
 
 // sessionsOptions are sessions list's flags.
 type sessionsOptions struct {

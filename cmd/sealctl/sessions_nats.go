@@ -27,11 +27,9 @@ const natsListTimeout = time.Minute
 // and returns user's live logins, newest first. The store's directory is
 // removed before it returns. The servers' absolute lifetime, which
 // decides which logins are still alive, is read from the stream's maximum
-// age.
-//
-// It fails with errSnapshotJoined when the replica joined from a
-// snapshot: snapshots carry revocations only, so the logins recorded
-// before it are not in the store, and the list would be short.
+// age. The stream is replayed from its first event, never joined from a
+// snapshot: one made by an instance whose registry is off carries no
+// logins.
 func loginsViaNATS(ctx context.Context, url string, o natsOptions, user string, stderr io.Writer) ([]revocation.Login, error) {
 	ctx, cancel := context.WithTimeout(ctx, natsListTimeout)
 	defer cancel()
@@ -72,6 +70,7 @@ func readLogins(ctx context.Context, nc *nats.Conn, ring *keyring.Keyring, o nat
 	repl, err := natsrepl.Start(ctx, s, natsrepl.Config{
 		Conn: nc, Stream: o.stream, SubjectPrefix: o.prefix, Keys: ring.Keyring,
 		MaxAge: sc.MaxAge, Replicas: sc.Replicas, Node: node, SnapshotEvery: -1, Logger: log,
+		ReplayWholeStream: true, // a snapshot may come from an instance with the registry off
 	})
 	if errors.Is(err, natsrepl.ErrStreamMismatch) {
 		return nil, fmt.Errorf("%w (do --stream and --subject-prefix match the servers' natsrepl.Config?)", err)
@@ -83,16 +82,8 @@ func readLogins(ctx context.Context, nc *nats.Conn, ring *keyring.Keyring, o nat
 	if err := repl.WaitCaughtUp(ctx); err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", o.stream, err)
 	}
-	if seq := repl.Health().SnapshotSeq; seq != 0 {
-		return nil, fmt.Errorf("%w (stream %s, snapshot at sequence %d)", errSnapshotJoined, o.stream, seq)
-	}
 	return s.Logins(user), nil
 }
-
-// errSnapshotJoined is loginsViaNATS's error when reading the stream
-// started from a snapshot, which carries no logins.
-var errSnapshotJoined = errors.New("the stream is read from its newest snapshot, which carries revocations but not logins: " +
-	"the logins recorded before it can't be listed through NATS; list them from a stopped instance's directory with --data DIR")
 
 // streamConfig returns the configuration of the cluster's stream, failing
 // if there is none: natsrepl would create it, and an empty stream would

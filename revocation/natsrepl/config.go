@@ -144,6 +144,12 @@ type Config struct {
 	// others' snapshots still works). Any instance may publish: a joiner
 	// takes the newest that verifies.
 	SnapshotEvery time.Duration
+	// ReplayWholeStream makes a new replica replay the stream from its
+	// first event rather than join from a snapshot: for a reader that
+	// needs every event the stream still holds, such as sealctl sessions
+	// list, since a snapshot made by an instance whose login registry is
+	// off carries no logins. Slower to catch up; the list is the same.
+	ReplayWholeStream bool
 }
 
 // withDefaults returns cfg with defaults filled in for a store with the

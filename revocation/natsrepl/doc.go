@@ -62,9 +62,10 @@
 //     instance records it in its own registry (an instance with the
 //     registry off applies it as a no-op), unless the session is already
 //     revoked there. Snapshots and the re-publishing after a lost stream
-//     carry revocations only, not logins: an instance that joins from a
-//     snapshot, or a stream that was lost, lists the logins made since
-//     (and each instance its own); a missing row never keeps a session
+//     carry the live logins too when the instance that makes them has
+//     its registry on; one joining from a snapshot made with the registry
+//     off lists only the logins published since (Config.ReplayWholeStream
+//     replays the stream instead). A missing row never keeps a session
 //     alive, only off the list.
 //
 // The stream (default SEALED_REVOCATIONS, subjects sealed.revocations.>) is

@@ -110,3 +110,40 @@ func TestForgedLoginRefused(t *testing.T) {
 	publishRaw(t, js, good)
 	eventually(t, 5*time.Second, "b never recorded the signed login", func() bool { found, _ := lists(b, "alice", id); return found })
 }
+
+// TestJoinFromSnapshotCarriesLogins: a snapshot holds the registry's live
+// logins, so an instance that joins from it lists the logins recorded
+// before the snapshot although it replays only the stream's tail.
+func TestJoinFromSnapshotCarriesLogins(t *testing.T) {
+	srv := natstest.Start(t)
+	a := newRegistryInstance(t, srv.URL(), "a", 10, func(c *Config) { c.SnapshotEvery = -1 })
+	waitCaughtUp(t, a, 5*time.Second)
+	ctx := context.Background()
+	before, after := newID(t), newID(t)
+	if err := a.store.RecordLogin(ctx, before, "alice", time.Now(), "Firefox on Linux", true); err != nil {
+		t.Fatal(err)
+	}
+	// The snapshot must cover the login's own event: wait for a to apply it.
+	eventually(t, 5*time.Second, "a never applied its own login event", func() bool { return a.repl.Health().AppliedSeq >= 1 })
+	if err := a.repl.PublishSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snapSeq := a.repl.Health().AppliedSeq
+	if err := a.store.RecordLogin(ctx, after, "alice", time.Now(), "Safari on iOS", false); err != nil {
+		t.Fatal(err)
+	}
+
+	b, cs := registryJoiner(t, srv.URL(), "b", 10)
+	waitCaughtUp(t, b, 10*time.Second)
+	if h := b.repl.Health(); h.SnapshotSeq != snapSeq {
+		t.Fatalf("b joined at snapshot seq %d, want %d", h.SnapshotSeq, snapSeq)
+	}
+	eventually(t, 5*time.Second, "b never listed the login after the snapshot", func() bool { found, _ := lists(b, "alice", after); return found })
+	if at, _ := cs.split(snapSeq); at != 1 {
+		t.Errorf("applied %d events from the snapshot, want the 1 login", at)
+	}
+	found, bound := lists(b, "alice", before)
+	if !found || !bound {
+		t.Errorf("the login recorded before the snapshot: listed %v, bound %v; want listed and bound", found, bound)
+	}
+}

@@ -12,8 +12,12 @@ import (
 // A list snapshot, as published to the object store. Big-endian:
 //
 //	magic "SEALSNP1"(8) seq(8) created(8) made(8) count(8) then count records:
-//	's' session(16) until(8) | 'u' userlen(2) user at(8) | 'a' at(8)
+//	's' session(16) until(8) | 'u' userlen(2) user at(8) | 'a' at(8) |
+//	'l' session(16) userlen(2) user created(8) flags(1) devlen(1) device
 //
+// 'l' is a login of the registry (revocation.KindLogin; flags bit 0: device
+// bound), written only by a store whose registry is on; a joiner of an
+// older version refuses a snapshot holding one and replays the stream.
 // seq is the stream sequence the list covers (every event up to it is in
 // it), created the stream's creation time and made the snapshot's, in
 // Unix nanoseconds. The MAC that authenticates it travels in the object's
@@ -78,6 +82,21 @@ func (e *snapEncoder) add(ev *revocation.Event) error {
 	case revocation.KindAll:
 		b = append(b, 'a')
 		b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
+	case revocation.KindLogin:
+		if len(ev.User) == 0 || len(ev.User) > revocation.MaxUserLen || len(ev.Device) > revocation.MaxDeviceLen {
+			return fmt.Errorf("natsrepl: encode snapshot: login of a %d-byte user ID, %d-byte device", len(ev.User), len(ev.Device))
+		}
+		b = append(b, 'l')
+		b = append(b, ev.Session[:]...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(ev.User)))
+		b = append(b, ev.User...)
+		b = binary.BigEndian.AppendUint64(b, uint64(ev.At.UnixNano()))
+		var flags byte
+		if ev.Bound {
+			flags = loginBound
+		}
+		b = append(b, flags, byte(len(ev.Device)))
+		b = append(b, ev.Device...)
 	default:
 		return fmt.Errorf("natsrepl: encode snapshot: event of unknown kind %d", uint8(ev.Kind))
 	}
@@ -204,16 +223,63 @@ func decodeRecord(b []byte, made time.Time) (revocation.Event, int, error) {
 	case 'a':
 		ev.Kind = revocation.KindAll
 		t, size = int64(binary.BigEndian.Uint64(b[1:])), snapMinRec
+	case 'l':
+		var err error
+		if ev, size, err = decodeLoginRecord(b); err != nil {
+			return ev, 0, err
+		}
+		t = ev.At.UnixNano()
 	default:
 		return ev, 0, fmt.Errorf("unknown record type %#x", b[0])
 	}
 	if t <= 0 {
 		return ev, 0, fmt.Errorf("time %d out of range", t)
 	}
-	if ev.Kind == revocation.KindSession {
+	switch ev.Kind {
+	case revocation.KindSession:
 		ev.Until = time.Unix(0, t).UTC()
-	} else {
+	case revocation.KindLogin: // decodeLoginRecord set At
+	default:
 		ev.At = time.Unix(0, t).UTC()
 	}
 	return ev, size, nil
+}
+
+// loginBound is the flags bit of a login record for a device-bound session.
+const loginBound = 1
+
+// decodeLoginRecord decodes an 'l' record at the start of b (its type byte
+// checked) and returns its size.
+func decodeLoginRecord(b []byte) (revocation.Event, int, error) {
+	ev := revocation.Event{Kind: revocation.KindLogin}
+	if len(b) < 1+16+2 {
+		return ev, 0, errTruncated
+	}
+	copy(ev.Session[:], b[1:17])
+	ulen := int(binary.BigEndian.Uint16(b[17:]))
+	if ulen == 0 || ulen > revocation.MaxUserLen {
+		return ev, 0, fmt.Errorf("user ID of %d bytes", ulen)
+	}
+	rest := b[19:]
+	if len(rest) < ulen+8+1+1 {
+		return ev, 0, errTruncated
+	}
+	ev.User = string(rest[:ulen])
+	created := int64(binary.BigEndian.Uint64(rest[ulen:]))
+	flags, dlen := rest[ulen+8], int(rest[ulen+9])
+	if created <= 0 {
+		return ev, 0, fmt.Errorf("time %d out of range", created)
+	}
+	if flags&^loginBound != 0 {
+		return ev, 0, fmt.Errorf("unknown login flags %#x", flags)
+	}
+	if dlen > revocation.MaxDeviceLen {
+		return ev, 0, fmt.Errorf("device of %d bytes", dlen)
+	}
+	rest = rest[ulen+10:]
+	if len(rest) < dlen {
+		return ev, 0, errTruncated
+	}
+	ev.At, ev.Bound, ev.Device = time.Unix(0, created).UTC(), flags&loginBound != 0, string(rest[:dlen])
+	return ev, 1 + 16 + 2 + ulen + 8 + 2 + dlen, nil
 }

@@ -180,7 +180,7 @@ func (r *Replicator) joinFromSnapshot(info *jetstream.StreamInfo) {
 	r.mu.Unlock()
 	fresh := applied == 0 && (created.IsZero() || created.Equal(info.Created))
 	away := created.Equal(info.Created) && applied+1 < info.State.FirstSeq
-	if !fresh && !away || info.State.LastSeq == 0 {
+	if !fresh && !away || info.State.LastSeq == 0 || r.cfg.ReplayWholeStream {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, snapFetchTimeout)

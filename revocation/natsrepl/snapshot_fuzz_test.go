@@ -16,6 +16,8 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		{Kind: revocation.KindSession, Session: [16]byte{1, 2, 3}, At: at, Until: at.Add(time.Hour)},
 		{Kind: revocation.KindUser, User: "alice", At: at},
 		{Kind: revocation.KindAll, At: at},
+		{Kind: revocation.KindLogin, Session: [16]byte{4}, User: "bob", At: at, Device: "Firefox on Linux", Bound: true},
+		{Kind: revocation.KindLogin, Session: [16]byte{5}, User: "bob", At: at},
 	}
 	good, err := encodeSnapshot(listSnapshot{seq: 42, created: at, made: at, events: evs})
 	if err != nil {

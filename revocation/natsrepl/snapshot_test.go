@@ -59,11 +59,21 @@ func (c *countingStore) split(seq uint64) (at, after int) {
 // joiner starts an empty instance whose store counts what it applies.
 func joiner(t *testing.T, url, node string) (*instance, *countingStore) {
 	t.Helper()
+	return registryJoiner(t, url, node, 0)
+}
+
+// registryJoiner is joiner with the login registry on (logins per user)
+// and mods applied to its Config.
+func registryJoiner(t *testing.T, url, node string, logins int, mods ...func(*Config)) (*instance, *countingStore) {
+	t.Helper()
 	cfg := Config{URL: url, Node: node, Heartbeat: 500 * time.Millisecond, Staleness: 2 * time.Second,
 		Logger: testLogger(t).With("test_node", node), Keys: clusterKeys, SnapshotEvery: -1}
+	for _, m := range mods {
+		m(&cfg)
+	}
 	in := &instance{t: t, node: node, dir: filepath.Join(t.TempDir(), node), cfg: cfg}
 	t.Cleanup(in.stop)
-	st, err := revocation.Open(in.dir, revocation.Config{Node: node, Outbox: true, GCInterval: -1, Logger: cfg.Logger})
+	st, err := revocation.Open(in.dir, revocation.Config{Node: node, Outbox: true, GCInterval: -1, Logger: cfg.Logger, LoginsPerUser: logins})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +250,35 @@ func TestLongAwayJoinsFromSnapshot(t *testing.T) {
 	for _, ev := range append(away, tail...) {
 		if !b.revoked(ev.Session) {
 			t.Fatalf("session %x not revoked on the instance back from away", ev.Session)
+		}
+	}
+}
+
+// TestReplayWholeStreamSkipsSnapshots: with Config.ReplayWholeStream a new
+// replica ignores the snapshot another one joins from and applies every
+// event from the stream.
+func TestReplayWholeStreamSkipsSnapshots(t *testing.T) {
+	srv := natstest.Start(t)
+	a, _, evs, _ := seeded(t, srv.URL(), 50)
+	if err := a.repl.PublishSnapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := joiner(t, srv.URL(), "b")
+	waitCaughtUp(t, b, 10*time.Second)
+	if b.repl.Health().SnapshotSeq == 0 {
+		t.Fatal("a plain joiner did not join from the snapshot: the test shows nothing")
+	}
+	c, cs := registryJoiner(t, srv.URL(), "c", 0, func(cfg *Config) { cfg.ReplayWholeStream = true })
+	waitCaughtUp(t, c, 10*time.Second)
+	if h := c.repl.Health(); h.SnapshotSeq != 0 {
+		t.Fatalf("joined from the snapshot at seq %d despite ReplayWholeStream", h.SnapshotSeq)
+	}
+	if at, after := cs.split(0); at+after != len(evs)+1 {
+		t.Errorf("applied %d events, want all %d from the stream", at+after, len(evs)+1)
+	}
+	for _, ev := range evs {
+		if !c.revoked(ev.Session) {
+			t.Fatalf("session %x not revoked on the replica", ev.Session)
 		}
 	}
 }
