@@ -169,7 +169,7 @@
 // webappsec-dbsc, editor's draft of 2026-02-17). Mount
 // [Manager.DBSCHandler] at DeviceBound.Path, outside Handler: it verifies
 // the browser's signed proofs (ES256, RS256), seals the public key into the
-// session, and issues a short-lived bound cookie (default 5 minutes) and
+// session, and issues a short-lived bound cookie (default 10 minutes) and
 // the next challenge. A bound session is served only with a live bound
 // cookie; without one the request gets a fresh session
 // ([Session.MissingDeviceProof], Stats.Invalid.Unbound). Challenges and
