@@ -2,9 +2,11 @@ package sessions
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -259,15 +261,25 @@ func (m *Manager) newestBound(h http.Header, kr *keyring.Keyring, id [16]byte, t
 	return newest, found
 }
 
-// offerBinding adds Secure-Session-Registration to a response that wrote
-// the cookie of a session Login bound to a user, when DBSC is on and the
-// session is not bound yet.
-func (m *Manager) offerBinding(h http.Header, s *Session) {
+// bindingHeaders adds DBSC's headers to a response that wrote the session
+// cookie, when DBSC is on: after Login, the offer to bind the unbound
+// session (Secure-Session-Registration); after an ID change that kept the
+// device key this request proved (EndOtherSessions, a narrowed expiry),
+// the bound cookie for the new ID and the next refresh challenge, as a
+// refresh would set them, so the session stays bound.
+func (m *Manager) bindingHeaders(h http.Header, s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	offer := s.offer && s.status == statusSaved && s.p.userID != "" && s.p.device == ""
+	saved := s.status == statusSaved && m.cfg.DeviceBound != nil
+	offer := s.offer && saved && s.p.userID != "" && s.p.device == ""
 	s.offer = false
-	if !offer || m.cfg.DeviceBound == nil {
+	if s.rebind && saved {
+		s.rebind = false
+		if s.p.device != "" && s.p.device == s.proved {
+			m.keepBound(h, s)
+		}
+	}
+	if !offer {
 		return
 	}
 	c, err := m.sealChallenge(m.cfg.Keys.Keyring(), m.now(), purposeRegister, s.p.id, [32]byte{})
@@ -275,6 +287,45 @@ func (m *Manager) offerBinding(h http.Header, s *Session) {
 		return // no offer this time; the session works unbound
 	}
 	h.Set(HeaderSessionRegistration, `(ES256 RS256);path="`+m.cfg.DeviceBound.Path+`";challenge="`+c+`"`)
+}
+
+// keepBound sets the bound cookie and refresh challenge for s's new ID.
+// If they can't be sealed the session is saved bound without them: it is
+// not served until the browser refreshes (failing closed). Callers hold
+// s.mu.
+func (m *Manager) keepBound(h http.Header, s *Session) {
+	if err := m.setBound(h, m.cfg.Keys.Keyring(), s.p.id, thumbprint(s.p.device)); err != nil {
+		m.cfg.Logger.LogAttrs(context.Background(), slog.LevelError, "sessions: dbsc: bound cookie for the new ID not issued", slog.Any("error", err))
+	}
+}
+
+// setBound sets the next bound cookie for session id and key thumb and the
+// refresh challenge, with one issue time: the challenge refreshes from
+// this bound cookie.
+func (m *Manager) setBound(h http.Header, kr *keyring.Keyring, id [16]byte, thumb [32]byte) error {
+	now := m.now()
+	c, err := m.sealChallenge(kr, now, purposeRefresh, id, thumb)
+	if err != nil {
+		return err
+	}
+	if err := m.setBoundCookie(h, kr, now, id, thumb); err != nil {
+		return err
+	}
+	h.Set(HeaderSessionChallenge, `"`+c+`";id="`+dbscID(thumb)+`"`)
+	return nil
+}
+
+// keepProvedBinding binds s again to the device key its request proved,
+// after Login cleared it (EndOtherSessions); the response then sets the
+// bound cookie for the new ID (bindingHeaders). A session whose request
+// proved no key stays unbound: only a proof keeps a binding.
+func (s *Session) keepProvedBinding() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proved != "" {
+		s.p.device = s.proved
+		s.rebind = true
+	}
 }
 
 // dbscID is the DBSC session identifier of a binding: the key's

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/sealedsessions/sealed/sessions"
 )
@@ -249,7 +250,8 @@ func (b *browser) user() string {
 	return b.lastBody
 }
 
-// dbscApp is the app under test: login, logout, cycle and me behind the
+// dbscApp is the app under test: login, logout, cycle, revoke-others
+// (EndOtherSessions), narrow (SetExpiry of an hour) and me behind the
 // Manager's Handler; the DBSC endpoint beside it.
 func dbscApp(t testing.TB, e *env) *httptest.Server {
 	mux := http.NewServeMux()
@@ -264,6 +266,15 @@ func dbscApp(t testing.TB, e *env) *httptest.Server {
 	mux.HandleFunc("/cycle", func(w http.ResponseWriter, r *http.Request) {
 		s, _ := e.m.Session(r)
 		must(t, s.CycleID(r.Context()))
+	})
+	mux.HandleFunc("/revoke-others", func(w http.ResponseWriter, r *http.Request) {
+		if err := e.m.EndOtherSessions(r.Context(), r); err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+		}
+	})
+	mux.HandleFunc("/narrow", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := e.m.Session(r)
+		s.SetExpiry(time.Hour)
 	})
 	mux.HandleFunc("/me", func(w http.ResponseWriter, r *http.Request) {
 		s, _ := e.m.Session(r)

@@ -192,17 +192,11 @@ func (m *Manager) challengeFresh(r *http.Request, kr *keyring.Keyring, v string,
 // issueBound sets the next bound cookie and refresh challenge, or answers
 // 500 if they can't be sealed.
 func (m *Manager) issueBound(w http.ResponseWriter, kr *keyring.Keyring, id [16]byte, thumb [32]byte) bool {
-	now := m.now() // one issue time: the challenge refreshes from this bound cookie
-	c, err := m.sealChallenge(kr, now, purposeRefresh, id, thumb)
-	if err == nil {
-		err = m.setBoundCookie(w.Header(), kr, now, id, thumb)
-	}
-	if err != nil {
+	if err := m.setBound(w.Header(), kr, id, thumb); err != nil {
 		m.cfg.Logger.LogAttrs(context.Background(), slog.LevelError, "sessions: dbsc: bound cookie not issued", slog.Any("error", err))
 		http.Error(w, "bound cookie not issued", http.StatusInternalServerError)
 		return false
 	}
-	w.Header().Set(HeaderSessionChallenge, `"`+c+`";id="`+dbscID(thumb)+`"`)
 	return true
 }
 

@@ -54,7 +54,15 @@ func TestDBSCRegistrationRecordsBoundLogin(t *testing.T) {
 		t.Errorf("the bound login was created %v, want the session's creation %v", after[0].created, before[0].created)
 	}
 
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/", nil)
+	if list := listSessions(t, e, b); len(list) != 1 || !list[0].Bound || !list[0].Current {
+		t.Fatalf("Sessions = %+v, want the current session only, bound", list)
+	}
+}
+
+// listSessions returns Manager.Sessions for a request with b's cookies.
+func listSessions(t *testing.T, e *env, b *browser) []sessions.SessionInfo {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, b.srv.URL+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +74,5 @@ func TestDBSCRegistrationRecordsBoundLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 1 || !list[0].Bound || !list[0].Current {
-		t.Fatalf("Sessions = %+v, want the current session only, bound", list)
-	}
+	return list
 }

@@ -175,7 +175,10 @@
 // ([Session.MissingDeviceProof], Stats.Invalid.Unbound). Challenges and
 // bound cookies are sealed, time-limited values, so no instance keeps
 // state. CycleID, Login, Flush and Logout end the binding, and every
-// revocation ends it with the session. Browsers without DBSC, and sessions
+// revocation ends it with the session; EndOtherSessions and a shortened
+// expiry give the session a new ID that keeps it, if the request proved
+// the key with a live bound cookie (the response carries the bound cookie
+// for the new ID). Browsers without DBSC, and sessions
 // that never registered, work as without it ([Session.DeviceBound] tells
 // them apart). SECURITY.md says what it protects against and what replay
 // remains possible.

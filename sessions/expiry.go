@@ -58,7 +58,8 @@ func (m *Manager) browserClose(p *payload) bool {
 // Like every expiry change that shortens the session's life, it gives the
 // session a new ID and revokes the old one when the response is saved, so
 // a copy of the cookie issued earlier, with its later expiry, stops
-// opening.
+// opening. A device-bound session (DBSC) stays bound: the response also
+// carries the bound cookie for the new ID and the next refresh challenge.
 func (s *Session) SetExpiry(idle time.Duration) {
 	if idle == 0 {
 		s.setExpiry(expiryBrowserClose, 0)
@@ -123,6 +124,7 @@ func (s *Session) setExpiry(kind byte, v int64) {
 		s.retire = retired{id: s.p.id, until: s.m.revokeUntil(&s.p), set: true}
 		rand.Read(s.p.id[:])
 		s.status = s.status.withNewID()
+		s.rebind = s.p.device != "" // the bound cookie names the old ID
 	}
 }
 

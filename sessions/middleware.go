@@ -82,7 +82,7 @@ func (w *responseWriter) commit(status int) {
 		w.m.reportError(w.ResponseWriter, w.r, err)
 		return
 	}
-	w.m.offerBinding(w.Header(), w.s)
+	w.m.bindingHeaders(w.Header(), w.s)
 }
 
 // WriteHeader saves the session, then writes the status. Informational

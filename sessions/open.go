@@ -70,6 +70,9 @@ func (m *Manager) openFirst(r *http.Request, s *Session, c *requestCookies, boun
 			m.keyOpens.add(opened.KeyID)
 			s.origin, s.status, s.keyID = originOpened, statusUnmodified, opened.KeyID
 			s.dropRefused = false
+			if bound {
+				s.proved = s.p.device // boundCheck passed: the key is proved
+			}
 			if !opened.Primary {
 				s.origin = originOldKey
 			}

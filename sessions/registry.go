@@ -201,8 +201,11 @@ func (m *Manager) EndSession(ctx context.Context, r *http.Request, id string) er
 // request's own, registered or not ("sign out everywhere else"): it
 // revokes the user up to now, then logs the current session in again
 // under a new ID (Login), keeping its data, so it keeps working with the
-// cookie this response carries. It needs no registry. An anonymous
-// request gives ErrEmptyUserID.
+// cookie this response carries. A device-bound session (DBSC) whose
+// request brought a live bound cookie stays bound to its key: the
+// response also carries the bound cookie for the new ID and the next
+// refresh challenge. It needs no registry. An anonymous request gives
+// ErrEmptyUserID.
 func (m *Manager) EndOtherSessions(ctx context.Context, r *http.Request) error {
 	s, _, user, err := m.current(r)
 	if err != nil {
@@ -214,5 +217,7 @@ func (m *Manager) EndOtherSessions(ctx context.Context, r *http.Request) error {
 	if err := m.RevokeUser(ctx, user); err != nil {
 		return fmt.Errorf("sessions: end other sessions: %w", err)
 	}
-	return s.Login(ctx, user)
+	err = s.Login(ctx, user)
+	s.keepProvedBinding()
+	return err
 }

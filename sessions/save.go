@@ -43,7 +43,7 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	if err := m.commit(w.Header(), r, s); err != nil {
 		return err
 	}
-	m.offerBinding(w.Header(), s) // DBSC, after Login (dbsc.go)
+	m.bindingHeaders(w.Header(), s) // DBSC (dbsc.go)
 	return nil
 }
 

@@ -48,6 +48,13 @@ type Session struct {
 	// unbound: the request brought a device-bound session without a live
 	// bound cookie (dbsc.go).
 	unbound bool
+	// rebind: the ID changed and the device key stayed (EndOtherSessions,
+	// a narrowed expiry); the response carries a bound cookie for the new
+	// ID if the request proved that key (dbsc.go).
+	rebind bool
+	// proved is the device key the request's live bound cookie proved, or
+	// "" (dbsc.go).
+	proved string
 }
 
 // retired is an ID to revoke at commit, and until when.
