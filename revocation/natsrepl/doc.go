@@ -31,9 +31,11 @@
 //     key). The consumer applies only events that verify under a key of
 //     the ring Config.Keys returns at the time (primary or enabled, so a
 //     rotation done one instance at a time loses nothing); any other
-//     message is dropped, counted in Health.RejectedEvents and logged at
-//     Warn with its subject and claimed origin (never its bytes), and the
-//     position moves past it.
+//     message is dropped, counted in Health.RejectedEvents (once per
+//     stream sequence) and logged at Warn with its subject and claimed
+//     origin (never its bytes), at most one line per reason per second
+//     (the next line says how many were suppressed), and the position
+//     moves past it.
 //   - Convergence after a lost stream: when the stream is found deleted
 //     and recreated, shorter than the stored position, or purged (empty
 //     while its last message had not aged out), at Start or while running,

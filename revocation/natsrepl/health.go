@@ -60,7 +60,8 @@ type Health struct {
 	StreamResets int `json:"stream_resets"`
 	// RejectedEvents counts the stream messages dropped since Start: no
 	// MAC, a MAC under a key not in the keyring (unknown or retired), a
-	// MAC that does not verify, or not a revocation event.
+	// MAC that does not verify, or not a revocation event. Each stream
+	// sequence counts once, even if delivered again (a consumer restart).
 	RejectedEvents uint64 `json:"rejected_events"`
 	// Republished counts the events queued for re-publishing since Start
 	// after the stream was found lost (deleted, recreated, purged or

@@ -70,6 +70,8 @@ type Replicator struct {
 	rejected     atomic.Uint64 // stream messages dropped: not verified or not events
 	republished  atomic.Uint64 // events queued by RepublishLive after stream losses
 	snapRejected atomic.Uint64 // snapshots ignored: not verified, another stream, too new
+	rejects      rejectedSeqs  // which stream messages rejected counts already; consume loop only
+	rejectLog    [numRejectReasons]warnLimit
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once

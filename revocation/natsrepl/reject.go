@@ -1,0 +1,80 @@
+package natsrepl
+
+import (
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/sealedsessions/sealed/keyring"
+)
+
+// rejectReason groups why a message was rejected, for rate-limiting its
+// log lines: one reason's flood must not hide another's first line.
+type rejectReason int
+
+const (
+	reasonUnsigned   rejectReason = iota // no MAC headers
+	reasonUnknownKey                     // a key ID not in the ring: never had, or retired
+	reasonBadMAC                         // a MAC that does not verify, or is malformed
+	reasonNotEvent                       // signed, but not a revocation event
+	numRejectReasons
+)
+
+// rejectReasonOf classifies verify's error; only meaningful when err is
+// not nil.
+func rejectReasonOf(err error) rejectReason {
+	switch {
+	case errors.Is(err, errUnsigned):
+		return reasonUnsigned
+	case errors.Is(err, keyring.ErrUnknownKey):
+		return reasonUnknownKey
+	}
+	return reasonBadMAC
+}
+
+// rejectedSeqs remembers the highest stream sequence counted as rejected,
+// in the stream (by creation time) it belongs to, so that a message
+// delivered again (a consumer restarted before the position moved past
+// it, a replay after a reset) is counted once. Sequences only grow within
+// one stream. Used by the consume loop only.
+type rejectedSeqs struct {
+	created time.Time
+	highest uint64
+}
+
+// first records seq in the stream created at created, and reports whether
+// it was not counted before.
+func (s *rejectedSeqs) first(created time.Time, seq uint64) bool {
+	if !created.Equal(s.created) {
+		s.created, s.highest = created, 0
+	}
+	if seq <= s.highest {
+		return false
+	}
+	s.highest = seq
+	return true
+}
+
+// warnInterval is the least time between two Warn lines of one reason.
+const warnInterval = int64(time.Second)
+
+// warnLimit lets one log line through per warnInterval and counts the
+// others: a flood of forged events costs the log one line a second per
+// reason, and Health.RejectedEvents stays exact. (sessions limits its
+// refused-cookie lines the same way.)
+type warnLimit struct {
+	next       atomic.Int64  // Unix nanoseconds before which lines are suppressed
+	suppressed atomic.Uint64 // lines suppressed since the last one let through
+}
+
+// allow reports whether a line at now may be logged, and how many were
+// suppressed before it.
+func (l *warnLimit) allow(now int64) (bool, uint64) {
+	next := l.next.Load()
+	// A clock set back by more than the interval lets a line through.
+	if (now >= next || now < next-warnInterval) && l.next.CompareAndSwap(next, now+warnInterval) {
+		return true, l.suppressed.Swap(0)
+	}
+	l.suppressed.Add(1)
+	return false, 0
+}
