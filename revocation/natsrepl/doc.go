@@ -158,6 +158,13 @@
 // refuse (Config.InsecureServeBeforeCatchUp turns that off): a restarted
 // instance never serves a cookie revoked elsewhere while it was down.
 //
+// A connection Start dials never gives up: a server down, or credentials
+// refused (revoked, then fixed), is retried with a jittered backoff up to
+// 5 s between rounds, and replication resumes without a restart. Meanwhile
+// Health.NATS says "reconnecting", Health.NATSError why (such as "nats:
+// authorization violation"), and the state is at best degraded, stale once
+// Config.Staleness has passed. A Config.Conn keeps the caller's options.
+//
 // After a stream loss the instances converge once the others have
 // re-published: an instance that starts alone after the loss serves from
 // its own list (caught up with an empty stream) until the others are back.
