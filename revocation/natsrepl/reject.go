@@ -2,7 +2,6 @@ package natsrepl
 
 import (
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/sealedsessions/sealed/keyring"
@@ -53,28 +52,4 @@ func (s *rejectedSeqs) first(created time.Time, seq uint64) bool {
 	}
 	s.highest = seq
 	return true
-}
-
-// warnInterval is the least time between two Warn lines of one reason.
-const warnInterval = int64(time.Second)
-
-// warnLimit lets one log line through per warnInterval and counts the
-// others: a flood of forged events costs the log one line a second per
-// reason, and Health.RejectedEvents stays exact. (sessions limits its
-// refused-cookie lines the same way.)
-type warnLimit struct {
-	next       atomic.Int64  // Unix nanoseconds before which lines are suppressed
-	suppressed atomic.Uint64 // lines suppressed since the last one let through
-}
-
-// allow reports whether a line at now may be logged, and how many were
-// suppressed before it.
-func (l *warnLimit) allow(now int64) (bool, uint64) {
-	next := l.next.Load()
-	// A clock set back by more than the interval lets a line through.
-	if (now >= next || now < next-warnInterval) && l.next.CompareAndSwap(next, now+warnInterval) {
-		return true, l.suppressed.Swap(0)
-	}
-	l.suppressed.Add(1)
-	return false, 0
 }

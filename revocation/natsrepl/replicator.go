@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sealedsessions/sealed/internal/lograte"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -67,12 +68,12 @@ type Replicator struct {
 	// instance whose consumer can't run goes stale even if the stream
 	// answers.
 	consumerLive atomic.Bool
-	rejected     atomic.Uint64 // stream messages dropped: not verified or not events
-	republished  atomic.Uint64 // events queued by RepublishLive after stream losses
-	snapRejected atomic.Uint64 // snapshots ignored: not verified, another stream, too new
-	rejects      rejectedSeqs  // which stream messages rejected counts already; consume loop only
-	rejectLog    [numRejectReasons]warnLimit
-	connErr      atomic.Value // string: the connection's last error, from the handlers Start installs
+	rejected     atomic.Uint64                   // stream messages dropped: not verified or not events
+	republished  atomic.Uint64                   // events queued by RepublishLive after stream losses
+	snapRejected atomic.Uint64                   // snapshots ignored: not verified, another stream, too new
+	rejects      rejectedSeqs                    // which stream messages rejected counts already; consume loop only
+	rejectLog    [numRejectReasons]lograte.Limit // one Warn line per reason per second
+	connErr      atomic.Value                    // string: the connection's last error, from the handlers Start installs
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once

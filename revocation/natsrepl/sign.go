@@ -81,7 +81,7 @@ func (cfg *Config) keys() (*keyring.Keyring, error) {
 // A message that does not verify, or does not decode, is rejected:
 // counted once per stream sequence (a redelivery after a consumer restart
 // counts no more) and logged with its subject and claimed origin, never
-// its bytes, at most one line per reason per second (see warnLimit).
+// its bytes, at most one line per reason per second (lograte).
 func (r *Replicator) accept(ring *keyring.Keyring, d *delivery, created time.Time) (revocation.Event, bool) {
 	var ev revocation.Event
 	err := verify(ring, d.subject, d.header, d.data)
@@ -99,7 +99,7 @@ func (r *Replicator) accept(ring *keyring.Keyring, d *delivery, created time.Tim
 		return ev, false // counted and logged when first delivered
 	}
 	r.rejected.Add(1)
-	ok, suppressed := r.rejectLog[why].allow(r.cfg.Now().UnixNano())
+	ok, suppressed := r.rejectLog[why].Allow(r.cfg.Now().UnixNano())
 	if !ok {
 		return ev, false
 	}
