@@ -33,6 +33,27 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// nats.go's reconnect waits follow the same steps, whatever the count
+// it passes.
+func TestReconnectDelay(t *testing.T) {
+	step := backoffMin
+	for attempts := 1; attempts <= 12; attempts++ {
+		if d := reconnectDelay(attempts); d < step/2 || d > step {
+			t.Fatalf("reconnectDelay(%d) = %v, want within [%v, %v]", attempts, d, step/2, step)
+		}
+		step = min(2*step, backoffMax)
+	}
+	for _, attempts := range []int{0, -1, 63, 64, 1 << 40} {
+		want := backoffMax
+		if attempts < 1 {
+			want = backoffMin
+		}
+		if d := reconnectDelay(attempts); d < want/2 || d > want {
+			t.Errorf("reconnectDelay(%d) = %v, want within [%v, %v]", attempts, d, want/2, want)
+		}
+	}
+}
+
 func TestWait(t *testing.T) {
 	wake := make(chan nats.Status, 1)
 	wake <- nats.CONNECTED

@@ -73,11 +73,20 @@ type Config struct {
 	// nats.Connect takes them. Required unless Conn is set.
 	URL string
 	// Options are extra nats.Connect options: credentials, TLS, etc. They
-	// are applied after natsrepl's own (name, unlimited reconnects, error
-	// handlers routed to Logger), so they can override them.
+	// are applied after natsrepl's own (name, unlimited reconnects with
+	// the jittered backoff of the consumer's restarts, retrying through
+	// authentication errors, error handlers routed to Logger and Health),
+	// so they can override them: one that limits reconnects, or drops
+	// nats.IgnoreAuthErrorAbort, lets the connection close for good.
 	Options []nats.Option
 	// Conn is an existing connection to use instead of URL. Close does not
-	// close it.
+	// close it, and its reconnect behaviour is the caller's business:
+	// natsrepl's retrying applies only to a connection Start dials. By
+	// default nats.go closes a connection for good after the same
+	// authentication error twice (credentials revoked, say), and a closed
+	// Conn stops replication until the caller replaces it (Health.NATS
+	// says "closed"); nats.MaxReconnects(-1) and nats.IgnoreAuthErrorAbort
+	// keep it retrying instead.
 	Conn *nats.Conn
 	// Stream is the JetStream stream name; default "SEALED_REVOCATIONS".
 	Stream string

@@ -393,7 +393,7 @@ func (r *Replicator) applyBatch(batch []delivery, lastCons *uint64) (int, error)
 			continue // already applied
 		}
 		last = d.streamSeq
-		if ev, ok := r.accept(ring, &d); ok {
+		if ev, ok := r.accept(ring, &d, created); ok {
 			events = append(events, ev)
 		}
 	}

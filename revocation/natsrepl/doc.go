@@ -31,9 +31,11 @@
 //     key). The consumer applies only events that verify under a key of
 //     the ring Config.Keys returns at the time (primary or enabled, so a
 //     rotation done one instance at a time loses nothing); any other
-//     message is dropped, counted in Health.RejectedEvents and logged at
-//     Warn with its subject and claimed origin (never its bytes), and the
-//     position moves past it.
+//     message is dropped, counted in Health.RejectedEvents (once per
+//     stream sequence) and logged at Warn with its subject and claimed
+//     origin (never its bytes), at most one line per reason per second
+//     (the next line says how many were suppressed), and the position
+//     moves past it.
 //   - Convergence after a lost stream: when the stream is found deleted
 //     and recreated, shorter than the stored position, or purged (empty
 //     while its last message had not aged out), at Start or while running,
@@ -155,6 +157,13 @@
 // [ErrNotCaughtUp] for every session the local list does not already
 // refuse (Config.InsecureServeBeforeCatchUp turns that off): a restarted
 // instance never serves a cookie revoked elsewhere while it was down.
+//
+// A connection Start dials never gives up: a server down, or credentials
+// refused (revoked, then fixed), is retried with a jittered backoff up to
+// 5 s between rounds, and replication resumes without a restart. Meanwhile
+// Health.NATS says "reconnecting", Health.NATSError why (such as "nats:
+// authorization violation"), and the state is at best degraded, stale once
+// Config.Staleness has passed. A Config.Conn keeps the caller's options.
 //
 // After a stream loss the instances converge once the others have
 // re-published: an instance that starts alone after the loss serves from

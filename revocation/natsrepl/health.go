@@ -2,7 +2,10 @@ package natsrepl
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // HealthState sums up a replica's health for a health endpoint.
@@ -13,7 +16,8 @@ const (
 	// StateOK: caught up, in contact, publishing without delay.
 	StateOK HealthState = "ok"
 	// StateDegraded: serving, but the outbox's oldest event has waited
-	// longer than Config.DegradedAfter or the consumer is restarting:
+	// longer than Config.DegradedAfter, the consumer is restarting or the
+	// NATS connection is not connected (Health.NATSError says why):
 	// revocations made here or elsewhere may be late.
 	StateDegraded HealthState = "degraded"
 	// StateCatchingUp: not caught up with the stream once since Start;
@@ -60,7 +64,8 @@ type Health struct {
 	StreamResets int `json:"stream_resets"`
 	// RejectedEvents counts the stream messages dropped since Start: no
 	// MAC, a MAC under a key not in the keyring (unknown or retired), a
-	// MAC that does not verify, or not a revocation event.
+	// MAC that does not verify, or not a revocation event. Each stream
+	// sequence counts once, even if delivered again (a consumer restart).
 	RejectedEvents uint64 `json:"rejected_events"`
 	// Republished counts the events queued for re-publishing since Start
 	// after the stream was found lost (deleted, recreated, purged or
@@ -80,6 +85,16 @@ type Health struct {
 	// ConsumerRestarting: the consumer stopped and is being restarted
 	// (Reason says why).
 	ConsumerRestarting bool `json:"consumer_restarting"`
+	// NATS is the connection's state as nats.go reports it, lowercased:
+	// "connected", "reconnecting", "closed" (a Config.Conn the caller's
+	// options let close; one Start dialled never closes before Close), ...
+	// Anything but "connected" makes the state at best degraded.
+	NATS string `json:"nats"`
+	// NATSError is the connection's last error while it is not connected,
+	// such as "nats: authorization violation" while credentials are
+	// refused (a connection Start dialled keeps retrying, with backoff,
+	// until they work again); "" while connected.
+	NATSError string `json:"nats_error,omitempty"`
 	// Reason says why the replica is not healthy, or notes a past problem.
 	Reason string `json:"reason,omitempty"`
 }
@@ -119,6 +134,7 @@ func (r *Replicator) Health() Health {
 	now := r.cfg.Now()
 	h.Stale = h.LastContact.IsZero() || isStale(now.Sub(h.LastContact).Nanoseconds(), r.cfg.Staleness)
 	h.Healthy = h.CaughtUp && !h.Stale && !r.closed.Load()
+	r.connHealth(&h)
 	h.State = r.healthState(h)
 	switch {
 	case r.closed.Load():
@@ -144,7 +160,44 @@ func (r *Replicator) Health() Health {
 	case st.missed:
 		h.Reason = "missed events that aged out of the stream while this instance was away"
 	}
+	if h.natsDown() && !r.closed.Load() {
+		note := "nats connection " + h.NATS
+		if h.NATSError != "" {
+			note += ": " + h.NATSError
+		}
+		if h.Reason == "" {
+			h.Reason = note
+		} else {
+			h.Reason += " (" + note + ")"
+		}
+	}
 	return h
+}
+
+// natsConnected is Health.NATS for a connected connection.
+var natsConnected = strings.ToLower(nats.CONNECTED.String())
+
+// natsDown reports whether the connection is known and not connected.
+func (h Health) natsDown() bool { return h.NATS != "" && h.NATS != natsConnected }
+
+// connHealth fills in the connection's state and, while it is not
+// connected, its last error (an authentication error, for one).
+func (r *Replicator) connHealth(h *Health) {
+	if r.nc == nil {
+		return // never started (a test of one step)
+	}
+	status := r.nc.Status()
+	h.NATS = strings.ToLower(status.String())
+	if status == nats.CONNECTED {
+		return
+	}
+	// nats.go's own last error is cleared between the tries of a
+	// reconnect; the handlers Start installs keep it.
+	if e, _ := r.connErr.Load().(string); e != "" {
+		h.NATSError = e
+	} else if err := r.nc.LastError(); err != nil {
+		h.NATSError = err.Error()
+	}
 }
 
 // healthState sums h up, as Revoked behaves: catching-up while it fails
@@ -157,7 +210,7 @@ func (r *Replicator) healthState(h Health) HealthState {
 		return StateCatchingUp
 	case h.Stale:
 		return StateStale
-	case h.ConsumerRestarting || h.OutboxOldestAge > r.cfg.DegradedAfter:
+	case h.ConsumerRestarting || h.natsDown() || h.OutboxOldestAge > r.cfg.DegradedAfter:
 		return StateDegraded
 	}
 	return StateOK

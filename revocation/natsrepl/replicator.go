@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sealedsessions/sealed/internal/lograte"
 	"github.com/sealedsessions/sealed/revocation"
 )
 
@@ -67,9 +68,12 @@ type Replicator struct {
 	// instance whose consumer can't run goes stale even if the stream
 	// answers.
 	consumerLive atomic.Bool
-	rejected     atomic.Uint64 // stream messages dropped: not verified or not events
-	republished  atomic.Uint64 // events queued by RepublishLive after stream losses
-	snapRejected atomic.Uint64 // snapshots ignored: not verified, another stream, too new
+	rejected     atomic.Uint64                   // stream messages dropped: not verified or not events
+	republished  atomic.Uint64                   // events queued by RepublishLive after stream losses
+	snapRejected atomic.Uint64                   // snapshots ignored: not verified, another stream, too new
+	rejects      rejectedSeqs                    // which stream messages rejected counts already; consume loop only
+	rejectLog    [numRejectReasons]lograte.Limit // one Warn line per reason per second
+	connErr      atomic.Value                    // string: the connection's last error, from the handlers Start installs
 
 	statusCh    chan nats.Status // reconnects, for restarting the consumer
 	pubStatusCh chan nats.Status // reconnects, for retrying the publisher at once
@@ -256,8 +260,12 @@ func (r *Replicator) natsOptions() []nats.Option {
 	opts := []nats.Option{
 		nats.Name("sealed-natsrepl " + r.cfg.Node),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250 * time.Millisecond),
 		nats.RetryOnFailedConnect(true),
+		// Credentials refused (revoked, then fixed) are an outage like
+		// any other: without this nats.go closes the connection for good
+		// after the same authentication error twice.
+		nats.IgnoreAuthErrorAbort(),
+		nats.CustomReconnectDelay(reconnectDelay),
 		nats.Timeout(requestTimeout),
 		nats.PingInterval(10 * time.Second),
 		nats.MaxPingsOutstanding(2),
@@ -266,15 +274,24 @@ func (r *Replicator) natsOptions() []nats.Option {
 				log.Warn("natsrepl: nats async error", "subject", sub.Subject, "err", err)
 				return
 			}
+			r.connErr.Store(err.Error()) // a refused login, among others
 			log.Warn("natsrepl: nats async error", "err", err)
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			r.connErr.Store("")
 			if err != nil {
+				r.connErr.Store(err.Error())
 				log.Warn("natsrepl: disconnected from nats", "err", err)
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
+			r.connErr.Store("")
 			log.Info("natsrepl: reconnected to nats", "url", nc.ConnectedUrlRedacted())
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if !r.closed.Load() { // only if Config.Options gave up reconnecting
+				log.Error("natsrepl: nats connection closed for good; replication stops until restart", "err", nc.LastError())
+			}
 		}),
 	}
 	return append(opts, r.cfg.Options...)

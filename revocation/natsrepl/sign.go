@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -78,25 +79,37 @@ func (cfg *Config) keys() (*keyring.Keyring, error) {
 
 // accept verifies a delivered message under ring and decodes its event.
 // A message that does not verify, or does not decode, is rejected:
-// counted and logged with its subject and claimed origin, never its bytes.
-func (r *Replicator) accept(ring *keyring.Keyring, d *delivery) (revocation.Event, bool) {
+// counted once per stream sequence (a redelivery after a consumer restart
+// counts no more) and logged with its subject and claimed origin, never
+// its bytes, at most one line per reason per second (lograte).
+func (r *Replicator) accept(ring *keyring.Keyring, d *delivery, created time.Time) (revocation.Event, bool) {
 	var ev revocation.Event
 	err := verify(ring, d.subject, d.header, d.data)
+	why := rejectReasonOf(err)
 	if err == nil {
 		if err = ev.UnmarshalBinary(d.data); err != nil {
 			err = fmt.Errorf("signed, but not a revocation event: %w", err)
+			why = reasonNotEvent
 		}
 	}
 	if err == nil {
 		return ev, true
 	}
+	if !r.rejects.first(created, d.streamSeq) {
+		return ev, false // counted and logged when first delivered
+	}
 	r.rejected.Add(1)
+	ok, suppressed := r.rejectLog[why].Allow(r.cfg.Now().UnixNano())
+	if !ok {
+		return ev, false
+	}
 	var claimed revocation.Event
 	origin := "(unreadable)"
 	if claimed.UnmarshalBinary(d.data) == nil {
 		origin = claimed.Origin
 	}
 	r.log.Warn("natsrepl: rejected a stream message that does not verify under the keyring",
-		"seq", d.streamSeq, "subject", d.subject, "origin", origin, "key_id", d.header.Get(HeaderKeyID), "reason", err)
+		"seq", d.streamSeq, "subject", d.subject, "origin", origin, "key_id", d.header.Get(HeaderKeyID),
+		"reason", err, "suppressed", suppressed)
 	return ev, false
 }
