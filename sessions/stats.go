@@ -4,7 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
-	"time"
+
+	"github.com/sealedsessions/sealed/internal/lograte"
 )
 
 // reason classifies a refused cookie.
@@ -76,7 +77,7 @@ type counters struct {
 	interrupted, flashDropped                                          atomic.Uint64
 	dbscRegistered, dbscRefreshed, dbscRefused                         atomic.Uint64
 	invalid                                                            [len(reasonNames)]atomic.Uint64
-	warn                                                               [len(reasonNames)]warnLimit
+	warn                                                               [len(reasonNames)]lograte.Limit
 }
 
 // Stats returns a snapshot of the Manager's counters.
@@ -144,34 +145,11 @@ func (m *Manager) refused(r *http.Request, why reason, keyID string, n int) {
 	if !m.cfg.Logger.Enabled(ctx, level) {
 		return
 	}
-	ok, suppressed := m.st.warn[why].allow(m.now().UnixNano())
+	ok, suppressed := m.st.warn[why].Allow(m.now().UnixNano())
 	if !ok {
 		return
 	}
 	m.cfg.Logger.LogAttrs(ctx, level, "sessions: forged or tampered cookie refused, starting a fresh session",
 		slog.String("reason", why.String()), slog.String("cookie", m.cfg.CookieName),
 		slog.String("key_id", keyID), slog.Int("len", n), slog.Uint64("suppressed", suppressed))
-}
-
-// warnInterval is the least time between two Warn lines of one reason.
-const warnInterval = int64(time.Second)
-
-// warnLimit lets one log line through per warnInterval and counts the
-// others, without a lock: a flood of forged cookies costs the log one line
-// a second per reason, and the counters stay exact.
-type warnLimit struct {
-	next       atomic.Int64  // unix nanoseconds before which lines are suppressed
-	suppressed atomic.Uint64 // lines suppressed since the last one let through
-}
-
-// allow reports whether a line at now may be logged, and how many were
-// suppressed before it.
-func (l *warnLimit) allow(now int64) (bool, uint64) {
-	next := l.next.Load()
-	// A clock set back by more than the interval lets a line through.
-	if (now >= next || now < next-warnInterval) && l.next.CompareAndSwap(next, now+warnInterval) {
-		return true, l.suppressed.Swap(0)
-	}
-	l.suppressed.Add(1)
-	return false, 0
 }
