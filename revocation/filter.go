@@ -19,6 +19,7 @@ import (
 // that finds a bit clear is right for that moment.
 type filter struct {
 	words []uint64
+	per   uint64 // words per shard: shard i owns words[i*per:(i+1)*per]
 }
 
 // filterBits is the filter's size in bits per table slot: with the table
@@ -27,15 +28,20 @@ type filter struct {
 const filterBits = 6
 
 func newFilter(slots int) *filter {
-	return &filter{words: make([]uint64, max(1, slots*filterBits/64))}
+	per := max(1, slots*filterBits/64/numShards)
+	return &filter{words: make([]uint64, per*numShards), per: uint64(per)}
 }
 
-// place returns fp's word and its three bits. The word comes from fp's
-// high bits, like its home in the table, so that filling the filter in
-// table order (a move, a snapshot's load) walks it in order too; the bits
+// place returns fp's word and its three bits. The filter is laid out like
+// the table: each shard owns a run of words, and the word within it comes
+// from fp's high bits, like its home in the shard. So filling the filter
+// in table order (a move, a snapshot's load) walks it in order, a shard's
+// run at a time, instead of sweeping the whole filter once per shard (at
+// 10M entries, 256 passes over 9 MB, a cache miss per entry); the bits
 // come from fp mixed, independent of the word.
 func (f *filter) place(fp uint64) (*uint64, uint64) {
-	w, _ := bits.Mul64(fp, uint64(len(f.words)))
+	hi, _ := bits.Mul64(fp, f.per)
+	w := (fp%numShards)*f.per + hi
 	g := fp * 0x9E3779B97F4A7C15
 	m := uint64(1)<<(g>>40&63) | uint64(1)<<(g>>46&63) | uint64(1)<<(g>>52&63)
 	return &f.words[w], m

@@ -146,6 +146,12 @@ func (s *Store) openFiles(lifeGiven bool) (err error) {
 	if err := s.disk.admit(); err != nil {
 		return fmt.Errorf("revocation: open: %w", err)
 	}
+	snap := preloadSnapshot(dir, s.now())
+	defer func() {
+		if snap != nil { // not handed to load
+			(<-snap).discard()
+		}
+	}()
 	hw, found, err := openHighWater(dir)
 	if err != nil {
 		return fmt.Errorf("revocation: open %s: %w", dir, err)
@@ -167,7 +173,9 @@ func (s *Store) openFiles(lifeGiven bool) (err error) {
 	if err := s.settleLifetime(lifeGiven); err != nil {
 		return fmt.Errorf("revocation: open %s: %w", dir, err)
 	}
-	if err := s.load(); err != nil {
+	loaded := <-snap
+	snap = nil
+	if err := s.load(loaded); err != nil {
 		return fmt.Errorf("revocation: open %s: load: %w", dir, err)
 	}
 	if err := s.loadLogins(); err != nil {
@@ -254,22 +262,27 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 }
 
 // load rebuilds the in-memory index and outbox map: from the index
-// snapshot and what Badger wrote after it when the snapshot can be
-// trusted, else from Badger entry by entry. It is the recovery after a
-// restart or a crash.
-func (s *Store) load() error {
+// snapshot (read while Badger opened) and what Badger wrote after it when
+// the snapshot can be trusted, else from Badger entry by entry. It is the
+// recovery after a restart or a crash. It takes snap's index or closes it.
+func (s *Store) load(snap snapshotResult) error {
 	id, err := s.storeID()
 	if err != nil {
+		snap.discard()
 		return fmt.Errorf("store ID: %w", err)
 	}
 	s.snap.id = id
 	now := s.now()
-	x, version, err := s.loadSnapshot(now)
+	if err = snap.err; err == nil {
+		if err = snap.snap.check(id, s.db.MaxVersion()); err != nil {
+			snap.discard()
+		}
+	}
 	switch {
 	case err == nil:
-		s.index.sessions = x
-		s.snap.saved.Store(version)
-		return s.loadSince(now, version)
+		s.index.sessions = snap.snap.x
+		s.snap.saved.Store(snap.snap.version)
+		return s.loadSince(now, snap.snap.version)
 	case !errors.Is(err, fs.ErrNotExist):
 		s.log.Warn("revocation: index snapshot not used; reading every entry", "dir", s.dir, "err", err)
 		if err := os.Remove(filepath.Join(s.dir, snapshotFile)); err != nil {

@@ -142,6 +142,10 @@ func TestSnapshotUntrusted(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, revocation.SnapshotFile))
 			return b[:len(b)-5]
 		}, "snapshot"},
+		{"a whole slot short", func(t *testing.T, dir string) []byte {
+			b, _ := os.ReadFile(filepath.Join(dir, revocation.SnapshotFile))
+			return b[:len(b)-12] // still whole slots: read to the end, the tail is a slot's bytes
+		}, "checksum"},
 		{"another store", func(t *testing.T, dir string) []byte {
 			other := t.TempDir()
 			s, _ := snapStore(t, other, clock)
