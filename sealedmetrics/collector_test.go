@@ -262,6 +262,7 @@ func TestFamiliesMove(t *testing.T) {
 	for k, v := range map[string]float64{
 		"sealed_replication_healthy": 1, "sealed_replication_caught_up": 1, "sealed_replication_stale": 0,
 		"sealed_replication_state{state=ok}": 1, "sealed_replication_state{state=stale}": 0,
+		"sealed_replication_nats_connected": 1,
 	} {
 		if after.Values[k] != v {
 			t.Errorf("%s = %v, want %v", k, after.Values[k], v)
@@ -276,6 +277,9 @@ func TestFamiliesMove(t *testing.T) {
 	metricstest.CheckMoved(t, after, end, "sealed_sessions_revoker_errors_total", "sealed_sessions_refused_total{reason=revoker_error}")
 	if end.Values["sealed_replication_healthy"] != 0 {
 		t.Error("sealed_replication_healthy stays 1 after Close")
+	}
+	if end.Values["sealed_replication_nats_connected"] != 0 {
+		t.Error("sealed_replication_nats_connected stays 1 after Close closed the connection")
 	}
 	metricstest.CheckTypes(t, before)
 	checkDocumented(t, before)

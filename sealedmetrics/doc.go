@@ -93,6 +93,7 @@
 //	sealed_replication_rejected_events_total          messages dropped: not verified under the keyring,
 //	                                                  or not events (counter)
 //	sealed_replication_republished_total              live entries re-published after a stream loss (counter)
+//	sealed_replication_nats_connected                 the NATS connection is connected (0 while reconnecting)
 //	sealed_replication_outbox_oldest_age_seconds      wait of the oldest unacknowledged local revocation
 //	sealed_replication_propagation_delay_seconds      histogram: an event's own time to its application
 //	                                                  here, for other instances' events (skew included)

@@ -57,13 +57,14 @@ var (
 	descRejected    = desc("replication_rejected_events_total", "Stream messages dropped because they did not verify under the keyring (forged, or signed with a key this keyring lacks) or are not events.")
 	descRepublished = desc("replication_republished_total", "Live entries this instance re-published after finding the stream lost.")
 	descOutboxAge   = desc("replication_outbox_oldest_age_seconds", "How long the oldest local revocation not yet acknowledged by the stream has waited; 0 when none waits.")
+	descNATS        = desc("replication_nats_connected", "1 while the instance's NATS connection is connected; 0 while it reconnects (an authentication error, a server down) or after Close.")
 	descPropagation = desc("replication_propagation_delay_seconds", "Time from an event's own timestamp on the instance that made it to its application here, for events from other instances (clock skew included).")
 )
 
 func replicationPart(r *natsrepl.Replicator) part {
 	return part{
 		descs: []*prometheus.Desc{descHealthy, descStale, descCaughtUp, descLag, descOutbox, descResets, descMissed, descLastContact,
-			descState, descRestarting, descRejected, descRepublished, descOutboxAge, descPropagation},
+			descState, descRestarting, descRejected, descRepublished, descOutboxAge, descNATS, descPropagation},
 		collect: func(ch chan<- prometheus.Metric) {
 			h := r.Health()
 			gauge(ch, descHealthy, flag(h.Healthy))
@@ -81,6 +82,7 @@ func replicationPart(r *natsrepl.Replicator) part {
 			counter(ch, descRejected, h.RejectedEvents)
 			counter(ch, descRepublished, h.Republished)
 			gauge(ch, descOutboxAge, h.OutboxOldestAge.Seconds())
+			gauge(ch, descNATS, flag(h.NATSConnected()))
 			histogram(ch, descPropagation, r.PropagationDelays())
 		},
 	}

@@ -177,6 +177,10 @@ func (r *Replicator) Health() Health {
 // natsConnected is Health.NATS for a connected connection.
 var natsConnected = strings.ToLower(nats.CONNECTED.String())
 
+// NATSConnected reports whether the replica's NATS connection is
+// connected.
+func (h Health) NATSConnected() bool { return h.NATS == natsConnected }
+
 // natsDown reports whether the connection is known and not connected.
 func (h Health) natsDown() bool { return h.NATS != "" && h.NATS != natsConnected }
 
