@@ -76,6 +76,36 @@ func withSource(err error, source string) error {
 // secret that is not 32 bytes of standard base64 are all errors matching
 // [ErrInvalidFile] that name the field.
 func Parse(data []byte) (*Keyring, error) {
+	f, err := decodeFile(data)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]Key, 0, len(f.Keys))
+	seen := make(map[string]bool, len(f.Keys))
+	primaries := 0
+	for i := range f.Keys {
+		key, err := parseKey(i, &f.Keys[i], seen)
+		if err != nil {
+			return nil, err
+		}
+		if key.State == Primary {
+			primaries++
+		}
+		keys = append(keys, key)
+	}
+	if primaries != 1 {
+		return nil, invalid("keys: %d primary keys, want exactly 1", primaries)
+	}
+	k, err := build(keys, DefaultMaxAge, nil)
+	if err != nil { // unreachable after the checks above; kept for safety
+		return nil, invalid("%s", strings.TrimPrefix(err.Error(), "keyring: "))
+	}
+	return k, nil
+}
+
+// decodeFile decodes a keyring file strictly (known fields in their only
+// case, one object, the current version, at least one key).
+func decodeFile(data []byte) (*fileV1, error) {
 	if err := checkFieldNames(data); err != nil {
 		return nil, err
 	}
@@ -103,62 +133,51 @@ func Parse(data []byte) (*Keyring, error) {
 	if len(f.Keys) == 0 {
 		return nil, invalid("keys: no keys")
 	}
-	keys := make([]Key, 0, len(f.Keys))
-	seen := make(map[string]bool, len(f.Keys))
-	primaries := 0
-	for i, fk := range f.Keys {
-		field := func(name string) string { return fmt.Sprintf("keys[%d].%s", i, name) }
-		if !validID(fk.ID) {
-			return nil, invalid("%s: %q is not 1-32 characters of a-z and 2-7", field("id"), fk.ID)
-		}
-		if seen[fk.ID] {
-			return nil, invalid("%s: duplicate key ID %q", field("id"), fk.ID)
-		}
-		seen[fk.ID] = true
-		switch fk.State {
-		case Primary:
-			primaries++
-		case Enabled:
-		default:
-			return nil, invalid("%s: %q is neither %q nor %q", field("state"), fk.State, Primary, Enabled)
-		}
-		if fk.Created.IsZero() {
-			return nil, invalid("%s: missing", field("created"))
-		}
-		if fk.Secret == "" {
-			return nil, invalid("%s: missing", field("secret"))
-		}
-		raw, err := base64.StdEncoding.Strict().DecodeString(fk.Secret)
-		if err != nil {
-			return nil, invalid("%s: not standard base64", field("secret"))
-		}
-		if len(raw) != SecretLen {
-			return nil, invalid("%s: %d bytes, want %d", field("secret"), len(raw), SecretLen)
-		}
-		var secret [SecretLen]byte
-		copy(secret[:], raw)
-		clear(raw)
-		m, err := newMaterial(secret)
-		if err != nil {
-			return nil, err
-		}
-		key := Key{ID: fk.ID, State: fk.State, Created: normTime(fk.Created), m: m}
-		if fk.Promoted != nil {
-			key.Promoted = normTime(*fk.Promoted)
-		}
-		if fk.Demoted != nil {
-			key.Demoted = normTime(*fk.Demoted)
-		}
-		keys = append(keys, key)
+	return &f, nil
+}
+
+// parseKey checks the file's key i (its ID not among seen, which it
+// extends) and returns it with its key material.
+func parseKey(i int, fk *fileKeyV1, seen map[string]bool) (Key, error) {
+	field := func(name string) string { return fmt.Sprintf("keys[%d].%s", i, name) }
+	if !validID(fk.ID) {
+		return Key{}, invalid("%s: %q is not 1-32 characters of a-z and 2-7", field("id"), fk.ID)
 	}
-	if primaries != 1 {
-		return nil, invalid("keys: %d primary keys, want exactly 1", primaries)
+	if seen[fk.ID] {
+		return Key{}, invalid("%s: duplicate key ID %q", field("id"), fk.ID)
 	}
-	k, err := build(keys, DefaultMaxAge, nil)
-	if err != nil { // unreachable after the checks above; kept for safety
-		return nil, invalid("%s", strings.TrimPrefix(err.Error(), "keyring: "))
+	seen[fk.ID] = true
+	if fk.State != Primary && fk.State != Enabled {
+		return Key{}, invalid("%s: %q is neither %q nor %q", field("state"), fk.State, Primary, Enabled)
 	}
-	return k, nil
+	if fk.Created.IsZero() {
+		return Key{}, invalid("%s: missing", field("created"))
+	}
+	if fk.Secret == "" {
+		return Key{}, invalid("%s: missing", field("secret"))
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(fk.Secret)
+	if err != nil {
+		return Key{}, invalid("%s: not standard base64", field("secret"))
+	}
+	if len(raw) != SecretLen {
+		return Key{}, invalid("%s: %d bytes, want %d", field("secret"), len(raw), SecretLen)
+	}
+	var secret [SecretLen]byte
+	copy(secret[:], raw)
+	clear(raw)
+	m, err := newMaterial(secret)
+	if err != nil {
+		return Key{}, err
+	}
+	key := Key{ID: fk.ID, State: fk.State, Created: normTime(fk.Created), m: m}
+	if fk.Promoted != nil {
+		key.Promoted = normTime(*fk.Promoted)
+	}
+	if fk.Demoted != nil {
+		key.Demoted = normTime(*fk.Demoted)
+	}
+	return key, nil
 }
 
 // fileFields are the field names of a keyring file, in the only case
