@@ -343,6 +343,10 @@ func (s *Store) loadLogins() error {
 			return fmt.Errorf("logins: drop undecodable entries: %w", err)
 		}
 	}
+	if len(dropped) > 0 {
+		s.log.Warn("revocation: dropping login registry entries beyond LoginsPerUser or MaxLogins (lowered since they were recorded?)",
+			"entries", len(dropped), "logins_per_user", s.logins.perUser, "max_logins", s.logins.max)
+	}
 	return s.deleteLogins(dropped)
 }
 

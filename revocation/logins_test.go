@@ -220,3 +220,29 @@ func TestLoginsUndecodableDropped(t *testing.T) {
 		t.Fatalf("%d warnings after the second reopen, want still 1: the entry was not deleted", n)
 	}
 }
+
+// TestLoginsLoweredBoundSaysSo: an Open with a lower LoginsPerUser than
+// the entries were recorded under drops the oldest beyond it from disk,
+// and says so in the log rather than silently.
+func TestLoginsLoweredBoundSaysSo(t *testing.T) {
+	clk := fake.NewClock(time.Now())
+	var logs fake.Buffer
+	cfg := revocation.Config{LoginsPerUser: 3, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	s, dir := revocationtest.Open(t, cfg)
+	for n := byte(1); n <= 3; n++ {
+		record(t, s, n, "alice", clk.Now().Add(time.Duration(n)*time.Second-time.Minute), "Firefox on Linux")
+	}
+	const warn = "beyond LoginsPerUser or MaxLogins"
+	s = revocationtest.Reopen(t, s, dir, cfg)
+	if strings.Contains(logs.String(), warn) {
+		t.Fatalf("a reopen under the same bound warned:\n%s", logs.String())
+	}
+	cfg.LoginsPerUser = 1
+	s = revocationtest.Reopen(t, s, dir, cfg)
+	if got := loginIDs(s.Logins("alice")); string(got) != "\x03" {
+		t.Fatalf("Logins(alice) under a bound of 1 = %v, want the newest, [3]", got)
+	}
+	if !strings.Contains(logs.String(), warn) || !strings.Contains(logs.String(), "entries=2") {
+		t.Fatalf("no warning naming the 2 dropped entries; log:\n%s", logs.String())
+	}
+}
